@@ -1,0 +1,83 @@
+"""The JSON API root: /api/v1/, one router per app, the OpenAPI schema at /api/v1/openapi.json."""
+
+import hashlib
+
+from django.http import Http404
+from django.utils import timezone
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from xuncha.core.errors import DomainError
+
+
+class SessionAuth(APIKeyCookie):
+    """The browser's session, with Django's CSRF check for unsafe methods."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request, key):
+        user = request.user
+        return user if user.is_authenticated and user.is_active else None
+
+
+class TokenAuth(HttpBearer):
+    """Authorization: Bearer <token>; only the token's SHA-256 digest is stored."""
+
+    def authenticate(self, request, token):
+        from xuncha.org.models import ApiToken
+
+        if not token or len(token) > 200:
+            return None
+        digest = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+        row = ApiToken.objects.select_related("user").filter(digest=digest, revoked=False).first()
+        if row is None or not row.user.is_active:
+            return None
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+        request.user = row.user
+        return row.user
+
+
+api = NinjaAPI(
+    title="巡察综合监督平台 API",
+    version="1",
+    description="与页面共用同一套业务服务与访问控制。认证：会话 Cookie 或 Bearer 令牌。",
+    auth=[TokenAuth(), SessionAuth(csrf=True)],
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return api.create_response(
+        request, {"detail": "未认证：请登录或提供有效的 API 令牌。"}, status=401
+    )
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request, exc):
+    return api.create_response(
+        request, {"detail": "请求数据不符合要求。", "errors": exc.errors}, status=422
+    )
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return api.create_response(request, {"detail": "对象不存在或无权访问。"}, status=404)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request, exc):
+    return api.create_response(request, {"detail": exc.message, "field": exc.field}, status=400)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc):
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+from xuncha.org.api import router as org_router  # noqa: E402
+
+api.add_router("/org", org_router)

@@ -1,0 +1,47 @@
+"""Guards that run before any view: malformed request bodies get a Chinese answer."""
+
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+
+_TEXT_TYPES = ("application/x-www-form-urlencoded", "application/json", "text/")
+
+
+def _refuse(request, status, message):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=status)
+    return HttpResponse(
+        f"<!doctype html><meta charset=utf-8><title>请求有误</title><p>{message}</p>",
+        status=status,
+        content_type="text/html; charset=utf-8",
+    )
+
+
+class RequestGuardMiddleware:
+    """Refuses oversize and non-UTF-8 text bodies before a view can half-process them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        try:
+            length = int(length)
+        except ValueError:
+            return _refuse(request, 400, "请求长度无效。")
+        content_type = request.META.get("CONTENT_TYPE", "")
+        is_upload = content_type.startswith("multipart/")
+        limit = (
+            settings.UPLOAD_MAX_BYTES + 1024 * 1024
+            if is_upload
+            else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        )
+        if length > limit:
+            return _refuse(
+                request, 413, f"提交的内容过大（上限 {limit // 1024 // 1024} MB），请精简后重试。"
+            )
+        if length and content_type.startswith(_TEXT_TYPES):
+            try:
+                request.body.decode("utf-8")
+            except UnicodeDecodeError:
+                return _refuse(request, 400, "提交的内容不是有效的 UTF-8 文本，请检查编码后重试。")
+        return self.get_response(request)

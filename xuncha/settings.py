@@ -1,0 +1,218 @@
+"""Xuncha settings: one file, every value from the environment (see .env.example)."""
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from xuncha.core.env import env_bool, env_choice, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(env_str("XUNCHA_DATA_DIR", str(BASE_DIR / "data"))).resolve()
+
+DEBUG = env_bool("XUNCHA_DEBUG", False)
+PRODUCTION = env_bool("XUNCHA_PRODUCTION", False)
+
+_DEV_SECRET_KEY = "insecure-development-key-do-not-use-in-production"  # noqa: S105
+SECRET_KEY = env_str("XUNCHA_SECRET_KEY", "" if PRODUCTION else _DEV_SECRET_KEY)
+if PRODUCTION and (not SECRET_KEY or SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 50):
+    raise ImproperlyConfigured(
+        "生产环境必须设置 XUNCHA_SECRET_KEY (至少 50 个字符的随机值) / "
+        "production needs XUNCHA_SECRET_KEY: a random value of at least 50 characters"
+    )
+
+ALLOWED_HOSTS = env_list("XUNCHA_ALLOWED_HOSTS", "" if PRODUCTION else "localhost,127.0.0.1,[::1]")
+CSRF_TRUSTED_ORIGINS = env_list("XUNCHA_CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "template_partials",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_tasks",
+    "django_tasks_db",
+    "xuncha.core",
+    "xuncha.audit",
+    "xuncha.org",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "xuncha.core.middleware.RequestGuardMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "xuncha.org.middleware.SessionPolicyMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "xuncha.audit.middleware.AuditContextMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "xuncha.urls"
+WSGI_APPLICATION = "xuncha.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "xuncha.org.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "xuncha.sqlite3",
+            "OPTIONS": {
+                # A web server and a task worker share the file: WAL lets readers run
+                # beside the writer, IMMEDIATE takes the write lock at BEGIN so two
+                # writers queue instead of failing with "database is locked".
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                    "PRAGMA foreign_keys=ON; PRAGMA cache_size=-20000; PRAGMA temp_store=MEMORY;"
+                ),
+            },
+        }
+    }
+# Parallel developers and CI jobs on one PostgreSQL server need distinct test databases.
+if env_str("XUNCHA_TEST_DB_NAME", ""):
+    DATABASES["default"]["TEST"] = {"NAME": env_str("XUNCHA_TEST_DB_NAME")}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "org.User"
+
+# --- Passwords, login, sessions (等保 2.0 level 3) ------------------------
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+PASSWORD_MIN_LENGTH = env_int("XUNCHA_PASSWORD_MIN_LENGTH", 8)
+PASSWORD_HISTORY = env_int("XUNCHA_PASSWORD_HISTORY", 5)
+PASSWORD_MAX_AGE_DAYS = env_int("XUNCHA_PASSWORD_MAX_AGE_DAYS", 90)
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
+    {"NAME": "xuncha.org.passwords.CharacterClassValidator"},
+    {"NAME": "xuncha.org.passwords.HistoryValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "org:login"
+LOGIN_REDIRECT_URL = "org:home"
+LOGOUT_REDIRECT_URL = "org:login"
+
+AXES_FAILURE_LIMIT = env_int("XUNCHA_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("XUNCHA_LOGIN_LOCKOUT_MINUTES", 30) / 60  # hours
+# Lock the account, not the address: an office behind one NAT address must not be locked
+# out because one colleague mistyped a password five times.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_LOCKOUT_CALLABLE = "xuncha.org.views.lockout"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+# Two-factor login: always for administrators; these roles too when listed.
+OTP_REQUIRED_ROLES = env_list("XUNCHA_OTP_REQUIRED_ROLES", "office_admin,sysadmin")
+OTP_TOTP_ISSUER = "巡察综合监督平台"
+
+SESSION_IDLE_TIMEOUT_MINUTES = env_int("XUNCHA_SESSION_IDLE_MINUTES", 30)
+SESSION_COOKIE_AGE = 12 * 3600
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("XUNCHA_SECURE_COOKIES", PRODUCTION)
+SECURE_SSL_REDIRECT = env_bool("XUNCHA_SSL_REDIRECT", PRODUCTION)
+SECURE_HSTS_SECONDS = env_int("XUNCHA_HSTS_SECONDS", 31536000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_HSTS_PRELOAD = PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if env_bool("XUNCHA_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Audit log ---------------------------------------------------------------
+AUDIT_HASH_ALGORITHM = env_choice("XUNCHA_AUDIT_HASH", "sm3", ("sm3", "sha256"))
+
+# --- Requests and uploads ----------------------------------------------------
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("XUNCHA_MAX_BODY_BYTES", 2 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+UPLOAD_MAX_BYTES = env_int("XUNCHA_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+MEDIA_ROOT = DATA_DIR / "uploads"
+
+# --- Language and time -----------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
+TIME_ZONE = env_str("XUNCHA_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static assets: installed from npm (package.json), served locally -------
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [
+    ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+    ("vendor/echarts", BASE_DIR / "node_modules" / "echarts" / "dist"),
+    ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# --- Background tasks (django-tasks, database backend: no broker) ------------
+TASKS = {
+    "default": {
+        "BACKEND": env_str("XUNCHA_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("XUNCHA_LOG_LEVEL", "WARNING")},
+}
+CSRF_FAILURE_VIEW = "xuncha.core.views.csrf_failure"

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from xuncha.api import api
+from xuncha.core import views as core_views
+
+admin.site.site_header = "巡察综合监督平台 · 系统管理"
+admin.site.site_title = "巡察综合监督平台"
+
+urlpatterns = [
+    path("ping", core_views.ping, name="ping"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("audit/", include("xuncha.audit.urls")),
+    path("", include("xuncha.org.urls")),
+]
+
+handler403 = "xuncha.core.views.error_403"
+handler404 = "xuncha.core.views.error_404"
+handler500 = "xuncha.core.views.error_500"

@@ -6,6 +6,7 @@ extend the cast in their own fixtures on top of this one.
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.test import Client
 from django.utils import timezone
@@ -13,6 +14,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from xuncha.org.models import Office, Role, RoleAssignment, Unit, User
+from xuncha.plans.models import AnnualPlan, Inspection, Inspector, Round, Team, TeamMember, Term
 
 PASSWORD = "Xuncha#2026pass"
 
@@ -118,7 +120,45 @@ def build_cast() -> Cast:
         full_name="冯纪检",
     )
     s["outsider"] = make_user("outsider", full_name="陈路人")
+    _build_teams(cast)
     return cast
+
+
+def _build_teams(cast: Cast) -> None:
+    """Two city inspections in one round, each with its team.
+
+    team_leader and team_member are on the first team (inspecting the transport bureau);
+    other_member is on the second (inspecting the discipline commission's unit)."""
+    term = Term.objects.create(
+        office=cast.city, name="第十二届", start=date(2022, 1, 1), end=date(2026, 12, 31)
+    )
+    plan = AnnualPlan.objects.create(term=term, year=2026, state=AnnualPlan.State.APPROVED)
+    rnd = Round.objects.create(plan=plan, number=1, start=date(2026, 3, 2), end=date(2026, 5, 29))
+    cast.term, cast.plan, cast.round = term, plan, rnd
+    cast.inspections = {}
+    s = cast.users
+    s["team_leader"] = make_user("team_leader", office=cast.city, full_name="何组长")
+    s["team_member"] = make_user("team_member", office=cast.city, full_name="吕组员")
+    s["other_member"] = make_user("other_member", office=cast.city, full_name="施组员")
+    for key, unit, people in [
+        ("a", cast.units["bureau"], [("team_leader", "leader"), ("team_member", "member")]),
+        ("b", cast.units["township_a"], [("other_member", "member")]),
+    ]:
+        inspection = Inspection.objects.create(
+            office=cast.city,
+            round=rnd,
+            start=rnd.start,
+            end=rnd.end,
+            stage=Inspection.Stage.INVESTIGATION,
+        )
+        inspection.units.add(unit)
+        team = Team.objects.create(inspection=inspection, name=f"第{'一二'[ord(key) - 97]}巡察组")
+        for username, role in people:
+            inspector = Inspector.objects.create(
+                office=cast.city, user=s[username], name=s[username].full_name
+            )
+            TeamMember.objects.create(team=team, inspector=inspector, role=role)
+        cast.inspections[key] = inspection
 
 
 def client_for(user) -> Client:

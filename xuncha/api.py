@@ -78,6 +78,17 @@ def _http_error(request, exc):
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
 
+# One router per app, mounted under /api/v1/<app>/.
+from xuncha.clues.api import router as clues_router  # noqa: E402
+from xuncha.inspections.api import router as inspections_router  # noqa: E402
 from xuncha.org.api import router as org_router  # noqa: E402
+from xuncha.petitions.api import router as petitions_router  # noqa: E402
+from xuncha.plans.api import router as plans_router  # noqa: E402
+from xuncha.rectification.api import router as rectification_router  # noqa: E402
 
 api.add_router("/org", org_router)
+api.add_router("/plans", plans_router)
+api.add_router("/inspections", inspections_router)
+api.add_router("/petitions", petitions_router)
+api.add_router("/clues", clues_router)
+api.add_router("/rectification", rectification_router)

@@ -43,6 +43,12 @@ INSTALLED_APPS = [
     "xuncha.core",
     "xuncha.audit",
     "xuncha.org",
+    "xuncha.plans",
+    "xuncha.inspections",
+    "xuncha.petitions",
+    "xuncha.clues",
+    "xuncha.rectification",
+    "xuncha.reports",
 ]
 
 MIDDLEWARE = [

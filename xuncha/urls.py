@@ -12,6 +12,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("audit/", include("xuncha.audit.urls")),
+    path("plans/", include("xuncha.plans.urls")),
+    path("inspections/", include("xuncha.inspections.urls")),
+    path("petitions/", include("xuncha.petitions.urls")),
+    path("clues/", include("xuncha.clues.urls")),
+    path("rectification/", include("xuncha.rectification.urls")),
+    path("reports/", include("xuncha.reports.urls")),
     path("", include("xuncha.org.urls")),
 ]
 

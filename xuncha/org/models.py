@@ -48,9 +48,11 @@ class UnitQuerySet(TreeQuerySet):
         if access.is_sysadmin(user):
             return self
         if action == "view":
+            team_units = self.filter(inspections__team__members__inspector__user=user)
             return self.filter(
                 access.office_q(user, subtree=True)
                 | _own_nodes_q(access.user_units(user, UNIT_ROLES), subtree=False)
+                | models.Q(pk__in=team_units.values("pk"))
             )
         return self.filter(access.office_q(user, {Role.OFFICE_ADMIN, Role.OFFICE_STAFF}))
 

@@ -15,3 +15,9 @@ setup-test:
 
 lint: setup
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+# Benchmarks (not tests): builds scale-10 data once, runs gunicorn, loads it with wrk.
+bench: setup
+	@command -v wrk >/dev/null || { SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
+	  $$SUDO apt-get install -y -qq wrk || echo "wrk 未安装：使用 Python 负载生成器 (figures less precise)"; }
+	.venv/bin/python bench/bench_home.py

@@ -8,6 +8,7 @@ extend the cast in their own fixtures on top of this one.
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.contrib.auth.hashers import make_password
 from django.test import Client
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -34,17 +35,27 @@ class Cast:
         raise AttributeError(name)
 
 
+_password_hash: str | None = None
+
+
+def _hashed_password() -> str:
+    # Argon2 is slow on purpose; hash the shared test password once per test session.
+    global _password_hash
+    if _password_hash is None:
+        _password_hash = make_password(PASSWORD)
+    return _password_hash
+
+
 def make_user(username, *, office=None, unit=None, roles=(), full_name=""):
-    user = User.objects.create_user(
+    user = User.objects.create(
         username=username,
-        password=PASSWORD,
+        password=_hashed_password(),
         full_name=full_name or username,
         office=office,
         unit=unit,
+        must_change_password=False,
+        password_changed_at=timezone.now(),
     )
-    user.must_change_password = False
-    user.password_changed_at = timezone.now()
-    user.save()
     for role in roles:
         scope_unit = unit if str(role) in {Role.UNIT_LIAISON, Role.HANDOVER_RECIPIENT} else None
         RoleAssignment.objects.create(

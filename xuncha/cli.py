@@ -1,11 +1,16 @@
 """The `xuncha` console command: Django management with short names for daily use.
 
-xuncha demo [--port N] [--scale N]   build the demo city and start web server + task worker
-xuncha serve [--port N]              web server (gunicorn) for production
-xuncha worker                        task worker (django-tasks database backend)
-xuncha check                         system checks (add --deploy for production)
-xuncha audit verify                  walk the audit hash chain
-xuncha <any manage.py command>       e.g. xuncha migrate, xuncha createsuperuser
+  xuncha demo [--port N] [--scale N] [--seed S] [--reset] [--no-serve] [--apps a,b]
+                                   build the demo city once, start web server + task worker
+  xuncha serve [--port N] [--workers N]
+                                   web server (gunicorn) for production
+  xuncha worker                    task worker (django-tasks database backend, db_worker)
+  xuncha check [--deploy]          system checks (--deploy for production settings)
+  xuncha audit verify              walk the audit hash chain, report the first broken entry
+  xuncha <any manage.py command>   e.g. xuncha migrate, xuncha createsuperuser
+
+Settings come from environment variables (see .env.example); the SQLite database lives
+in XUNCHA_DATA_DIR (default ./data).
 """
 
 import os
@@ -16,19 +21,24 @@ ALIASES = {
 }
 
 
+def translate(args: list[str]) -> list[str]:
+    """The Django management arguments for `xuncha <args>`."""
+    if args and args[0] == "audit" and len(args) > 1 and not args[1].startswith("-"):
+        return [f"audit_{args[1]}", *args[2:]]
+    if args and args[0] in ALIASES:
+        return [*ALIASES[args[0]], *args[1:]]
+    return list(args)
+
+
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xuncha.settings")
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in {"-h", "--help", "help"}:
         print(__doc__)
         return
-    if args[0] == "audit" and len(args) > 1:
-        args = [f"audit_{args[1]}", *args[2:]]
-    elif args[0] in ALIASES:
-        args = [*ALIASES[args[0]], *args[1:]]
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["xuncha", *args])
+    execute_from_command_line(["xuncha", *translate(args)])
 
 
 if __name__ == "__main__":

@@ -61,8 +61,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "xuncha.org.middleware.SessionPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "xuncha.org.middleware.SessionPolicyMiddleware",  # after messages: it adds some
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "xuncha.audit.middleware.AuditContextMiddleware",
@@ -127,7 +127,7 @@ PASSWORD_HISTORY = env_int("XUNCHA_PASSWORD_HISTORY", 5)
 PASSWORD_MAX_AGE_DAYS = env_int("XUNCHA_PASSWORD_MAX_AGE_DAYS", 90)
 AUTH_PASSWORD_VALIDATORS = [
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "NAME": "xuncha.org.passwords.MinimumLengthValidator",
         "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
     },
     {"NAME": "xuncha.org.passwords.CharacterClassValidator"},
@@ -196,6 +196,7 @@ STATICFILES_DIRS = [
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
     ("vendor/echarts", BASE_DIR / "node_modules" / "echarts" / "dist"),
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
+    ("vendor/altcha", BASE_DIR / "node_modules" / "altcha" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -214,6 +215,42 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# --- Cache: shared by every gunicorn worker (rate limits); `createcachetable` makes it --
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "xuncha_cache",
+    }
+}
+
+# --- People's channel (petitions) ------------------------------------------
+# Envelope encryption of submissions: "aes-256-gcm" (default) or "sm4-gcm" (国密, via gmssl).
+PETITIONS_CIPHER = env_choice("XUNCHA_PETITIONS_CIPHER", "aes-256-gcm", ("aes-256-gcm", "sm4-gcm"))
+# Master key (base64, 32 bytes) and receipt-code HMAC key; when unset they are generated
+# on first use under DATA_DIR/keys/ (keep that folder outside database backups).
+PETITIONS_MASTER_KEY = env_str("XUNCHA_PETITIONS_MASTER_KEY", "")
+PETITIONS_RECEIPT_KEY = env_str("XUNCHA_PETITIONS_RECEIPT_KEY", "")
+PETITIONS_RECEIPT_HMAC = env_choice("XUNCHA_PETITIONS_RECEIPT_HMAC", "sha256", ("sha256", "sm3"))
+PETITIONS_POW_ENABLED = env_bool("XUNCHA_POW_ENABLED", True)
+PETITIONS_POW_ALGORITHM = env_str("XUNCHA_POW_ALGORITHM", "PBKDF2/SHA-256")
+PETITIONS_POW_COST = env_int("XUNCHA_POW_COST", 5000)
+PETITIONS_POW_PREFIX = env_str("XUNCHA_POW_PREFIX", "00")
+PETITIONS_RATE_PER_SOURCE = env_str("XUNCHA_RATE_PER_SOURCE", "20/h")
+PETITIONS_RATE_SITE = env_str("XUNCHA_RATE_SITE", "20000/h")
+PETITIONS_RATE_RECEIPT_FAILURES = env_str("XUNCHA_RATE_RECEIPT_FAILURES", "10/h")
+PETITIONS_MAX_TEXT = env_int("XUNCHA_PETITIONS_MAX_TEXT", 20000)
+PETITIONS_MAX_FILES = env_int("XUNCHA_PETITIONS_MAX_FILES", 5)
+PETITIONS_ACCEPT_DAYS = env_int("XUNCHA_PETITIONS_ACCEPT_DAYS", 15)
+PETITIONS_RESULT_DAYS = env_int("XUNCHA_PETITIONS_RESULT_DAYS", 15)
+CLAMD_SOCKET = env_str("XUNCHA_CLAMD_SOCKET", "")
+
+# --- Offline field kit (inspections/fieldkit.py) -------------------------------
+# Chunk cipher and package signature; keys are generated under DATA_DIR/keys/ on first use
+# (copy fieldkit.key to the offline machine; trust its public key in keys/fieldkit-trusted/).
+FIELDKIT_CIPHER = env_choice("XUNCHA_FIELDKIT_CIPHER", "aes-256-gcm", ("aes-256-gcm", "sm4-gcm"))
+FIELDKIT_SIGNATURE = env_choice("XUNCHA_FIELDKIT_SIGNATURE", "ed25519", ("ed25519", "sm2"))
+FIELDKIT_KEY = env_str("XUNCHA_FIELDKIT_KEY", "")  # base64 of 32 bytes; empty = key file
 
 LOGGING = {
     "version": 1,

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from xuncha.api import api
+from xuncha.core import status as core_status
 from xuncha.core import views as core_views
 
 admin.site.site_header = "巡察综合监督平台 · 系统管理"
@@ -9,12 +10,15 @@ admin.site.site_title = "巡察综合监督平台"
 
 urlpatterns = [
     path("ping", core_views.ping, name="ping"),
+    path("system/status/", core_status.status_view, name="system_status"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("audit/", include("xuncha.audit.urls")),
     path("plans/", include("xuncha.plans.urls")),
     path("inspections/", include("xuncha.inspections.urls")),
     path("petitions/", include("xuncha.petitions.urls")),
+    path("public/disclosures/", include("xuncha.rectification.public_urls")),
+    path("public/", include("xuncha.petitions.public_urls")),
     path("clues/", include("xuncha.clues.urls")),
     path("rectification/", include("xuncha.rectification.urls")),
     path("reports/", include("xuncha.reports.urls")),

@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Action(models.TextChoices):
+    """What an audit entry records."""
+
     CREATE = "create", _("新建")
     UPDATE = "update", _("修改")
     DELETE = "delete", _("删除")
@@ -35,14 +37,21 @@ class AuditHead(models.Model):
         return f"#{self.seq} {self.hash[:12]}"
 
 
+def may_read_log(user) -> bool:
+    """Security auditors and system administrators read the log; nobody else."""
+    from xuncha.org import access
+    from xuncha.org.models import Role
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return access.is_sysadmin(user) or user.has_role(Role.AUDITOR)
+
+
 class AuditEntryQuerySet(models.QuerySet):
     def for_user(self, user, action="view"):
-        from xuncha.org import access
-        from xuncha.org.models import Role
-
         if action != "view":
             return self.none()  # append-only: nobody edits or deletes entries
-        if access.is_sysadmin(user) or user.has_role(Role.AUDITOR):
+        if may_read_log(user):
             return self
         return self.none()
 

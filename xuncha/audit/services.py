@@ -1,12 +1,37 @@
 """Writing to the audit log. Services call `record()` inside their own transaction."""
 
+import json
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from xuncha.audit.chain import GENESIS, entry_hash
+from xuncha.audit.chain import GENESIS, ChainVerifier, Problem, entry_hash
 from xuncha.audit.context import current_ip
 from xuncha.audit.models import Action, AuditEntry, AuditHead
+
+
+def _clean(text) -> str:
+    # PostgreSQL refuses NUL characters in text; an attacker's input must not break logging.
+    return str(text).replace("\x00", "")
+
+
+def _plain(changes: dict | None) -> dict:
+    """The changes as they will read back from the JSON column (str keys, str dates), so
+    the hash computed now matches the hash recomputed from the stored row later."""
+    if not changes:
+        return {}
+    return _strip_nul(json.loads(json.dumps(changes, default=str)))
+
+
+def _strip_nul(value):
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_strip_nul(v) for v in value]
+    if isinstance(value, dict):
+        return {_strip_nul(k): _strip_nul(v) for k, v in value.items()}
+    return value
 
 
 def _label(obj) -> tuple[str, str, str]:
@@ -42,13 +67,13 @@ def record(
         seq=head.seq + 1,
         at=timezone.now(),
         actor=user,
-        actor_name=(user.get_username() if user else str(actor or "匿名"))[:150],
-        ip=(current_ip.get() if ip is None else ip)[:45],
+        actor_name=_clean(user.get_username() if user else (actor or "匿名"))[:150],
+        ip=_clean(current_ip.get() if ip is None else ip)[:45],
         action=str(action),
-        object_type=object_type or obj_type,
-        object_id=str(object_id or obj_id),
-        summary=(summary or obj_summary)[:300],
-        changes=changes or {},
+        object_type=_clean(object_type or obj_type)[:60],
+        object_id=_clean(object_id or obj_id)[:64],
+        summary=_clean(summary or obj_summary)[:300],
+        changes=_plain(changes),
         prev_hash=head.hash,
         algorithm=algorithm,
     )
@@ -67,3 +92,47 @@ def record_read(*, actor, obj, summary: str = "") -> AuditEntry:
 def diff(before: dict, after: dict) -> dict:
     """The fields that changed, as {field: [old, new]}."""
     return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+
+
+def verify_chain(*, chunk_size: int = 2000) -> tuple[int, Problem | None]:
+    """Walk the whole chain in sequence order; return (entries checked, first problem).
+
+    Memory stays bounded: rows are streamed in chunks and the verifier keeps only a
+    window of recent hashes. Writers are not blocked. Entries appended while the walk
+    runs are legitimate, so the head is read after the walk and anything found beyond
+    the head as read then counts as inserted.
+    """
+    verifier = ChainVerifier()
+    fields = ["seq", "at", "actor_id", "actor_name", "ip", "action", "object_type"]
+    fields += ["object_id", "summary", "changes", "prev_hash", "hash", "algorithm"]
+    problem = None
+    while problem is None:
+        before = verifier.last_seq
+        rows = (
+            AuditEntry.objects.filter(seq__gt=verifier.last_seq)
+            .order_by("seq")
+            .only(*fields)
+            .iterator(chunk_size=chunk_size)
+        )
+        for entry in rows:
+            problem = verifier.feed(
+                entry.seq, entry.prev_hash, entry.hash, entry.algorithm, entry.hashed_fields()
+            )
+            if problem is not None:
+                break
+        head = AuditHead.objects.filter(pk=1).first()
+        head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
+        if problem is not None:
+            if problem.seq > head_seq:
+                problem = Problem(
+                    "inserted",
+                    problem.seq,
+                    f"链头记录到第 {head_seq} 条，其后出现了不属于链的记录",
+                    f"the head ends at #{head_seq}; entries after it do not belong to the chain",
+                )
+            break
+        if verifier.last_seq < head_seq and verifier.last_seq > before:
+            continue  # entries were appended while we walked: check them too
+        problem = verifier.finish(head_seq, head_hash)
+        break
+    return verifier.count, problem

@@ -3,16 +3,30 @@
 `xuncha demo` calls them in DEMO_APPS order inside one transaction per app. A generator
 reads what earlier apps built from the database, draws every random choice from
 `ctx.rng` (so a seed gives the same city every time) and multiplies its volumes by
-`ctx.scale`. Accounts it creates for people to try go into `ctx.accounts`
-(role label -> {"username", "password"}), which the command prints and writes to
-`demo-accounts.json` in the data folder.
+`ctx.scale` (use `ctx.n(base)`). Accounts it creates for people to try go into
+`ctx.accounts` (key -> {"label", "username", "password"[, "totp_secret"]}), which the
+command prints and writes to `demo-accounts.json` in the data folder. Progress lines
+go through `ctx.log("  ...")`, in Chinese.
 """
 
+import importlib
 import random
+import time
 from dataclasses import dataclass, field
 from datetime import date
 
-DEMO_APPS = ["org", "plans", "inspections", "petitions", "clues", "rectification"]
+from django.db import transaction
+
+DEMO_APPS = ["org", "plans", "inspections", "reports", "petitions", "clues", "rectification"]
+APP_LABELS = {
+    "org": "机构、单位与账号",
+    "plans": "届内规划、年度计划与巡察组",
+    "inspections": "巡察工作与发现问题",
+    "reports": "巡察报告与反馈意见",
+    "petitions": "巡察公告与来信来访",
+    "clues": "问题线索与移交",
+    "rectification": "整改任务与销号",
+}
 
 
 @dataclass
@@ -30,3 +44,31 @@ class DemoContext:
     def n(self, base: int) -> int:
         """A volume scaled by --scale."""
         return base * self.scale
+
+
+def generators(apps=None):
+    """(app, build) for every app in DEMO_APPS that offers xuncha.<app>.demo.build."""
+    found = []
+    for app in apps or DEMO_APPS:
+        try:
+            module = importlib.import_module(f"xuncha.{app}.demo")
+        except ModuleNotFoundError as error:
+            if error.name != f"xuncha.{app}.demo":
+                raise  # the module exists but imports something missing: a real error
+            continue
+        found.append((app, module.build))
+    return found
+
+
+def build_all(ctx: DemoContext, apps=None) -> DemoContext:
+    """Run every generator, each in its own transaction, printing progress."""
+    for app, build in generators(apps):
+        started = time.monotonic()
+        ctx.log(f"生成演示数据：{APP_LABELS.get(app, app)} ({app}) …")
+        # Each app draws from its own stream so that one app adding a random call
+        # does not change every later app's data.
+        ctx.rng = random.Random(f"{ctx.seed}:{app}")
+        with transaction.atomic():
+            build(ctx)
+        ctx.log(f"  完成，用时 {time.monotonic() - started:.1f} 秒")
+    return ctx

@@ -8,9 +8,13 @@ _TEXT_TYPES = ("application/x-www-form-urlencoded", "application/json", "text/")
 
 def _refuse(request, status, message):
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": message}, status=status)
+        return JsonResponse(
+            {"detail": message}, status=status, json_dumps_params={"ensure_ascii": False}
+        )
+    # Runs before sessions and users exist, so no base template: a small page of its own.
     return HttpResponse(
-        f"<!doctype html><meta charset=utf-8><title>请求有误</title><p>{message}</p>",
+        "<!doctype html><html lang=zh-CN><meta charset=utf-8><title>请求有误 - 巡察综合监督平台</title>"
+        f"<h1>请求有误（{status}）</h1><p>{message}</p><p><a href=/>返回工作台</a></p></html>",
         status=status,
         content_type="text/html; charset=utf-8",
     )
@@ -27,6 +31,8 @@ class RequestGuardMiddleware:
         try:
             length = int(length)
         except ValueError:
+            return _refuse(request, 400, "请求长度无效。")
+        if length < 0:
             return _refuse(request, 400, "请求长度无效。")
         content_type = request.META.get("CONTENT_TYPE", "")
         is_upload = content_type.startswith("multipart/")

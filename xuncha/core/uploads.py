@@ -72,7 +72,9 @@ def check_upload(uploaded, *, max_bytes: int | None = None, allowed=None) -> Che
         raise DomainError(f"文件“{uploaded.name}”是空文件，请重新选择。")
     if size > limit:
         mb = size / 1048576
-        raise DomainError(f"文件“{uploaded.name}”大小为 {mb:.1f} MB，超过上限 {limit // 1048576} MB。")
+        raise DomainError(
+            f"文件“{uploaded.name}”大小为 {mb:.1f} MB，超过上限 {limit // 1048576} MB。"
+        )
     uploaded.seek(0)
     head = uploaded.read(8192)
     uploaded.seek(0)

@@ -1,4 +1,36 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from xuncha.inspections import views
 
 app_name = "inspections"
-urlpatterns = []
+urlpatterns = [
+    path("", views.inspection_list, name="inspection_list"),
+    path("<int:pk>/", views.workspace, name="workspace"),
+    path("<int:pk>/transition/", views.transition, name="transition"),
+    path("<int:pk>/review/", views.review_create, name="review_create"),
+    path("<int:pk>/no-problems/", views.no_problems, name="no_problems"),
+    path("<int:pk>/letters/new/", views.letter_create, name="letter_create"),
+    path("letters/<int:pk>/reply/", views.letter_reply, name="letter_reply"),
+    path("<int:pk>/documents/new/", views.document_request_create, name="document_request_create"),
+    path("documents/<int:pk>/mark/", views.document_request_mark, name="document_request_mark"),
+    path("<int:pk>/activities/new/<str:kind>/", views.activity_create, name="activity_create"),
+    path("activities/<int:pk>/", views.activity_detail, name="activity_detail"),
+    path("activities/<int:pk>/edit/", views.activity_edit, name="activity_edit"),
+    path("<int:pk>/surveys/new/", views.survey_create, name="survey_create"),
+    path("surveys/<int:pk>/", views.survey_results, name="survey_results"),
+    path("survey/<str:token>/", views.survey_public, name="survey_public"),
+    path("<int:pk>/themes/new/", views.theme_create, name="theme_create"),
+    path("<int:pk>/problems/new/", views.problem_create, name="problem_create"),
+    path("problems/<int:pk>/", views.problem_detail, name="problem_detail"),
+    path("problems/<int:pk>/edit/", views.problem_edit, name="problem_edit"),
+    path("problems/<int:pk>/withdraw/", views.problem_withdraw, name="problem_withdraw"),
+    path("problems/<int:pk>/do/<str:action>/", views.problem_action, name="problem_action"),
+    path("papers/<int:pk>/edit/", views.paper_edit, name="paper_edit"),
+    path("papers/<int:pk>/do/<str:action>/", views.paper_action, name="paper_action"),
+    path("<int:pk>/papers/file/", views.papers_file, name="papers_file"),
+    path("<int:pk>/fix-notices/new/", views.fix_notice_create, name="fix_notice_create"),
+    path("fix-notices/", views.fix_notice_list, name="fix_notice_list"),
+    path("fix-notices/<int:pk>/", views.fix_notice_detail, name="fix_notice_detail"),
+    path("fix-notices/<int:pk>/close/", views.fix_notice_close, name="fix_notice_close"),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
+]

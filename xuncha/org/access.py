@@ -12,7 +12,7 @@ office where the user holds one of these roles", optionally including the office
 from django.db.models import Q
 from django.http import Http404
 
-from xuncha.org.models import OFFICE_ROLES, Role
+from xuncha.org.models import OFFICE_ROLES, Role, User
 
 VIEW = "view"
 CHANGE = "change"
@@ -26,11 +26,16 @@ def _assignments(user):
                 "role", "office__path", "office__id", "unit__path", "unit__id"
             )
         )
+        # The same rows answer User.role_set(): one query for both per request.
+        if not hasattr(user, "_role_cache"):
+            user._role_cache = {a.role for a in user._assignment_cache}
     return user._assignment_cache
 
 
 def is_sysadmin(user) -> bool:
-    return bool(user.is_authenticated and (user.is_superuser or user.has_role(Role.SYSADMIN)))
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or any(a.role == Role.SYSADMIN for a in _assignments(user))
 
 
 def office_q(user, roles=OFFICE_ROLES, field="office", subtree=False) -> Q:
@@ -78,6 +83,40 @@ def user_offices(user, roles=OFFICE_ROLES):
 def user_units(user, roles):
     wanted = {str(r) for r in roles}
     return [a.unit for a in _assignments(user) if a.role in wanted and a.unit_id]
+
+
+TEAM = "team"  # pseudo-role for menus and home panels: member of an inspection team
+
+
+def is_team_member(user) -> bool:
+    """Whether the user sits on at least one inspection team (one query, cached)."""
+    if not user.is_authenticated:
+        return False
+    if not hasattr(user, "_team_member_cache"):
+        user._team_member_cache = User.objects.filter(
+            pk=user.pk, inspector__memberships__isnull=False
+        ).exists()
+    return user._team_member_cache
+
+
+def role_keys(user) -> set[str]:
+    """The user's roles, plus TEAM for team members: what menus and home panels key on."""
+    keys = set(user.role_set())
+    if is_sysadmin(user):
+        keys.add(str(Role.SYSADMIN))
+    if is_team_member(user):
+        keys.add(TEAM)
+    return keys
+
+
+def manages_accounts(user) -> bool:
+    """Whether the user may open account management at all (rows are still scoped)."""
+    return is_sysadmin(user) or user.has_role(Role.OFFICE_ADMIN)
+
+
+def edits_units(user) -> bool:
+    """Whether the user may create or change units somewhere (rows are still scoped)."""
+    return is_sysadmin(user) or user.has_role(Role.OFFICE_ADMIN, Role.OFFICE_STAFF)
 
 
 def visible(queryset, user, action=VIEW):

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 
 
 class LoginForm(AuthenticationForm):
@@ -17,6 +18,11 @@ class LoginForm(AuthenticationForm):
         self.error_messages["invalid_login"] = self.error_messages["invalid_login"] % {
             "limit": settings.AXES_FAILURE_LIMIT
         }
+        # AuthenticationForm only sets the HTML maxlength; without a validator an over-long
+        # name reaches authenticate() and axes' varchar(255) column (a 500 on PostgreSQL).
+        self.fields["username"].validators.append(
+            MaxLengthValidator(150, message="用户名不能超过 150 个字符。")
+        )
         self.fields["username"].label = "用户名"
         self.fields["password"].label = "密码"
 

@@ -64,11 +64,33 @@ class UserQuerySet(models.QuerySet):
         if access.is_sysadmin(user):
             return self
         admin = {Role.OFFICE_ADMIN}
-        return self.filter(
-            models.Q(pk=user.pk)
-            | access.office_q(user, admin)
-            | access.office_q(user, admin, field="unit__office")
+        # An office administrator manages the accounts of its own office and of the units
+        # that office manages (not those of subordinate offices).
+        managed = access.office_q(user, admin) | access.office_q(user, admin, field="unit__office")
+        if action == "view":
+            return self.filter(models.Q(pk=user.pk) | managed)
+        # Changing an account: never a system administrator's, never one's own.
+        return (
+            self.filter(managed, is_superuser=False)
+            .exclude(pk=user.pk)
+            .exclude(roles__role=Role.SYSADMIN)
         )
+
+
+class RoleAssignmentQuerySet(models.QuerySet):
+    def for_user(self, user, action="view"):
+        """Grants are seen and changed with the account that holds them."""
+        return self.filter(user__in=User.objects.for_user(user, action).values("pk"))
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def for_user(self, user, action="view"):
+        """A token belongs to its owner alone (a system administrator may revoke any)."""
+        from xuncha.org import access
+
+        if access.is_sysadmin(user):
+            return self
+        return self.filter(user=user)
 
 
 class TreeNode(models.Model):
@@ -99,18 +121,24 @@ class TreeNode(models.Model):
     @transaction.atomic
     def move_to(self, new_parent):
         """Re-hang this node and its whole subtree under new_parent in two UPDATEs."""
-        if new_parent is not None and new_parent.path.startswith(self.path):
-            raise ValueError("不能把节点移动到它自己的下级之下")
-        old_path = self.path
+        model = type(self)
+        # Re-read both ends under a row lock: a stale path held in memory would corrupt
+        # the subtree, and two concurrent moves must not interleave.
+        current = model.objects.select_for_update().get(pk=self.pk)
+        if new_parent is not None:
+            new_parent = model.objects.select_for_update().get(pk=new_parent.pk)
+            if new_parent.path.startswith(current.path):
+                raise ValueError("不能把节点移动到它自己或它的下级之下")
+        old_path = current.path
         new_prefix = new_parent.path if new_parent is not None else ""
         new_path = f"{new_prefix}{self.pk:08d}/"
         depth_shift = new_path.count("/") - old_path.count("/")
-        self.parent = new_parent
-        super().save(update_fields=["parent"])
-        type(self).objects.filter(path__startswith=old_path).update(
+        model.objects.filter(pk=self.pk).update(parent=new_parent)
+        model.objects.filter(path__startswith=old_path).update(
             path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
             depth=F("depth") + depth_shift,
         )
+        self.parent = new_parent
         self.refresh_from_db(fields=["path", "depth"])
 
 
@@ -304,6 +332,8 @@ class RoleAssignment(models.Model):
     )
     granted_at = models.DateTimeField(_("授予时间"), default=timezone.now)
 
+    objects = RoleAssignmentQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("角色授权")
         verbose_name_plural = _("角色授权")
@@ -350,6 +380,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked = models.BooleanField(default=False)
+
+    objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("API 令牌")

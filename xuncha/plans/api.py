@@ -1,3 +1,160 @@
-from ninja import Router
+from datetime import date
+
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from xuncha.org import access
+from xuncha.plans import calendar as workcal
+from xuncha.plans import coverage as cov
+from xuncha.plans import services
+from xuncha.plans.models import PLAN_ROLES, AnnualPlan, Inspection, Inspector, Term
+from xuncha.plans.suggest import suggest
 
 router = Router(tags=["巡察计划"])
+
+
+def _need_plan_role(user):
+    if not (access.is_sysadmin(user) or access.user_offices(user, PLAN_ROLES)):
+        raise HttpError(403, "需要巡察办或领导小组角色。")
+
+
+class PlanOut(Schema):
+    id: int
+    term_id: int
+    office_id: int
+    year: int
+    state: str
+    rounds: int
+
+
+class TransitionIn(Schema):
+    target: str
+    reason: str = ""
+
+
+class MemberIn(Schema):
+    inspector_id: int
+    role: str
+    override_reason: str = ""
+
+
+class TeamIn(Schema):
+    members: list[MemberIn]
+
+
+class TeamOut(Schema):
+    id: int
+    name: str
+    members: list[dict]
+
+
+class InspectorOut(Schema):
+    id: int
+    name: str
+    office_id: int
+    rank: str
+    expertise: list[str]
+    home_unit_id: int | None
+    active: bool
+
+
+def _plan_out(p):
+    return {
+        "id": p.pk,
+        "term_id": p.term_id,
+        "office_id": p.term.office_id,
+        "year": p.year,
+        "state": p.state,
+        "rounds": p.rounds.count(),
+    }
+
+
+@router.get("/plans", response=list[PlanOut], summary="可见的年度计划（含下级报备）")
+def plan_list(request):
+    _need_plan_role(request.user)
+    plans = access.visible(AnnualPlan.objects.select_related("term"), request.user).order_by(
+        "-year", "pk"
+    )
+    return [_plan_out(p) for p in plans[:500]]
+
+
+@router.get("/plans/{plan_id}", response=PlanOut, summary="年度计划")
+def plan_detail(request, plan_id: int):
+    return _plan_out(
+        access.get_for_user(AnnualPlan.objects.select_related("term"), request.user, plan_id)
+    )
+
+
+@router.post("/plans/{plan_id}/transition", response=PlanOut, summary="计划流转（报审/批准/退回）")
+def plan_transition(request, plan_id: int, payload: TransitionIn):
+    plan = access.get_for_user(AnnualPlan, request.user, plan_id)
+    plan = services.plan_transition(
+        plan=plan, target=payload.target, reason=payload.reason, actor=request.user
+    )
+    return _plan_out(plan)
+
+
+@router.get("/terms/{term_id}/coverage", summary="届内覆盖情况")
+def coverage(request, term_id: int, as_of: date | None = None):
+    term = access.get_for_user(Term.objects.select_related("office"), request.user, term_id)
+    data = cov.compute(term, as_of).as_dict()
+    data["subordinates"] = cov.subordinate_summary(term.office, as_of)
+    return data
+
+
+@router.get("/inspectors", response=list[InspectorOut], summary="巡察干部库")
+def inspector_list(request, q: str = ""):
+    _need_plan_role(request.user)
+    qs = access.visible(Inspector.objects.all(), request.user).order_by("name")
+    if q:
+        qs = qs.filter(name__contains=q[:50])
+    return list(qs[:500])
+
+
+@router.get("/inspections/{inspection_id}/suggestions", summary="巡察组人选推荐")
+def suggestions(request, inspection_id: int, need: str = "", limit: int = 20):
+    inspection = access.get_for_user(
+        Inspection.objects.select_related("office"), request.user, inspection_id, "change"
+    )
+    needs = [n for n in need.split(",") if n] or None
+    return [s.__dict__ for s in suggest(inspection, needs, limit=min(limit, 100))]
+
+
+@router.put("/inspections/{inspection_id}/team", response=TeamOut, summary="组建巡察组")
+def team_put(request, inspection_id: int, payload: TeamIn):
+    inspection = access.get_for_user(
+        Inspection.objects.select_related("office"), request.user, inspection_id, "change"
+    )
+    team = services.team_compose(
+        inspection=inspection,
+        members=[(m.inspector_id, m.role) for m in payload.members],
+        overrides={m.inspector_id: m.override_reason for m in payload.members if m.override_reason},
+        actor=request.user,
+    )
+    return {
+        "id": team.pk,
+        "name": team.name,
+        "members": list(team.members.values("inspector_id", "inspector__name", "role")),
+    }
+
+
+@router.get("/calendar/workdays", summary="工作日计算（含本办调整）")
+def workdays(request, start: date, days: int = 0, office_id: int | None = None):
+    _need_plan_role(request.user)
+    offices = access.user_offices(request.user, PLAN_ROLES)
+    if office_id is not None:
+        from xuncha.org.models import Office
+
+        office = access.get_for_user(Office, request.user, office_id)
+    elif offices:
+        office = offices[0]
+    else:
+        office = get_object_or_404(Term, pk=0)
+    days = max(min(days, 3650), -3650)
+    return {
+        "start": start.isoformat(),
+        "is_working_day": workcal.is_working_day(office, start),
+        "days": days,
+        "result": workcal.add_working_days(office, start, days).isoformat(),
+    }

@@ -2,9 +2,25 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from xuncha.org.models import Office, Unit
+
+PLAN_ROLES = {"office_admin", "office_staff", "leading_group"}
+EDIT_ROLES = {"office_admin", "office_staff"}
+
+
+class TermQuerySet(models.QuerySet):
+    def for_user(self, user, action="view"):
+        from xuncha.org import access
+
+        if access.is_sysadmin(user):
+            return self
+        if action == "view":
+            # A higher office reads its subordinates' terms (coverage statistics).
+            return self.filter(access.office_q(user, PLAN_ROLES, subtree=True))
+        return self.filter(access.office_q(user, EDIT_ROLES))
 
 
 class Term(models.Model):
@@ -17,6 +33,8 @@ class Term(models.Model):
     start = models.DateField(_("开始日期"))
     end = models.DateField(_("结束日期"))
 
+    objects = TermQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("届")
         verbose_name_plural = _("届")
@@ -24,6 +42,24 @@ class Term(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class AnnualPlanQuerySet(models.QuerySet):
+    def for_user(self, user, action="view"):
+        from xuncha.org import access
+
+        if access.is_sysadmin(user):
+            return self
+        if action == "view":
+            own = access.office_q(user, PLAN_ROLES, field="term__office")
+            # An approved county plan is filed with (readable by) the offices above it.
+            filed = access.office_q(user, PLAN_ROLES, field="term__office", subtree=True) & Q(
+                state=AnnualPlan.State.APPROVED
+            )
+            return self.filter(own | filed)
+        if action == "approve":
+            return self.filter(access.office_q(user, {"leading_group"}, field="term__office"))
+        return self.filter(access.office_q(user, EDIT_ROLES, field="term__office"))
 
 
 class AnnualPlan(models.Model):
@@ -40,6 +76,10 @@ class AnnualPlan(models.Model):
     year = models.PositiveSmallIntegerField(_("年度"))
     state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.DRAFT)
     approved_at = models.DateTimeField(_("批准时间"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("报审时间"), null=True, blank=True)
+    summary = models.TextField(_("计划说明"), blank=True)
+
+    objects = AnnualPlanQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("年度计划")
@@ -52,6 +92,12 @@ class AnnualPlan(models.Model):
         return f"{self.year}年度巡察工作计划"
 
 
+class RoundQuerySet(models.QuerySet):
+    def for_user(self, user, action="view"):
+        plans = AnnualPlan.objects.for_user(user, action)
+        return self.filter(plan__in=plans.values("pk"))
+
+
 class Round(models.Model):
     """轮次: one batch of inspections run at the same time."""
 
@@ -61,6 +107,9 @@ class Round(models.Model):
     number = models.PositiveSmallIntegerField(_("轮次"))
     start = models.DateField(_("开始日期"))
     end = models.DateField(_("结束日期"))
+    name = models.CharField(_("轮次说明"), max_length=100, blank=True)
+
+    objects = RoundQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("轮次")
@@ -74,8 +123,21 @@ class Round(models.Model):
         return f"{self.plan.year}年第{self.number}轮"
 
 
+class InspectorQuerySet(models.QuerySet):
+    def for_user(self, user, action="view"):
+        from xuncha.org import access
+
+        if access.is_sysadmin(user):
+            return self
+        if action == "view":
+            return self.filter(access.office_q(user, PLAN_ROLES) | Q(user=user))
+        return self.filter(access.office_q(user, EDIT_ROLES))
+
+
 class Inspector(models.Model):
     """巡察干部: a cadre in the inspector pool who can be drawn into teams."""
+
+    EXPERTISE = ["纪检监察", "组织", "财务", "审计", "法律", "信访", "工程建设", "农村工作"]
 
     office = models.ForeignKey(
         Office, verbose_name=_("所属巡察机构"), on_delete=models.PROTECT, related_name="inspectors"
@@ -100,6 +162,9 @@ class Inspector(models.Model):
     rank = models.CharField(_("职级"), max_length=40, blank=True)
     expertise = models.JSONField(_("专长"), default=list, blank=True)
     active = models.BooleanField(_("在库"), default=True)
+    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+
+    objects = InspectorQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("巡察干部")
@@ -195,6 +260,7 @@ class Team(models.Model):
         Inspection, verbose_name=_("巡察"), on_delete=models.CASCADE, related_name="team"
     )
     name = models.CharField(_("组名"), max_length=40)
+    appointment_number = models.CharField(_("授权文号"), max_length=60, blank=True)
 
     class Meta:
         verbose_name = _("巡察组")
@@ -225,3 +291,223 @@ class TeamMember(models.Model):
 
     def __str__(self):
         return f"{self.team} {self.get_role_display()} {self.inspector}"
+
+
+# --- Added by the planning work: settings, history, pool details, recusal, calendar ------
+
+
+class PlanSettings(models.Model):
+    """本机构的计划与回避规则设置 (one row per office; defaults follow common practice)."""
+
+    office = models.OneToOneField(
+        Office, verbose_name=_("巡察机构"), on_delete=models.CASCADE, related_name="plan_settings"
+    )
+    rule_worked_in_unit = models.BooleanField(_("近年在被巡察单位工作须回避"), default=True)
+    worked_years = models.PositiveSmallIntegerField(_("工作经历回避年限"), default=3)
+    rule_relative = models.BooleanField(_("配偶或近亲属在被巡察单位工作须回避"), default=True)
+    rule_superior = models.BooleanField(_("与被巡察单位领导存在上下级关系须回避"), default=True)
+    superior_years = models.PositiveSmallIntegerField(_("上下级关系回避年限"), default=3)
+    rule_home_unit = models.BooleanField(_("本人所在单位须回避"), default=True)
+    rule_own_county = models.BooleanField(_("交叉巡察回避本县(区)"), default=True)
+    coverage_kinds = models.JSONField(
+        _("计入覆盖的巡察类型"), default=list, blank=True, help_text=_("留空时使用默认值")
+    )
+    revisit_after_months = models.PositiveSmallIntegerField(
+        _("反馈后多少个月应安排回头看"), default=12
+    )
+
+    DEFAULT_COVERAGE_KINDS = ("regular", "escalated", "cross", "village")
+    CONFIGURABLE_KINDS = ("regular", "escalated", "cross", "village", "special", "rapid", "joint")
+
+    class Meta:
+        verbose_name = _("计划与回避设置")
+        verbose_name_plural = _("计划与回避设置")
+
+    def __str__(self):
+        return f"{self.office} 设置"
+
+    def counting_kinds(self) -> list[str]:
+        kinds = self.coverage_kinds or list(self.DEFAULT_COVERAGE_KINDS)
+        # 回头看 never adds coverage, whatever is stored.
+        return [k for k in kinds if k != Inspection.Kind.REVISIT]
+
+    @classmethod
+    def for_office(cls, office):
+        obj = cls.objects.filter(office=office).first()
+        return obj or cls(office=office)
+
+
+class TermDueUnit(models.Model):
+    """届内规划: a unit the term plan says must be inspected in the term."""
+
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="due")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    planned_year = models.PositiveSmallIntegerField(_("计划年度"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("届内规划单位")
+        verbose_name_plural = _("届内规划单位")
+        constraints = [models.UniqueConstraint(fields=["term", "unit"], name="unique_due_unit")]
+
+    def __str__(self):
+        return f"{self.term} {self.unit}"
+
+
+class PlanEvent(models.Model):
+    """A history row of an annual plan: a state transition or a change after approval."""
+
+    plan = models.ForeignKey(AnnualPlan, on_delete=models.CASCADE, related_name="events")
+    from_state = models.CharField(_("原状态"), max_length=16, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=16, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    summary = models.CharField(_("事项"), max_length=200)
+    reason = models.TextField(_("理由"), blank=True)
+
+    class Meta:
+        verbose_name = _("计划流转记录")
+        verbose_name_plural = _("计划流转记录")
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return self.summary
+
+
+class InspectorRelation(models.Model):
+    """A relative of an inspector, declared with where they work (for 回避)."""
+
+    class Kind(models.TextChoices):
+        SPOUSE = "spouse", _("配偶")
+        PARENT = "parent", _("父母")
+        CHILD = "child", _("子女")
+        SIBLING = "sibling", _("兄弟姐妹")
+        IN_LAW = "in_law", _("配偶父母/子女配偶")
+        OTHER = "other", _("其他近亲属")
+
+    inspector = models.ForeignKey(Inspector, on_delete=models.CASCADE, related_name="relations")
+    kind = models.CharField(_("关系"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("姓名"), max_length=50)
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("工作单位"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    position = models.CharField(_("职务"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("亲属关系")
+        verbose_name_plural = _("亲属关系")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.name}"
+
+
+class EmploymentRecord(models.Model):
+    """A past or current job of an inspector (unit, from, to)."""
+
+    inspector = models.ForeignKey(Inspector, on_delete=models.CASCADE, related_name="employment")
+    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.CASCADE)
+    position = models.CharField(_("职务"), max_length=60, blank=True)
+    start = models.DateField(_("起始"))
+    end = models.DateField(_("截止"), null=True, blank=True, help_text=_("留空表示至今"))
+
+    class Meta:
+        verbose_name = _("工作经历")
+        verbose_name_plural = _("工作经历")
+        ordering = ["-start"]
+
+    def __str__(self):
+        return f"{self.unit} {self.start}~{self.end or '至今'}"
+
+
+class SuperiorTie(models.Model):
+    """A superior–subordinate tie between an inspector and a leader of a unit."""
+
+    inspector = models.ForeignKey(Inspector, on_delete=models.CASCADE, related_name="ties")
+    person = models.CharField(_("对方姓名"), max_length=50)
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("对方现任领导职务的单位"), on_delete=models.CASCADE
+    )
+    inspector_was_superior = models.BooleanField(_("本人曾为其上级"), default=False)
+    start = models.DateField(_("起始"))
+    end = models.DateField(_("截止"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("上下级关系")
+        verbose_name_plural = _("上下级关系")
+
+    def __str__(self):
+        return f"{self.inspector} — {self.person}"
+
+
+class DeclarationQuerySet(models.QuerySet):
+    def for_user(self, user, action="view"):
+        from xuncha.org import access
+
+        if access.is_sysadmin(user):
+            return self
+        own = Q(member__inspector__user=user)
+        if action == "view":
+            return self.filter(
+                own | access.office_q(user, PLAN_ROLES, "member__team__inspection__office")
+            )
+        return self.filter(own)
+
+
+class Declaration(models.Model):
+    """回避申请/声明: a team member's conflict-of-interest declaration, pre-filled."""
+
+    member = models.OneToOneField(TeamMember, on_delete=models.CASCADE, related_name="declaration")
+    known_conflicts = models.JSONField(_("系统识别的回避情形"), default=list, blank=True)
+    statement = models.TextField(_("本人声明"), blank=True)
+    has_conflict = models.BooleanField(_("本人申报存在回避情形"), default=False)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    override_reason = models.TextField(_("特批理由"), blank=True)
+    override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("特批人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = DeclarationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("回避声明")
+        verbose_name_plural = _("回避声明")
+
+    def __str__(self):
+        return f"{self.member} 回避声明"
+
+
+class WorkdayOverrideQuerySet(models.QuerySet):
+    def for_user(self, user, action="view"):
+        from xuncha.org import access
+
+        if access.is_sysadmin(user):
+            return self
+        return self.filter(access.office_q(user, PLAN_ROLES if action == "view" else EDIT_ROLES))
+
+
+class WorkdayOverride(models.Model):
+    """An office's own working-day entry (a newly published 调休 or a local day off)."""
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="workday_overrides")
+    day = models.DateField(_("日期"))
+    is_working = models.BooleanField(_("上班"), default=False)
+    note = models.CharField(_("说明"), max_length=60, blank=True)
+
+    objects = WorkdayOverrideQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("工作日调整")
+        verbose_name_plural = _("工作日调整")
+        ordering = ["day"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "day"], name="one_override_per_day")
+        ]
+
+    def __str__(self):
+        return f"{self.day} {'上班' if self.is_working else '休息'}"

@@ -1,4 +1,35 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from xuncha.rectification import views
 
 app_name = "rectification"
-urlpatterns = []
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("export.xlsx", views.overview_export, name="overview_export"),
+    path("plans/", views.plan_list, name="plan_list"),
+    path("plans/new/", views.plan_open, name="plan_open"),
+    path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),
+    path("plans/<int:pk>/edit/", views.plan_edit, name="plan_edit"),
+    path("plans/<int:pk>/transition/", views.plan_transition, name="plan_transition"),
+    path("plans/<int:pk>/co-review/", views.plan_co_review, name="plan_co_review"),
+    path("plans/<int:pk>/measures/new/", views.measure_create, name="measure_create"),
+    path("plans/<int:pk>/ledger.xlsx", views.ledger_export, name="ledger_export"),
+    path("plans/<int:pk>/ledger/import/", views.ledger_import, name="ledger_import"),
+    path("plans/<int:pk>/supervision/new/", views.supervision_new, name="supervision_new"),
+    path("plans/<int:pk>/reports/", views.report_submit, name="report_submit"),
+    path("plans/<int:pk>/assessment/", views.assessment, name="assessment"),
+    path("plans/<int:pk>/team-rating/", views.team_rating, name="team_rating"),
+    path("plans/<int:pk>/disclosure/", views.disclosure_edit, name="disclosure_edit"),
+    path(
+        "plans/<int:pk>/disclosure/transition/",
+        views.disclosure_transition,
+        name="disclosure_transition",
+    ),
+    path("measures/<int:pk>/", views.measure_detail, name="measure_detail"),
+    path("measures/<int:pk>/edit/", views.measure_edit, name="measure_edit"),
+    path("measures/<int:pk>/delete/", views.measure_delete, name="measure_delete"),
+    path("measures/<int:pk>/progress/", views.progress_add, name="progress_add"),
+    path("measures/<int:pk>/verify/", views.measure_verify, name="measure_verify"),
+    path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
+    path("letters/<int:pk>.docx", views.supervision_docx, name="supervision_docx"),
+]

@@ -1,3 +1,133 @@
-from ninja import Router
+"""Document drafts over the API: list, generate, edit, download (same services and rules)."""
+
+from datetime import date, datetime
+
+from django.http import Http404, HttpResponse
+from ninja import Router, Schema, Status
+
+from xuncha.org import access
+from xuncha.plans.models import Inspection
+from xuncha.reports import services
+from xuncha.reports.models import ReportDraft, writable_inspections
 
 router = Router(tags=["文书报表"])
+
+
+class BlockIO(Schema):
+    heading: str = ""
+    level: int = 0
+    text: str = ""
+
+
+class DraftOut(Schema):
+    id: int
+    inspection_id: int
+    kind: str
+    title: str
+    recipient: str
+    state: str
+    version: int
+    problem_count: int
+    updated_at: datetime
+
+
+class DraftDetailOut(DraftOut):
+    issuer: str
+    doc_date: date | None
+    doc_number: str
+    secrecy: str
+    cc: str
+    sections: list[BlockIO]
+
+
+class GenerateIn(Schema):
+    kind: str
+    recipient: str = ""
+    topic: str = ""
+
+
+class DraftIn(Schema):
+    title: str
+    recipient: str = ""
+    issuer: str = ""
+    doc_date: date | None = None
+    doc_number: str = ""
+    secrecy: str = ""
+    cc: str = ""
+    sections: list[BlockIO]
+
+
+def _detail(draft):
+    return {
+        **{f: getattr(draft, f) for f in DraftOut.model_fields},
+        "issuer": draft.issuer,
+        "doc_date": draft.doc_date,
+        "doc_number": draft.doc_number,
+        "secrecy": draft.secrecy,
+        "cc": draft.cc,
+        "sections": draft.sections,
+    }
+
+
+@router.get("/drafts", response=list[DraftOut], summary="可查阅的文书草稿")
+def draft_list(request, inspection_id: int | None = None):
+    qs = access.visible(ReportDraft.objects.all(), request.user)
+    if inspection_id is not None:
+        qs = qs.filter(inspection_id=inspection_id)
+    return list(qs.order_by("-updated_at", "pk")[:500])
+
+
+@router.post(
+    "/inspections/{inspection_id}/drafts",
+    response={201: DraftDetailOut},
+    summary="生成（或重新生成）文书草稿",
+)
+def draft_generate(request, inspection_id: int, payload: GenerateIn):
+    inspection = access.get_for_user(Inspection, request.user, inspection_id)
+    if not writable_inspections(request.user).filter(pk=inspection.pk).exists():
+        raise Http404
+    draft = services.draft_generate(
+        inspection=inspection,
+        kind=payload.kind,
+        recipient=payload.recipient,
+        topic=payload.topic,
+        actor=request.user,
+    )
+    return Status(201, _detail(draft))
+
+
+@router.get("/drafts/{draft_id}", response=DraftDetailOut, summary="文书草稿")
+def draft_detail(request, draft_id: int):
+    draft = access.get_for_user(ReportDraft, request.user, draft_id, "change")
+    return _detail(draft)
+
+
+@router.put("/drafts/{draft_id}", response=DraftDetailOut, summary="修改文书草稿")
+def draft_put(request, draft_id: int, payload: DraftIn):
+    draft = access.get_for_user(ReportDraft, request.user, draft_id, "change")
+    data = payload.dict()
+    sections = data.pop("sections")
+    draft = services.draft_update(draft=draft, actor=request.user, sections=sections, **data)
+    return _detail(draft)
+
+
+@router.get(
+    "/drafts/{draft_id}/docx",
+    summary="下载 .docx（带阅读人水印，记入审计）",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "GB/T 9704 版式的 .docx 文件",
+                "content": {services.DOCX: {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def draft_docx(request, draft_id: int):
+    draft = access.get_for_user(
+        ReportDraft.objects.select_related("inspection"), request.user, draft_id
+    )
+    _name, data = services.draft_export(draft=draft, actor=request.user)
+    response = HttpResponse(data, content_type=services.DOCX)
+    response["Content-Disposition"] = f'attachment; filename="draft-{draft.pk}.docx"'
+    return response

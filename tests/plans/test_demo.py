@@ -1,0 +1,30 @@
+from datetime import date
+
+import pytest
+
+from xuncha.core.demo import DemoContext
+from xuncha.org import demo as org_demo
+from xuncha.org.models import User
+from xuncha.plans import coverage
+from xuncha.plans import demo as plans_demo
+from xuncha.plans.models import AnnualPlan, Declaration, Inspection, Term
+
+
+@pytest.mark.django_db
+def test_demo_builds_partial_coverage_and_accounts():
+    ctx = DemoContext(today=date(2026, 11, 26), log=lambda *a: None)
+    org_demo.build(ctx)
+    plans_demo.build(ctx)
+    city_term = Term.objects.get(office__level="city", name="第十三届")
+    result = coverage.compute(city_term, ctx.today)
+    assert 20 < result.total.rate < 80
+    assert result.revisit_due
+    assert {"team_leader", "team_member"} <= set(ctx.accounts)
+    member = User.objects.get(username="team_member")
+    assert not member.must_change_password
+    assert Declaration.objects.filter(member__inspector__user=member, submitted_at=None).exists()
+    assert AnnualPlan.objects.filter(state="submitted").exists()
+    stages = set(Inspection.objects.values_list("stage", flat=True))
+    assert {"preparation", "investigation", "rectification", "archived"} <= stages
+    kinds = set(Inspection.objects.values_list("kind", flat=True))
+    assert {"regular", "village", "revisit", "escalated", "cross"} <= kinds

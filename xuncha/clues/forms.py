@@ -1,0 +1,66 @@
+from django import forms
+
+from xuncha.clues.models import Clue, Handover
+from xuncha.rectification.forms import BootstrapForm
+
+
+class ClueForm(BootstrapForm):
+    inspection = forms.ModelChoiceField(label="巡察", queryset=None)
+    unit = forms.ModelChoiceField(label="涉及单位", queryset=None)
+    source = forms.ChoiceField(label="来源", choices=Clue.Source.choices)
+    problem = forms.ModelChoiceField(label="来源问题", queryset=None, required=False)
+    submission_id = forms.IntegerField(label="来源信访件编号", required=False, min_value=1)
+    people_concerned = forms.CharField(
+        label="反映对象",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="姓名、单位、职务，每行一人",
+    )
+    facts = forms.CharField(label="主要问题线索", widget=forms.Textarea(attrs={"rows": 5}))
+    proposed_handling = forms.ChoiceField(label="拟处理意见", choices=Clue.Handling.choices)
+
+    def __init__(self, *args, inspections, units, problems, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["inspection"].queryset = inspections
+        self.fields["unit"].queryset = units
+        self.fields["problem"].queryset = problems
+
+
+class EvidenceForm(BootstrapForm):
+    title = forms.CharField(label="证据名称", max_length=120)
+    extract = forms.CharField(
+        label="证据摘录", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    file = forms.FileField(label="证据文件", required=False)
+
+
+class HandoverForm(BootstrapForm):
+    inspection = forms.ModelChoiceField(label="巡察", queryset=None)
+    recipient = forms.ModelChoiceField(label="接收单位", queryset=None)
+    kind = forms.ChoiceField(label="移交类型", choices=Handover.Kind.choices)
+    subject = forms.CharField(label="事由", max_length=200)
+    clues = forms.ModelMultipleChoiceField(label="问题线索", queryset=None, required=False)
+    problems = forms.ModelMultipleChoiceField(label="问题", queryset=None, required=False)
+    evidence = forms.ModelMultipleChoiceField(
+        label="随附证据摘录（仅所选内容对接收单位可见）", queryset=None, required=False
+    )
+    letter_body = forms.CharField(
+        label="移交函正文", widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+
+    def __init__(self, *args, inspections, recipients, clues, problems, evidence, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["inspection"].queryset = inspections
+        self.fields["recipient"].queryset = recipients
+        self.fields["clues"].queryset = clues
+        self.fields["problems"].queryset = problems
+        self.fields["evidence"].queryset = evidence
+        self.fields["evidence"].label_from_instance = lambda e: f"{e.clue.number} · {e.title}"
+
+
+class OutcomeForm(BootstrapForm):
+    outcome = forms.ChoiceField(label="处置方式", choices=Handover.Outcome.choices)
+    note = forms.CharField(label="办理结果", widget=forms.Textarea(attrs={"rows": 3}))
+    people_disciplined = forms.IntegerField(label="处理人数", min_value=0, initial=0)
+    money_recovered = forms.DecimalField(
+        label="挽回(追缴)经济损失(万元)", min_value=0, initial=0, decimal_places=2
+    )

@@ -1,0 +1,176 @@
+"""Envelope encryption of submissions and keyed hashing of receipt codes.
+
+Every submission gets its own random data key; its content, the reporter's identity,
+its messages and its files are sealed with that key (AES-256-GCM by default, SM4-GCM
+when configured). The data key is stored only wrapped by the master key, and the master
+key lives outside the database: in XUNCHA_PETITIONS_MASTER_KEY or in
+DATA_DIR/keys/petitions-master.key (generated on first use). Receipt codes are stored
+only as HMAC-SHA-256 (or HMAC-SM3) under a second key kept the same way.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+
+_ALG_AES = 1
+_ALG_SM4 = 2
+_NONCE = 12
+_KEYS: dict[str, bytes] = {}
+
+# Receipt codes: no 0/O, 1/I/L look-alikes; 31 symbols, 24 of them = 118 bits.
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 24
+GROUP = 4
+
+
+def _key_file(name: str) -> Path:
+    return Path(settings.DATA_DIR) / "keys" / f"{name}.key"
+
+
+def _load_key(name: str, env_value: str) -> bytes:
+    cache_key = f"{settings.DATA_DIR}:{name}:{env_value[:4]}"
+    if cache_key in _KEYS:
+        return _KEYS[cache_key]
+    if env_value:
+        key = base64.b64decode(env_value)
+    else:
+        path = _key_file(name)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            tmp = path.with_suffix(f".{os.getpid()}.{secrets.token_hex(4)}.tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(base64.b64encode(secrets.token_bytes(32)))
+                f.flush()
+                os.fsync(f.fileno())
+            try:
+                os.link(tmp, path)  # atomic: the first worker wins, the others read its key
+            except FileExistsError:
+                pass
+            finally:
+                tmp.unlink()
+        key = base64.b64decode(path.read_bytes().strip())
+    if len(key) != 32:
+        raise ValueError("petitions key must be 32 bytes (base64)")
+    _KEYS[cache_key] = key
+    return key
+
+
+def master_key() -> bytes:
+    return _load_key("petitions-master", settings.PETITIONS_MASTER_KEY)
+
+
+def receipt_key() -> bytes:
+    return _load_key("petitions-receipt", settings.PETITIONS_RECEIPT_KEY)
+
+
+def key_id() -> str:
+    return hashlib.sha256(b"xuncha-kid" + master_key()).hexdigest()[:16]
+
+
+def _alg() -> int:
+    return _ALG_SM4 if settings.PETITIONS_CIPHER == "sm4-gcm" else _ALG_AES
+
+
+def _encrypt(alg: int, key: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    nonce = secrets.token_bytes(_NONCE)
+    if alg == _ALG_AES:
+        return bytes([alg]) + nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+    enc = Cipher(algorithms.SM4(key[:16]), modes.GCM(nonce)).encryptor()
+    enc.authenticate_additional_data(aad)
+    body = enc.update(plaintext) + enc.finalize()
+    return bytes([alg]) + nonce + body + enc.tag
+
+
+def _decrypt(key: bytes, blob: bytes, aad: bytes) -> bytes:
+    blob = bytes(blob)
+    alg, nonce, body = blob[0], blob[1 : 1 + _NONCE], blob[1 + _NONCE :]
+    if alg == _ALG_AES:
+        return AESGCM(key).decrypt(nonce, body, aad)
+    if alg == _ALG_SM4:
+        dec = Cipher(algorithms.SM4(key[:16]), modes.GCM(nonce, body[-16:])).decryptor()
+        dec.authenticate_additional_data(aad)
+        return dec.update(body[:-16]) + dec.finalize()
+    raise ValueError("unknown cipher")
+
+
+def new_data_key() -> tuple[str, bytes, bytes]:
+    """(key id, wrapped data key for the DB, data key for this request only)."""
+    data_key = secrets.token_bytes(32)
+    wrapped = _encrypt(_alg(), master_key(), data_key, b"xuncha-petitions-dk")
+    return key_id(), wrapped, data_key
+
+
+def unwrap(wrapped: bytes) -> bytes:
+    return _decrypt(master_key(), wrapped, b"xuncha-petitions-dk")
+
+
+def seal(data_key: bytes, plaintext: bytes, purpose: str) -> bytes:
+    return _encrypt(_alg(), data_key, plaintext, purpose.encode())
+
+
+def open_sealed(data_key: bytes, blob: bytes, purpose: str) -> bytes:
+    return _decrypt(data_key, blob, purpose.encode())
+
+
+def seal_json(data_key: bytes, value, purpose: str) -> bytes:
+    return seal(data_key, json.dumps(value, ensure_ascii=False).encode(), purpose)
+
+
+def open_json(data_key: bytes, blob, purpose: str):
+    return json.loads(open_sealed(data_key, blob, purpose))
+
+
+# --- Receipt codes -----------------------------------------------------------------
+
+
+def new_receipt_code() -> str:
+    raw = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    return "-".join(raw[i : i + GROUP] for i in range(0, CODE_LENGTH, GROUP))
+
+
+def normalise_code(text: str) -> str | None:
+    """The canonical form of a typed code, or None if it cannot be one (shape only)."""
+    if not isinstance(text, str) or len(text) > 80:
+        return None
+    cleaned = "".join(ch for ch in text.upper() if ch not in " -\t\r\n　－")
+    if len(cleaned) != CODE_LENGTH or any(ch not in ALPHABET for ch in cleaned):
+        return None
+    return cleaned
+
+
+def _hmac_sm3(key: bytes, message: bytes) -> str:
+    from gmssl import func, sm3
+
+    block = 64
+    if len(key) > block:
+        key = bytes.fromhex(sm3.sm3_hash(func.bytes_to_list(key)))
+    key = key.ljust(block, b"\0")
+    inner = bytes(k ^ 0x36 for k in key) + message
+    inner_hash = bytes.fromhex(sm3.sm3_hash(func.bytes_to_list(inner)))
+    outer = bytes(k ^ 0x5C for k in key) + inner_hash
+    return sm3.sm3_hash(func.bytes_to_list(outer))
+
+
+def receipt_digest(canonical: str) -> str:
+    message = canonical.encode()
+    if settings.PETITIONS_RECEIPT_HMAC == "sm3":
+        return _hmac_sm3(receipt_key(), message)
+    return hmac.new(receipt_key(), message, hashlib.sha256).hexdigest()
+
+
+def source_tag(address: str) -> str:
+    """A short keyed tag of a client address, used only as a rate-limit key in the cache."""
+    return hmac.new(receipt_key(), b"src:" + address.encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def pow_secret() -> bytes:
+    return hmac.new(master_key(), b"altcha-challenge", hashlib.sha256).digest()

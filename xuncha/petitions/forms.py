@@ -1,0 +1,76 @@
+from django import forms
+
+from xuncha.petitions.models import Announcement, Submission
+
+_DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
+
+
+class AnnouncementForm(forms.ModelForm):
+    class Meta:
+        model = Announcement
+        fields = [
+            "title",
+            "team_name",
+            "units_text",
+            "period_start",
+            "period_end",
+            "scope",
+            "not_accepted",
+            "phone",
+            "hours",
+            "postal_box",
+            "email",
+            "online",
+            "cutoff",
+            "elsewhere",
+            "body",
+        ]
+        widgets = {
+            "period_start": _DATE,
+            "period_end": _DATE,
+            "cutoff": _DATE,
+            "scope": forms.Textarea(attrs={"rows": 4}),
+            "not_accepted": forms.Textarea(attrs={"rows": 2}),
+            "body": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if name != "online":
+                field.widget.attrs.setdefault("class", "form-control")
+
+
+class MultiFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class EntryForm(forms.Form):
+    """A letter, call or visit entered by staff."""
+
+    channel = forms.ChoiceField(
+        label="渠道",
+        choices=[c for c in Submission.Channel.choices if c[0] != "online"],
+    )
+    inspection = forms.ModelChoiceField(label="巡察", queryset=None, required=False)
+    received_on = forms.DateField(label="收到日期", widget=_DATE)
+    kind = forms.ChoiceField(label="类别", choices=Submission.Kind.choices)
+    category = forms.ChoiceField(label="反映问题类型", choices=Submission.Category.choices)
+    unit = forms.CharField(label="被反映单位", required=False, max_length=200)
+    people = forms.CharField(label="被反映人及职务", required=False, max_length=500)
+    text = forms.CharField(label="反映的主要问题", widget=forms.Textarea(attrs={"rows": 6}))
+    name = forms.CharField(label="反映人姓名（实名时填写）", required=False, max_length=50)
+    contact = forms.CharField(label="联系方式", required=False, max_length=100)
+    files = forms.FileField(
+        label="附件",
+        required=False,
+        widget=MultiFileInput(),
+    )
+
+    def __init__(self, *args, inspections=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["inspection"].queryset = inspections
+        for field in self.fields.values():
+            field.widget.attrs.setdefault(
+                "class", "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
+            )

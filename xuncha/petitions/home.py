@@ -1,0 +1,63 @@
+"""Home-page to-dos of the people's channel."""
+
+from django.db.models import Count, Q
+from django.urls import reverse
+
+from xuncha.org import access
+from xuncha.petitions import services
+from xuncha.petitions.models import Message, Submission
+
+
+def awaiting_intake(user) -> list[dict]:
+    qs = access.visible(Submission.objects.all(), user)
+    counts = qs.aggregate(
+        received=Count("pk", filter=Q(state="received", spam=False)),
+        overdue=Count("pk", filter=services.overdue_q()),
+        unread=Count("pk", filter=Q(unread=True)),
+    )
+    review = (
+        Message.objects.filter(
+            submission__in=qs.values("pk"), state="draft", kind__in=["reply", "question"]
+        )
+        .exclude(author=user)
+        .count()
+    )
+    url = reverse("petitions:register")
+    items = []
+    if counts["overdue"]:
+        items.append(
+            {
+                "label": "来信来访已逾期",
+                "url": f"{url}?overdue=1",
+                "badge": counts["overdue"],
+                "badge_class": "danger",
+            }
+        )
+    if counts["received"]:
+        items.append(
+            {
+                "label": "待受理的来信来访",
+                "url": f"{url}?state=received&spam=0",
+                "badge": counts["received"],
+                "badge_class": "warning",
+            }
+        )
+    if review:
+        items.append({"label": "待复核的答复", "url": url, "badge": review})
+    if counts["unread"]:
+        items.append({"label": "反映人有新补充", "url": url, "badge": counts["unread"]})
+    return items
+
+
+def identity_requests(user) -> list[dict]:
+    n = services.custodian_requests(user).filter(state="pending").count()
+    if not n:
+        return []
+    return [
+        {
+            "label": "待审批的举报人身份查看申请",
+            "url": reverse("petitions:custodian"),
+            "badge": n,
+            "badge_class": "warning",
+        }
+    ]

@@ -1,0 +1,560 @@
+"""Writes for planning: terms, plans (workflow), rounds, assignments, teams, declarations."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from xuncha.audit.models import Action
+from xuncha.audit.services import record
+from xuncha.core.errors import DomainError
+from xuncha.org import access
+from xuncha.org.models import Role, Unit
+from xuncha.plans.models import (
+    EDIT_ROLES,
+    AnnualPlan,
+    Declaration,
+    Inspection,
+    Inspector,
+    PlanEvent,
+    Round,
+    Team,
+    TeamMember,
+    Term,
+    WorkdayOverride,
+)
+from xuncha.plans.recusal import find_conflicts
+from xuncha.plans.suggest import busy_ids
+
+State = AnnualPlan.State
+
+
+def _d(day: date) -> str:
+    return f"{day:%Y年%m月%d日}"
+
+
+def holds(user, office, roles) -> bool:
+    """Whether `user` holds one of `roles` in `office` itself (sysadmin always)."""
+    if access.is_sysadmin(user):
+        return True
+    wanted = {str(r) for r in roles}
+    return any(a.role in wanted and a.office_id == office.pk for a in access._assignments(user))
+
+
+def _require(user, office, roles, what="此操作"):
+    if not holds(user, office, roles):
+        raise DomainError(f"您没有{what}的权限。")
+
+
+# --- Workflow of the annual plan -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Transition:
+    source: str
+    target: str
+    label: str
+    roles: frozenset
+    needs_reason: bool = False
+    style: str = "primary"
+
+
+TRANSITIONS = [
+    Transition(State.DRAFT, State.SUBMITTED, "报领导小组审批", frozenset(EDIT_ROLES)),
+    Transition(
+        State.SUBMITTED, State.APPROVED, "批准", frozenset({Role.LEADING_GROUP}), False, "success"
+    ),
+    Transition(
+        State.SUBMITTED,
+        State.DRAFT,
+        "退回修改",
+        frozenset({Role.LEADING_GROUP}),
+        True,
+        "outline-danger",
+    ),
+]
+
+
+def transitions_for(plan: AnnualPlan, user) -> list[Transition]:
+    """The buttons the user sees on a plan: drawn from TRANSITIONS."""
+    office = plan.term.office
+    return [t for t in TRANSITIONS if t.source == plan.state and holds(user, office, t.roles)]
+
+
+def _plan_requirements(plan: AnnualPlan, target: str):
+    if target == State.SUBMITTED:
+        if not plan.rounds.exists():
+            raise DomainError("计划中还没有轮次，请先添加至少一个轮次再报审。")
+        empty = plan.rounds.filter(inspections__isnull=True).values_list("number", flat=True)
+        if empty:
+            nums = "、".join(f"第{n}轮" for n in empty)
+            raise DomainError(f"{nums}尚未安排被巡察单位，请先分配任务再报审。")
+
+
+def plan_transition(*, plan: AnnualPlan, target: str, actor, reason: str = "") -> AnnualPlan:
+    with transaction.atomic():
+        plan = AnnualPlan.objects.select_for_update().select_related("term__office").get(pk=plan.pk)
+        step = next((t for t in TRANSITIONS if t.source == plan.state and t.target == target), None)
+        if step is None:
+            raise DomainError(
+                f"计划当前为“{plan.get_state_display()}”，不能执行此操作（可能已被他人处理，请刷新）。"
+            )
+        if not holds(actor, plan.term.office, step.roles):
+            raise DomainError(f"您没有“{step.label}”的权限。")
+        reason = (reason or "").strip()
+        if step.needs_reason and not reason:
+            raise DomainError(f"“{step.label}”须填写理由。", field="reason")
+        _plan_requirements(plan, target)
+        source = plan.state
+        plan.state = target
+        now = timezone.now()
+        if target == State.SUBMITTED:
+            plan.submitted_at = now
+        if target == State.APPROVED:
+            plan.approved_at = now
+        plan.save(update_fields=["state", "submitted_at", "approved_at"])
+        PlanEvent.objects.create(
+            plan=plan,
+            from_state=source,
+            to_state=target,
+            actor=actor,
+            summary=step.label,
+            reason=reason,
+        )
+        record(
+            actor=actor,
+            action=Action.TRANSITION,
+            obj=plan,
+            summary=f"{plan}：{step.label}",
+            changes={"state": [source, target], "reason": reason},
+        )
+    return plan
+
+
+def _after_approval(plan: AnnualPlan, actor, summary: str, reason: str):
+    """Changes to an approved plan need a reason and leave a history row."""
+    if plan.state != State.APPROVED:
+        return
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("计划已批准，调整须填写调整理由。", field="reason")
+    PlanEvent.objects.create(
+        plan=plan,
+        from_state=plan.state,
+        to_state=plan.state,
+        actor=actor,
+        summary=summary,
+        reason=reason,
+    )
+
+
+def _check_order(start, end, what):
+    if start is None or end is None:
+        raise DomainError(f"请填写{what}的开始和结束日期。")
+    if end < start:
+        raise DomainError(
+            f"{what}的结束日期（{_d(end)}）早于开始日期（{_d(start)}），请检查日期顺序。",
+            field="end",
+        )
+
+
+# --- Terms and plans -----------------------------------------------------------------
+
+
+def term_create(*, office, name: str, start: date, end: date, actor) -> Term:
+    _require(actor, office, EDIT_ROLES, "设置届期")
+    _check_order(start, end, "届期")
+    with transaction.atomic():
+        clash = Term.objects.filter(office=office, start__lte=end, end__gte=start).first()
+        if clash:
+            raise DomainError(f"与{clash.name}（{_d(clash.start)}至{_d(clash.end)}）时间重叠。")
+        term = Term.objects.create(office=office, name=name, start=start, end=end)
+        record(
+            actor=actor,
+            action=Action.CREATE,
+            obj=term,
+            changes={"start": str(start), "end": str(end)},
+        )
+    return term
+
+
+def plan_create(*, term: Term, year: int, summary: str = "", actor) -> AnnualPlan:
+    _require(actor, term.office, EDIT_ROLES, "编制计划")
+    if not term.start.year <= year <= term.end.year:
+        raise DomainError(
+            f"{year}年不在{term.name}（{term.start.year}—{term.end.year}年）之内，请选择届内年度。",
+            field="year",
+        )
+    with transaction.atomic():
+        if AnnualPlan.objects.filter(term=term, year=year).exists():
+            raise DomainError(f"{term.name}已有{year}年度计划。", field="year")
+        plan = AnnualPlan.objects.create(term=term, year=year, summary=summary)
+        PlanEvent.objects.create(plan=plan, to_state=plan.state, actor=actor, summary="新建计划")
+        record(actor=actor, action=Action.CREATE, obj=plan, changes={"year": year})
+    return plan
+
+
+def round_create(
+    *, plan: AnnualPlan, start: date, end: date, name: str = "", actor, reason: str = ""
+) -> Round:
+    term = plan.term
+    _require(actor, term.office, EDIT_ROLES, "安排轮次")
+    _check_order(start, end, "轮次")
+    if start < term.start or end > term.end:
+        raise DomainError(
+            f"轮次日期（{_d(start)}至{_d(end)}）超出{term.name}任期（{_d(term.start)}至{_d(term.end)}），请调整到任期之内。",
+            field="start",
+        )
+    if start.year != plan.year:
+        raise DomainError(f"轮次应在{plan.year}年内开始，请调整开始日期。", field="start")
+    with transaction.atomic():
+        plan = AnnualPlan.objects.select_for_update().get(pk=plan.pk)
+        number = (plan.rounds.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+        rnd = Round.objects.create(plan=plan, number=number, start=start, end=end, name=name)
+        _after_approval(plan, actor, f"新增第{number}轮", reason)
+        record(
+            actor=actor,
+            action=Action.CREATE,
+            obj=rnd,
+            changes={"start": str(start), "end": str(end), "reason": reason},
+        )
+    return rnd
+
+
+def _check_units(office, kind, units):
+    if not units:
+        raise DomainError("请至少选择一个被巡察单位。", field="units")
+    for unit in units:
+        if unit.status != Unit.Status.ACTIVE:
+            raise DomainError(
+                f"{unit.name}已{unit.get_status_display()}，请选择现有单位。", field="units"
+            )
+        own = unit.office_id == office.pk
+        below = unit.office.path.startswith(office.path) and not own
+        if kind == Inspection.Kind.ESCALATED:
+            if not below:
+                raise DomainError(
+                    f"提级巡察的对象应是下级管理的单位，{unit.name}不是。", field="units"
+                )
+        elif kind in (Inspection.Kind.CROSS, Inspection.Kind.JOINT):
+            if not (own or below):
+                raise DomainError(f"{unit.name}不在本机构及下级的管理范围内。", field="units")
+        elif not own:
+            raise DomainError(f"{unit.name}不由本机构管理，不能直接安排巡察。", field="units")
+
+
+def inspection_create(
+    *,
+    round: Round,
+    kind: str,
+    units: list[Unit],
+    actor,
+    start: date | None = None,
+    end: date | None = None,
+    theme: str = "",
+    revisits: Inspection | None = None,
+    team_name: str = "",
+    reason: str = "",
+) -> Inspection:
+    """Assign one team to one or more units in a round (一托N)."""
+    plan = round.plan
+    office = plan.term.office
+    _require(actor, office, EDIT_ROLES, "分配巡察任务")
+    start = start or round.start
+    end = end or round.end
+    _check_order(start, end, "巡察")
+    if start < round.start or end > round.end:
+        raise DomainError(
+            f"巡察日期应在{round}（{_d(round.start)}至{_d(round.end)}）之内，请调整日期。",
+            field="start",
+        )
+    if kind not in Inspection.Kind.values:
+        raise DomainError("请选择巡察类型。", field="kind")
+    theme = (theme or "").strip()
+    if kind == Inspection.Kind.SPECIAL and not theme:
+        raise DomainError("专项巡察须填写专项主题。", field="theme")
+    if kind == Inspection.Kind.REVISIT and revisits is None:
+        raise DomainError("“回头看”须选择所回访的原巡察。", field="revisits")
+    units = list(units)
+    _check_units(office, kind, units)
+    if revisits is not None:
+        if kind != Inspection.Kind.REVISIT:
+            raise DomainError("只有“回头看”可以关联原巡察。", field="revisits")
+        if not set(revisits.units.values_list("pk", flat=True)) & {u.pk for u in units}:
+            raise DomainError("“回头看”的单位应是原巡察的被巡察单位。", field="revisits")
+    with transaction.atomic():
+        plan = AnnualPlan.objects.select_for_update().get(pk=plan.pk)
+        # Lock the units so two assignments of one unit cannot slip in side by side.
+        list(Unit.objects.select_for_update().filter(pk__in=[u.pk for u in units]))
+        clash = (
+            Inspection.objects.filter(units__in=units, start__lte=end, end__gte=start)
+            .select_related("round__plan")
+            .prefetch_related("units")
+            .first()
+        )
+        if clash:
+            both = [u.name for u in clash.units.all() if u in units]
+            raise DomainError(
+                f"{'、'.join(both)}已安排在{clash.round}（{_d(clash.start)}至{_d(clash.end)}）巡察，时间重叠。请调整日期或更换单位。",
+                field="units",
+            )
+        inspection = Inspection.objects.create(
+            office=office,
+            round=round,
+            kind=kind,
+            theme=theme,
+            revisits=revisits,
+            start=start,
+            end=end,
+        )
+        inspection.units.set(units)
+        number = Team.objects.filter(inspection__round=round).count() + 1
+        Team.objects.create(inspection=inspection, name=team_name or f"第{_cn(number)}巡察组")
+        names = "、".join(u.name for u in units)
+        _after_approval(plan, actor, f"{round}新增巡察任务：{names}", reason)
+        record(
+            actor=actor,
+            action=Action.CREATE,
+            obj=inspection,
+            changes={
+                "kind": kind,
+                "units": [u.pk for u in units],
+                "start": str(start),
+                "end": str(end),
+                "reason": reason,
+            },
+        )
+    return inspection
+
+
+def _cn(n: int) -> str:
+    digits = "零一二三四五六七八九"
+    if n < 10:
+        return digits[n]
+    if n < 20:
+        return "十" + (digits[n % 10] if n % 10 else "")
+    return digits[n // 10] + "十" + (digits[n % 10] if n % 10 else "")
+
+
+# --- Teams -------------------------------------------------------------------------------
+
+
+def team_compose(
+    *,
+    inspection: Inspection,
+    members: list[tuple[int, str]],
+    actor,
+    overrides: dict[int, str] | None = None,
+    today: date | None = None,
+) -> Team:
+    """Set a team's members. Conflicted inspectors are refused unless the office
+    administrator overrides with a written reason; every override is audited."""
+    office = inspection.office
+    _require(actor, office, EDIT_ROLES, "组建巡察组")
+    overrides = {
+        int(k): (v or "").strip() for k, v in (overrides or {}).items() if (v or "").strip()
+    }
+    ids = [int(pk) for pk, _ in members]
+    if len(ids) != len(set(ids)):
+        raise DomainError("同一名干部不能在组内重复出现，请删除重复的人员。", field="members")
+    roles = [role for _, role in members]
+    if any(r not in TeamMember.Role.values for r in roles):
+        raise DomainError("组内职务只能是组长、副组长或成员。", field="members")
+    leaders = roles.count(TeamMember.Role.LEADER)
+    if leaders != 1:
+        raise DomainError(
+            f"巡察组必须有且只有一名组长（当前{leaders}名），请指定一名组长。",
+            field="members",
+        )
+    if overrides and not holds(actor, office, {Role.OFFICE_ADMIN}):
+        raise DomainError("只有巡察办管理员可以特批存在回避情形的人员。", field="overrides")
+    with transaction.atomic():
+        inspection = (
+            Inspection.objects.select_for_update().select_related("office").get(pk=inspection.pk)
+        )
+        pool = {
+            i.pk: i
+            for i in Inspector.objects.select_for_update().filter(
+                pk__in=ids, active=True, office__path__startswith=office.path
+            )
+        }
+        missing = [pk for pk in ids if pk not in pool]
+        if missing:
+            raise DomainError("所选人员不在本机构巡察干部库中或已出库。", field="members")
+        busy = busy_ids(inspection, ids)
+        if busy:
+            text = "；".join(f"{pool[pk].name}已在{team}" for pk, team in busy.items())
+            raise DomainError(f"{text}，同一时间不能参加两个巡察组。请更换人员。", field="members")
+        conflicts = find_conflicts(
+            office=office,
+            kind=inspection.kind,
+            units=list(inspection.units.all()),
+            inspector_ids=ids,
+            today=today,
+        )
+        blocked = [pk for pk in ids if pk in conflicts and pk not in overrides]
+        if blocked:
+            text = "；".join(f"{pool[pk].name}：{'，'.join(conflicts[pk])}" for pk in blocked)
+            raise DomainError(
+                f"以下人员须回避：{text}。请更换人员；确需参加的，须由巡察办管理员填写特批理由。",
+                field="members",
+            )
+        team, _ = Team.objects.get_or_create(inspection=inspection, defaults={"name": "巡察组"})
+        before = {m.inspector_id: m.role for m in team.members.all()}
+        team.members.exclude(inspector_id__in=ids).delete()
+        for pk, role in members:
+            pk = int(pk)
+            member, _ = TeamMember.objects.update_or_create(
+                team=team, inspector_id=pk, defaults={"role": role}
+            )
+            decl, created = Declaration.objects.get_or_create(
+                member=member, defaults={"known_conflicts": conflicts.get(pk, [])}
+            )
+            if not created and decl.known_conflicts != conflicts.get(pk, []):
+                decl.known_conflicts = conflicts.get(pk, [])
+                decl.save(update_fields=["known_conflicts"])
+            if pk in overrides and pk in conflicts:
+                decl.override_reason = overrides[pk]
+                decl.override_by = actor
+                decl.save(update_fields=["override_reason", "override_by"])
+                record(
+                    actor=actor,
+                    action=Action.OVERRIDE,
+                    obj=member,
+                    summary=f"特批{pool[pk].name}参加{team.name}",
+                    changes={"conflicts": conflicts[pk], "reason": overrides[pk]},
+                )
+        after = {pk: role for pk, role in members}
+        record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=team,
+            summary=f"组建{team.name}",
+            changes={
+                "members": [
+                    {str(k): v for k, v in before.items()},
+                    {str(k): v for k, v in after.items()},
+                ]
+            },
+        )
+    return team
+
+
+def declaration_submit(
+    *, declaration: Declaration, has_conflict: bool, statement: str, actor
+) -> Declaration:
+    inspector = declaration.member.inspector
+    if inspector.user_id != actor.pk:
+        raise DomainError("回避声明须由本人填报。")
+    statement = (statement or "").strip()
+    if has_conflict and not statement:
+        raise DomainError("申报存在回避情形时，请说明具体情况。", field="statement")
+    with transaction.atomic():
+        declaration.has_conflict = has_conflict
+        declaration.statement = statement
+        declaration.submitted_at = timezone.now()
+        declaration.save(update_fields=["has_conflict", "statement", "submitted_at"])
+        record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=declaration,
+            summary="提交回避声明",
+            changes={"has_conflict": has_conflict},
+        )
+    return declaration
+
+
+# --- Calendar ------------------------------------------------------------------------------
+
+
+def workday_set(*, office, day: date, is_working: bool, note: str, actor) -> WorkdayOverride:
+    _require(actor, office, EDIT_ROLES, "维护工作日历")
+    with transaction.atomic():
+        row, created = WorkdayOverride.objects.update_or_create(
+            office=office, day=day, defaults={"is_working": is_working, "note": note[:60]}
+        )
+        record(
+            actor=actor,
+            action=Action.CREATE if created else Action.UPDATE,
+            obj=row,
+            changes={"day": str(day), "is_working": is_working, "note": note},
+        )
+    return row
+
+
+def workday_delete(*, row: WorkdayOverride, actor):
+    _require(actor, row.office, EDIT_ROLES, "维护工作日历")
+    with transaction.atomic():
+        record(actor=actor, action=Action.DELETE, obj=row, changes={"day": str(row.day)})
+        row.delete()
+
+
+def settings_update(*, office, data: dict, actor):
+    """Change an office's planning and recusal settings (office administrator only)."""
+    from xuncha.plans.models import PlanSettings
+
+    _require(actor, office, {Role.OFFICE_ADMIN}, "修改回避与覆盖设置")
+    with transaction.atomic():
+        row, _ = PlanSettings.objects.select_for_update().get_or_create(office=office)
+        before = {k: getattr(row, k) for k in data}
+        for key, value in data.items():
+            setattr(row, key, value)
+        row.save()
+        record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=row,
+            changes={k: [before[k], v] for k, v in data.items() if before[k] != v},
+        )
+    return row
+
+
+def inspector_save(*, inspector: Inspector, data: dict, actor) -> Inspector:
+    """Create or change an entry of the inspector pool."""
+    _require(actor, inspector.office, EDIT_ROLES, "维护巡察干部库")
+    creating = inspector.pk is None
+    with transaction.atomic():
+        before = (
+            {}
+            if creating
+            else dict(Inspector.objects.filter(pk=inspector.pk).values(*data).first() or {})
+        )
+        for key, value in data.items():
+            setattr(inspector, key, value)
+        inspector.save()
+        after = {
+            k: getattr(inspector, f"{k}_id", None) if k == "home_unit" else v
+            for k, v in data.items()
+        }
+        record(
+            actor=actor,
+            action=Action.CREATE if creating else Action.UPDATE,
+            obj=inspector,
+            changes={
+                k: [str(before.get(k)), str(v)]
+                for k, v in after.items()
+                if str(before.get(k)) != str(v)
+            },
+        )
+    return inspector
+
+
+def inspector_history_add(*, inspector: Inspector, row, actor):
+    """Add a declared relation, a job or a superior–subordinate tie to an inspector."""
+    _require(actor, inspector.office, EDIT_ROLES, "维护巡察干部库")
+    start, end = getattr(row, "start", None), getattr(row, "end", None)
+    if start and end and end < start:
+        raise DomainError(
+            f"截止日期（{_d(end)}）早于起始日期（{_d(start)}），请检查日期顺序。", field="end"
+        )
+    with transaction.atomic():
+        row.inspector = inspector
+        row.save()
+        record(
+            actor=actor,
+            action=Action.CREATE,
+            obj=row,
+            summary=f"{inspector.name}：{row._meta.verbose_name} {row}",
+        )
+    return row

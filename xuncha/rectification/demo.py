@@ -1,0 +1,462 @@
+"""Demo rectification: plans at every stage, overdue, rejected and closed measures,
+co-signed closings, reports, assessments and one published disclosure.
+
+Built on the feedback problems the fieldwork demo created; skips with a note if none."""
+
+import hashlib
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db.models import Count
+from django.utils import timezone
+
+from xuncha.core.workdays import add_working_days, is_working_day
+from xuncha.org.models import Role, RoleAssignment, Unit, User
+from xuncha.rectification import deadlines
+from xuncha.rectification.models import (
+    Assessment,
+    AssessmentScore,
+    Disclosure,
+    DisclosureItem,
+    Evidence,
+    Measure,
+    PlanHistory,
+    Progress,
+    RectificationConfig,
+    RectificationPlan,
+    Report,
+    SupervisionLetter,
+    TeamRating,
+    Verification,
+)
+from xuncha.rectification.scoring import IndicatorScore, total_and_grade
+
+PS = RectificationPlan.State
+MS = Measure.State
+
+MEASURES = [
+    (
+        "召开领导班子专题会议，逐项研究整改措施，明确责任分工和完成时限。",
+        "制定专项整改方案，建立问题台账",
+    ),
+    ("全面清理自查，对涉及资金逐笔核实，能退还的全部退还。", "违规资金全部清退到位"),
+    ("修订完善相关管理制度，堵塞制度漏洞，形成长效机制。", "出台制度文件并组织学习"),
+    ("开展专项警示教育，对相关责任人进行批评教育或诫勉谈话。", "责任人员受到处理，干部受到警醒"),
+    ("建立常态化监督检查机制，每季度开展一次督查。", "问题不反弹、不回潮"),
+    ("对照问题开展举一反三排查，扩大整改覆盖面。", "同类问题全面整改"),
+]
+LEADERS = ["党组书记、局长", "党委副书记", "分管副局长", "纪检组长", "副主任"]
+DEPARTMENTS = ["办公室", "财务科", "人事科", "机关党委", "规划建设科", "审计科", "政策法规科"]
+PEOPLE = ["张明", "李华", "王芳", "刘强", "陈静", "杨帆", "赵磊", "黄敏", "周洁", "吴斌"]
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def _at(day, hour=10):
+    return timezone.make_aware(datetime.combine(day, time(hour, 0)))
+
+
+def _workday(day):
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def _evidence_file():
+    digest = hashlib.sha256(PDF).hexdigest()
+    relative = Path("rectification") / digest[:2] / f"{digest}.pdf"
+    target = Path(settings.MEDIA_ROOT) / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        target.write_bytes(PDF)
+    return str(relative), digest
+
+
+def build(ctx):
+    from xuncha.inspections.models import Problem
+
+    rng, today = ctx.rng, ctx.today
+    office_user = (
+        User.objects.filter(username="office_staff").first()
+        or User.objects.filter(roles__role__in=[Role.OFFICE_STAFF, Role.OFFICE_ADMIN]).first()
+    )
+    if office_user is None:
+        ctx.log("  整改落实：没有巡察办账号，跳过")
+        return
+    groups = list(
+        Problem.objects.feedback_list()
+        .filter(inspection__feedback_date__isnull=False)
+        .values("inspection_id", "unit_id")
+        .annotate(n=Count("pk"))
+        .order_by("inspection_id", "unit_id")
+    )
+    if not groups:
+        ctx.log("  整改落实：没有列入反馈的问题（巡察实施演示数据缺失），跳过")
+        return
+    discipline = Unit.objects.filter(name__contains="纪委监委").order_by("depth", "pk").first()
+    recipient = User.objects.filter(roles__role=Role.HANDOVER_RECIPIENT, unit=discipline).first()
+    liaisons = {
+        r.unit_id: r.user
+        for r in RoleAssignment.objects.filter(
+            role=Role.UNIT_LIAISON, unit__isnull=False
+        ).select_related("user")
+    }
+    path, digest = _evidence_file()
+    counts = {"plans": 0, "measures": 0, "closed": 0, "overdue": 0, "rejected": 0}
+    from xuncha.plans.models import Inspection
+
+    inspections = {
+        i.pk: i
+        for i in Inspection.objects.filter(
+            pk__in={g["inspection_id"] for g in groups}
+        ).select_related("office")
+    }
+    configs = {}
+    bureau_plan = None
+    for g in groups:
+        insp = inspections[g["inspection_id"]]
+        office = insp.office
+        if office.pk not in configs:
+            config, _ = RectificationConfig.objects.get_or_create(office=office)
+            if (
+                discipline is not None
+                and recipient is not None
+                and discipline.office_id == office.pk
+            ):
+                config.co_reviewers.add(discipline)
+            configs[office.pk] = config
+        config = configs[office.pk]
+        co_units = list(config.co_reviewers.all())
+        feedback = insp.feedback_date
+        if feedback > today:
+            continue
+        unit = Unit.objects.get(pk=g["unit_id"])
+        liaison = liaisons.get(unit.pk)
+        actor = liaison or office_user
+        age = (today - feedback).days
+        # Stage by age, with some variety: new plans are drafts, older ones adopted or completed.
+        if age < 20:
+            state = rng.choice([PS.DRAFT, PS.SUBMITTED])
+        elif age < 35:
+            state = rng.choice([PS.SUBMITTED, PS.RETURNED, PS.ADOPTED])
+        elif age > 300:
+            state = rng.choice([PS.COMPLETED, PS.ADOPTED])
+        else:
+            state = PS.ADOPTED
+        if liaison is not None and bureau_plan is None:
+            state = PS.ADOPTED  # the liaison's demo account gets a plan in progress
+        plan = RectificationPlan.objects.create(
+            office=office,
+            inspection=insp,
+            unit=unit,
+            feedback_date=feedback,
+            due_date=deadlines.month_later(feedback, config.plan_due_months),
+            report_due_date=deadlines.month_later(feedback, config.report_due_months),
+            main_leader=rng.choice(PEOPLE) + "（党组书记）",
+            main_leader_user=liaison,
+            summary="坚持问题导向，照单全收、立行立改，做到条条有着落、件件有回音。",
+            state=PS.DRAFT,
+            created_at=_at(feedback),
+        )
+        counts["plans"] += 1
+        if liaison is not None and bureau_plan is None:
+            bureau_plan = plan
+        problems = list(
+            Problem.objects.feedback_list().filter(inspection=insp, unit=unit).order_by("number")
+        )
+        submitted_on = _workday(feedback + timedelta(days=rng.randint(15, 28)))
+        history = []
+        measures = []
+        for p in problems:
+            for k in range(rng.randint(1, 3) if state != PS.DRAFT or rng.random() < 0.5 else 0):
+                text, outcome = MEASURES[rng.randrange(len(MEASURES))]
+                long_term = k == 2 or rng.random() < 0.08
+                deadline = _workday(
+                    feedback + timedelta(days=rng.choice([30, 45, 60, 90, 120, 180]))
+                )
+                measures.append(
+                    Measure(
+                        plan=plan,
+                        problem=p,
+                        content=f"针对“{p.title}”：{text}",
+                        responsible_leader=rng.choice(LEADERS),
+                        lead_department=rng.choice(DEPARTMENTS),
+                        responsible_person=rng.choice(PEOPLE),
+                        responsible_user=liaison,
+                        deadline=deadline,
+                        expected_outcome=outcome,
+                        long_term=long_term,
+                        created_at=_at(feedback + timedelta(days=5)),
+                    )
+                )
+        Measure.objects.bulk_create(measures)
+        counts["measures"] += len(measures)
+        if state == PS.DRAFT:
+            continue
+        history.append(
+            PlanHistory(
+                plan=plan,
+                from_state=PS.DRAFT,
+                to_state=PS.SUBMITTED,
+                actor=actor,
+                at=_at(submitted_on),
+                comment="",
+            )
+        )
+        plan.submission_no, plan.submitted_at = 1, _at(submitted_on)
+        if state == PS.RETURNED or (state in {PS.ADOPTED, PS.COMPLETED} and rng.random() < 0.3):
+            returned_on = add_working_days(submitted_on, 3)
+            history.append(
+                PlanHistory(
+                    plan=plan,
+                    from_state=PS.SUBMITTED,
+                    to_state=PS.RETURNED,
+                    actor=office_user,
+                    at=_at(returned_on, 15),
+                    comment=rng.choice(
+                        [
+                            "部分整改措施过于笼统，请细化到具体责任人和时间节点。",
+                            "第二个问题的整改措施未体现举一反三，请补充。",
+                            "完成时限偏长，请压缩集中整改期内可完成事项的时限。",
+                        ]
+                    ),
+                )
+            )
+            if state != PS.RETURNED:
+                submitted_on = add_working_days(returned_on, 3)
+                history.append(
+                    PlanHistory(
+                        plan=plan,
+                        from_state=PS.RETURNED,
+                        to_state=PS.SUBMITTED,
+                        actor=actor,
+                        at=_at(submitted_on),
+                        comment="已按意见修改",
+                    )
+                )
+                plan.submission_no = 2
+        if state in {PS.ADOPTED, PS.COMPLETED}:
+            adopted_on = add_working_days(submitted_on, 4)
+            history.append(
+                PlanHistory(
+                    plan=plan,
+                    from_state=PS.SUBMITTED,
+                    to_state=PS.ADOPTED,
+                    actor=office_user,
+                    at=_at(adopted_on, 16),
+                    comment="同意",
+                )
+            )
+            plan.adopted_at = _at(adopted_on, 16)
+            _progress(
+                ctx,
+                plan,
+                measures,
+                state,
+                today,
+                office_user,
+                recipient,
+                co_units,
+                actor,
+                path,
+                digest,
+                counts,
+            )
+            if age > 62:
+                for kind in (Report.Kind.CONCENTRATED, Report.Kind.MAIN_LEADER):
+                    Report.objects.create(
+                        plan=plan,
+                        kind=kind,
+                        text="集中整改期间，班子召开专题会议研究整改工作，反馈问题已整改完成大部分，其余事项持续推进。",
+                        author=actor,
+                        submitted_at=_at(_workday(plan.report_due_date - timedelta(days=5))),
+                    )
+            if state == PS.COMPLETED:
+                Measure.objects.filter(plan=plan, long_term=False).update(
+                    state=MS.CLOSED, closed_at=_at(feedback + timedelta(days=150))
+                )
+                plan.completed_at = _at(feedback + timedelta(days=200))
+                history.append(
+                    PlanHistory(
+                        plan=plan,
+                        from_state=PS.ADOPTED,
+                        to_state=PS.COMPLETED,
+                        actor=office_user,
+                        at=plan.completed_at,
+                        comment="整改任务完成",
+                    )
+                )
+                _assess(plan, office_user, rng, actor)
+        plan.state = state
+        plan.save()
+        PlanHistory.objects.bulk_create(history)
+    if bureau_plan is not None:
+        _disclose(bureau_plan, office_user)
+    else:
+        first = RectificationPlan.objects.filter(state__in=[PS.ADOPTED, PS.COMPLETED]).first()
+        if first:
+            _disclose(first, office_user)
+    overdue = Measure.objects.filter(
+        plan__state=PS.ADOPTED, long_term=False, deadline__lt=today
+    ).exclude(state=MS.CLOSED)
+    for plan in RectificationPlan.objects.filter(measures__in=overdue).distinct()[:3]:
+        letter = SupervisionLetter.objects.create(
+            plan=plan,
+            number=f"督办〔{today.year}〕{plan.pk}号",
+            requirement="请于回复期限前完成逾期事项整改，并书面报告整改情况和未按期完成的原因。",
+            reply_by=add_working_days(today, 10),
+            issued_by=office_user,
+        )
+        letter.measures.set(overdue.filter(plan=plan)[:5])
+    counts["overdue"] = overdue.count()
+    ctx.log(
+        "  整改落实：方案 {plans} 个，措施 {measures} 项（销号 {closed}、逾期 {overdue}、核验退回 {rejected}），公开 1 份".format(
+            **counts
+        )
+    )
+
+
+def _progress(
+    ctx, plan, measures, state, today, office_user, recipient, co_units, actor, path, digest, counts
+):
+    rng = ctx.rng
+    for m in measures:
+        roll = rng.random()
+        if m.deadline > today and roll < 0.5:
+            continue  # on track, no report yet
+        started = min(today, m.deadline - timedelta(days=10))
+        p = Progress.objects.create(
+            measure=m, text="已按方案推进，阶段性工作完成。", author=actor, at=_at(started)
+        )
+        if m.long_term:
+            Measure.objects.filter(pk=m.pk).update(last_progress_at=p.at)
+            continue
+        if m.deadline < today and roll < 0.25:
+            Measure.objects.filter(pk=m.pk).update(last_progress_at=p.at, alert_level=2)
+            continue  # overdue, still open
+        done_on = min(today - timedelta(days=1), m.deadline)
+        ask = Progress.objects.create(
+            measure=m,
+            text="整改已完成，报送佐证材料，申请核验销号。",
+            author=actor,
+            at=_at(done_on),
+            request_verification=True,
+        )
+        Evidence.objects.create(
+            progress=ask,
+            measure=m,
+            name="整改佐证材料.pdf",
+            path=path,
+            content_type="application/pdf",
+            size=len(PDF),
+            sha256=digest,
+            at=ask.at,
+        )
+        verified_on = done_on + timedelta(days=3)
+        if verified_on >= today or roll > 0.92:
+            Measure.objects.filter(pk=m.pk).update(
+                state=MS.PENDING, evidence_count=1, last_progress_at=ask.at
+            )
+            continue
+        if roll > 0.82:
+            Verification(
+                measure=m,
+                attempt=1,
+                reviewer=office_user,
+                decision="reject",
+                reason="佐证材料不能证明整改到位，请补充制度文件和资金退还凭证。",
+                at=_at(verified_on, 15),
+            ).save()
+            Measure.objects.filter(pk=m.pk).update(
+                state=MS.RETURNED,
+                attempt=2,
+                return_reason="佐证材料不能证明整改到位，请补充制度文件和资金退还凭证。",
+                evidence_count=1,
+                last_progress_at=ask.at,
+            )
+            counts["rejected"] += 1
+            continue
+        Verification(
+            measure=m,
+            attempt=1,
+            reviewer=office_user,
+            decision="approve",
+            reason="佐证材料齐全，整改到位，同意销号。",
+            at=_at(verified_on, 15),
+        ).save()
+        for unit in co_units:
+            if recipient is not None:
+                Verification(
+                    measure=m,
+                    attempt=1,
+                    reviewer=recipient,
+                    reviewer_unit=unit,
+                    decision="approve",
+                    reason="会签同意。",
+                    at=_at(verified_on, 16),
+                ).save()
+        Measure.objects.filter(pk=m.pk).update(
+            state=MS.CLOSED,
+            closed_at=_at(verified_on, 16),
+            evidence_count=1,
+            last_progress_at=ask.at,
+            alert_level=0,
+        )
+        counts["closed"] += 1
+
+
+def _assess(plan, office_user, rng, actor):
+    from xuncha.rectification.services import indicators_for
+
+    indicators = list(indicators_for(plan.office))
+    scores = [
+        IndicatorScore(max_score=i.max_score, score=i.max_score - rng.randint(0, 4))
+        for i in indicators
+    ]
+    total, percent, grade = total_and_grade(scores)
+    a = Assessment.objects.create(
+        plan=plan,
+        total=total,
+        percent=percent,
+        grade=grade,
+        comment="整改责任落实到位，整改成效明显。",
+        assessed_by=office_user,
+    )
+    AssessmentScore.objects.bulk_create(
+        AssessmentScore(assessment=a, indicator=i, score=s.score)
+        for i, s in zip(indicators, scores, strict=True)
+    )
+    TeamRating.objects.create(
+        plan=plan,
+        discipline="good",
+        professionalism="good",
+        integrity="good",
+        comment="巡察组严守纪律、作风扎实。",
+        rated_by=actor,
+    )
+
+
+def _disclose(plan, office_user):
+    from xuncha.inspections.models import Problem
+
+    d = Disclosure.objects.create(
+        plan=plan,
+        intro=f"根据巡察工作有关规定，现将{plan.unit.name}巡察整改进展情况予以公开，欢迎广大干部群众监督。",
+        state=Disclosure.State.PUBLISHED,
+        published_at=timezone.now(),
+        approved_by=office_user,
+    )
+    problems = list(
+        Problem.objects.feedback_list()
+        .filter(inspection=plan.inspection, unit=plan.unit)
+        .order_by("number")
+    )
+    DisclosureItem.objects.bulk_create(
+        DisclosureItem(
+            disclosure=d,
+            problem=p,
+            public_text=p.title,
+            exemption=DisclosureItem.Exemption.OPEN_CASE if p.nature == "corruption" else "",
+        )
+        for p in problems
+    )

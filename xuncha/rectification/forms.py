@@ -1,0 +1,111 @@
+from django import forms
+
+from xuncha.rectification.models import (
+    Measure,
+    PlanOpinion,
+    Report,
+    TeamRating,
+    Verification,
+)
+
+DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
+
+
+def _bootstrap(form):
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxInput):
+            widget.attrs.setdefault("class", "form-check-input")
+        elif isinstance(widget, (forms.Select, forms.SelectMultiple)):
+            widget.attrs.setdefault("class", "form-select")
+        else:
+            widget.attrs.setdefault("class", "form-control")
+    return form
+
+
+class BootstrapForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)
+
+
+class PlanOpenForm(BootstrapForm):
+    inspection = forms.ModelChoiceField(label="巡察", queryset=None)
+    unit = forms.ModelChoiceField(label="被巡察单位", queryset=None)
+    feedback_date = forms.DateField(label="反馈日期", widget=DATE)
+    main_leader = forms.CharField(label="主要负责人", max_length=50, required=False)
+
+    def __init__(self, *args, inspections, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["inspection"].queryset = inspections
+        self.fields["unit"].queryset = units
+
+
+class PlanEditForm(BootstrapForm):
+    main_leader = forms.CharField(label="主要负责人", max_length=50, required=False)
+    summary = forms.CharField(
+        label="整改工作总体安排", widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+
+
+class MeasureForm(BootstrapForm):
+    content = forms.CharField(label="整改措施", widget=forms.Textarea(attrs={"rows": 3}))
+    responsible_leader = forms.CharField(label="责任领导", max_length=50)
+    lead_department = forms.CharField(label="牵头部门", max_length=80)
+    responsible_person = forms.CharField(label="责任人", max_length=50)
+    deadline = forms.DateField(
+        label="完成时限", widget=DATE, help_text="须为工作日，且不早于反馈日期"
+    )
+    expected_outcome = forms.CharField(
+        label="预期成效", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    long_term = forms.BooleanField(label="长期坚持", required=False)
+
+
+class ProgressForm(BootstrapForm):
+    text = forms.CharField(label="整改进展", widget=forms.Textarea(attrs={"rows": 3}))
+    files = forms.FileField(label="佐证材料", required=False)
+    request_verification = forms.BooleanField(label="整改已完成，申请核验销号", required=False)
+
+
+class VerifyForm(BootstrapForm):
+    decision = forms.ChoiceField(label="核验结论", choices=Verification.Decision.choices)
+    reason = forms.CharField(label="核验意见", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class OpinionForm(BootstrapForm):
+    decision = forms.ChoiceField(label="会审意见", choices=PlanOpinion.Decision.choices)
+    comment = forms.CharField(
+        label="意见", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+
+class ReportForm(BootstrapForm):
+    kind = forms.ChoiceField(label="报告类型", choices=Report.Kind.choices)
+    text = forms.CharField(label="报告内容", widget=forms.Textarea(attrs={"rows": 8}))
+
+
+class SupervisionForm(BootstrapForm):
+    measures = forms.ModelMultipleChoiceField(label="督办事项", queryset=Measure.objects.none())
+    requirement = forms.CharField(label="督办要求", widget=forms.Textarea(attrs={"rows": 3}))
+    reply_by = forms.DateField(label="回复期限", widget=DATE)
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["measures"].queryset = plan.measures.exclude(state=Measure.State.CLOSED)
+        self.fields["measures"].label_from_instance = lambda m: (
+            f"{m.problem.number} {m.content[:40]}（{m.deadline:%Y-%m-%d}）"
+        )
+
+
+class TeamRatingForm(BootstrapForm):
+    discipline = forms.ChoiceField(label="遵守纪律", choices=TeamRating.Level.choices)
+    professionalism = forms.ChoiceField(label="工作作风", choices=TeamRating.Level.choices)
+    integrity = forms.ChoiceField(label="廉洁自律", choices=TeamRating.Level.choices)
+    comment = forms.CharField(
+        label="意见建议", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+
+class ImportForm(BootstrapForm):
+    file = forms.FileField(label="整改台账 (.xlsx)")

@@ -1,0 +1,224 @@
+"""The three lists and the ledger as .xlsx (pure: rows in, bytes out; bytes in, rows out).
+
+Layout (the one offices use: one row per measure), sheet “整改台账”:
+row 1 the title, row 2 the header below, data from row 3. The other sheets (问题清单,
+任务清单, 责任清单) are written for reading only; import reads “整改台账” alone.
+Writing uses openpyxl's write-only mode into a temporary file, so memory stays bounded
+however many rows there are; the caller streams the file.
+"""
+
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font
+
+LEDGER_SHEET = "整改台账"
+COLUMNS = [
+    # (key, header, width, editable)
+    ("unit", "被巡察单位", 22, False),
+    ("problem_number", "问题编号", 10, False),
+    ("problem_title", "问题概述", 40, False),
+    ("category", "问题类别", 16, False),
+    ("measure_id", "措施编号", 10, False),
+    ("content", "整改措施", 50, True),
+    ("responsible_leader", "责任领导", 12, True),
+    ("lead_department", "牵头部门", 16, True),
+    ("responsible_person", "责任人", 12, True),
+    ("deadline", "完成时限", 12, True),
+    ("expected_outcome", "预期成效", 30, True),
+    ("long_term", "长期坚持", 9, True),
+    ("state", "整改状态", 10, False),
+    ("evidence_count", "佐证材料数", 10, False),
+    ("verification", "核验销号情况", 30, False),
+]
+HEADERS = [c[1] for c in COLUMNS]
+KEYS = [c[0] for c in COLUMNS]
+EDITABLE = {c[0] for c in COLUMNS if c[3]}
+LABEL = {c[0]: c[1] for c in COLUMNS}
+# Read-only columns whose change we refuse (the others are context only).
+GUARDED = {"problem_number", "state", "evidence_count"}
+
+
+def _bool_text(v) -> str:
+    return "是" if v else "否"
+
+
+def write_workbook(title: str, rows, problems=()) -> str:
+    """Write the workbook to a temporary file and return its path.
+
+    `rows`: an iterable of dicts with KEYS (streamed; may be a generator).
+    `problems`: (number, title, description, category, measure_count) tuples."""
+    wb = Workbook(write_only=True)
+    bold = Font(bold=True)
+    ledger = wb.create_sheet(LEDGER_SHEET)
+    tasks = wb.create_sheet("任务清单")
+    owners = wb.create_sheet("责任清单")
+    problem_sheet = wb.create_sheet("问题清单")
+    for i, (_k, _h, width, _e) in enumerate(COLUMNS):
+        ledger.column_dimensions[chr(65 + i)].width = width
+    title_cell = WriteOnlyCell(ledger, value=title)
+    title_cell.font = Font(bold=True, size=14)
+    ledger.append([title_cell])
+    header = []
+    for h in HEADERS:
+        cell = WriteOnlyCell(ledger, value=h)
+        cell.font = bold
+        cell.alignment = Alignment(horizontal="center")
+        header.append(cell)
+    ledger.append(header)
+    tasks.append(["问题编号", "措施编号", "整改措施", "完成时限", "预期成效", "长期坚持"])
+    owners.append(["措施编号", "责任领导", "牵头部门", "责任人"])
+    for row in rows:
+        values = []
+        for key in KEYS:
+            v = row.get(key)
+            if key == "long_term":
+                v = _bool_text(v)
+            values.append(v)
+        ledger.append(values)
+        tasks.append(
+            [
+                row["problem_number"],
+                row["measure_id"],
+                row["content"],
+                row["deadline"],
+                row["expected_outcome"],
+                _bool_text(row["long_term"]),
+            ]
+        )
+        owners.append(
+            [
+                row["measure_id"],
+                row["responsible_leader"],
+                row["lead_department"],
+                row["responsible_person"],
+            ]
+        )
+    problem_sheet.append(["问题编号", "问题概述", "具体表现", "问题类别", "措施数"])
+    for p in problems:
+        problem_sheet.append(list(p))
+    handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)
+    handle.close()
+    wb.save(handle.name)
+    return handle.name
+
+
+@dataclass
+class ParsedRow:
+    line: int
+    values: dict
+
+
+@dataclass
+class Parsed:
+    rows: list = field(default_factory=list)
+    errors: list = field(default_factory=list)
+
+
+def _as_date(value):
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def parse_workbook(handle) -> Parsed:
+    """Read the ledger sheet; every structural problem is an error (Chinese, with the place).
+
+    Refused: not an xlsx, missing sheet, header not exactly the layout, merged cells,
+    formulas, bad dates, bad 是/否, bad measure numbers."""
+    out = Parsed()
+    try:
+        wb = load_workbook(handle, data_only=False)
+    except Exception:
+        out.errors.append("文件不是有效的 .xlsx 工作簿，请使用本系统导出的台账模板。")
+        return out
+    if LEDGER_SHEET not in wb.sheetnames:
+        out.errors.append(f"工作簿中没有名为“{LEDGER_SHEET}”的工作表。")
+        return out
+    ws = wb[LEDGER_SHEET]
+    if ws.merged_cells.ranges:
+        places = "、".join(str(r) for r in list(ws.merged_cells.ranges)[:5])
+        out.errors.append(f"工作表含有合并单元格（{places}），请取消合并后再导入。")
+    header = [_text(c.value) for c in next(ws.iter_rows(min_row=2, max_row=2), ())]
+    while header and header[-1] == "":
+        header.pop()
+    if header != HEADERS:
+        missing = [h for h in HEADERS if h not in header]
+        extra = [h for h in header if h and h not in HEADERS]
+        detail = []
+        if missing:
+            detail.append(f"缺少列：{'、'.join(missing)}")
+        if extra:
+            detail.append(f"多出列：{'、'.join(extra)}")
+        if not detail:
+            detail.append("列的顺序与模板不一致")
+        out.errors.append(
+            f"第2行表头与台账模板不一致（{'；'.join(detail)}）。请使用本系统导出的台账。"
+        )
+        return out
+    for row in ws.iter_rows(min_row=3):
+        line = row[0].row
+        cells = list(row)[: len(KEYS)]
+        cells += [None] * (len(KEYS) - len(cells))
+        if all(c is None or c.value in (None, "") for c in cells):
+            continue
+        values = {}
+        for key, cell in zip(KEYS, cells, strict=True):
+            value = cell.value if cell is not None else None
+            if cell is not None and (
+                cell.data_type == "f" or (isinstance(value, str) and value.startswith("="))
+            ):
+                out.errors.append(
+                    f"第{line}行“{LABEL[key]}”是公式，台账只接受数值，请粘贴为数值后再导入。"
+                )
+                continue
+            if key == "deadline":
+                if value in (None, ""):
+                    out.errors.append(f"第{line}行“完成时限”为空。")
+                    continue
+                try:
+                    value = _as_date(value)
+                except ValueError:
+                    out.errors.append(
+                        f"第{line}行“完成时限”“{_text(value)}”不是有效日期（格式如 2026-06-30）。"
+                    )
+                    continue
+            elif key == "long_term":
+                text = _text(value)
+                if text not in ("是", "否", ""):
+                    out.errors.append(f"第{line}行“长期坚持”只能填“是”或“否”。")
+                    continue
+                value = text == "是"
+            elif key == "measure_id":
+                text = _text(value)
+                if text and not text.isdigit():
+                    out.errors.append(f"第{line}行“措施编号”“{text}”无效；新增措施请留空。")
+                    continue
+                value = int(text) if text else None
+            elif key == "evidence_count":
+                text = _text(value)
+                value = int(text) if text.isdigit() else text
+            else:
+                value = _text(value)
+            values[key] = value
+        out.rows.append(ParsedRow(line=line, values=values))
+    return out

@@ -1,0 +1,186 @@
+"""Editable drafts of the official documents of an inspection, and the field-kit import log."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from xuncha.plans.models import Inspection
+
+User = settings.AUTH_USER_MODEL
+
+# Stages from which the unit liaison may read the feedback opinion (same list as problems).
+POST_FEEDBACK_STAGES = [
+    Inspection.Stage.FEEDBACK,
+    Inspection.Stage.RECTIFICATION,
+    Inspection.Stage.EVALUATION,
+    Inspection.Stage.ARCHIVED,
+]
+
+
+def _office_or_team_q(user, action, field="inspection") -> Q:
+    """Own team, the inspection's office (admin/staff) and, for reading, the leading group."""
+    from xuncha.org import access
+    from xuncha.org.models import Role
+
+    roles = {Role.OFFICE_ADMIN, Role.OFFICE_STAFF}
+    if action == "view":
+        roles |= {Role.LEADING_GROUP}
+    prefix = f"{field}__" if field else ""
+    team = Inspection.objects.filter(team__members__inspector__user=user).values("pk")
+    return access.office_q(user, roles, field=f"{prefix}office") | Q(
+        **{f"{field}__in" if field else "pk__in": team}
+    )
+
+
+def writable_inspections(user):
+    """Inspections whose documents the user may generate and edit (team or office staff)."""
+    from xuncha.org import access
+
+    if access.is_sysadmin(user):
+        return Inspection.objects.all()
+    if not getattr(user, "is_authenticated", False):
+        return Inspection.objects.none()
+    return Inspection.objects.filter(_office_or_team_q(user, "change", field=""))
+
+
+class ReportDraftQuerySet(models.QuerySet):
+    def for_user(self, user, action="view"):
+        from xuncha.org import access
+        from xuncha.org.models import Role
+
+        if access.is_sysadmin(user):
+            return self
+        q = _office_or_team_q(user, action)
+        if action == "view":
+            # The unit liaison reads the feedback opinion of its own unit once it was given.
+            # (the user's own liaison scope: a unit or two from the role assignments)
+            units = [u.pk for u in access.user_units(user, {Role.UNIT_LIAISON})]
+            liaison = Inspection.objects.filter(
+                units__in=units, stage__in=POST_FEEDBACK_STAGES
+            ).values("pk")
+            q |= Q(kind=ReportDraft.Kind.FEEDBACK, inspection__in=liaison)
+        return self.filter(q)
+
+
+class ReportDraft(models.Model):
+    """文书草稿: an editable report, feedback opinion, topical report or recommendation letter."""
+
+    class Kind(models.TextChoices):
+        REPORT = "report", _("巡察报告")
+        FEEDBACK = "feedback", _("反馈意见")
+        TOPICAL = "topical", _("专题报告")
+        RECOMMENDATION = "recommendation", _("巡察建议书")
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        FINAL = "final", _("已定稿")
+
+    inspection = models.ForeignKey(
+        Inspection, verbose_name=_("巡察"), on_delete=models.CASCADE, related_name="documents"
+    )
+    kind = models.CharField(_("文书类型"), max_length=16, choices=Kind.choices)
+    title = models.CharField(_("标题"), max_length=200)
+    recipient = models.CharField(_("主送"), max_length=200, blank=True)
+    topic = models.CharField(
+        _("分类范围"),
+        max_length=20,
+        blank=True,
+        help_text=_("专题报告或建议书涉及的监督内容分类代码，如 B 或 B4；留空为全部"),
+    )
+    sections = models.JSONField(
+        _("正文段落"), default=list, help_text=_("[{heading, level, text}]，按顺序")
+    )
+    issuer = models.CharField(_("落款"), max_length=100, blank=True)
+    doc_date = models.DateField(_("成文日期"), null=True, blank=True)
+    doc_number = models.CharField(_("文号"), max_length=60, blank=True)
+    secrecy = models.CharField(_("密级"), max_length=20, blank=True, default="机密")
+    cc = models.CharField(_("抄送"), max_length=300, blank=True)
+    plan_working_days = models.PositiveSmallIntegerField(_("整改方案报送期限(工作日)"), default=22)
+    report_working_days = models.PositiveSmallIntegerField(
+        _("整改情况报告报送期限(工作日)"), default=44
+    )
+    state = models.CharField(_("状态"), max_length=8, choices=State.choices, default=State.DRAFT)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    problem_count = models.PositiveIntegerField(_("问题数"), default=0)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    updated_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    objects = ReportDraftQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("文书草稿")
+        verbose_name_plural = _("文书草稿")
+        ordering = ["inspection", "kind", "pk"]
+        indexes = [models.Index(fields=["inspection", "kind"])]
+        constraints = [
+            # One report and one feedback opinion per inspection (topical reports and
+            # recommendation letters may be many).
+            models.UniqueConstraint(
+                fields=["inspection", "kind"],
+                condition=Q(kind__in=["report", "feedback"]),
+                name="one_report_and_feedback_per_inspection",
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class FieldkitImportQuerySet(models.QuerySet):
+    def for_user(self, user, action="view"):
+        from xuncha.org import access
+
+        if access.is_sysadmin(user):
+            return self
+        return self.filter(_office_or_team_q(user, action))
+
+
+class FieldkitImport(models.Model):
+    """An imported offline field-kit package: its id is refused a second time (no replay)."""
+
+    package_id = models.CharField(_("数据包编号"), max_length=64, unique=True)
+    inspection = models.ForeignKey(
+        Inspection, on_delete=models.CASCADE, related_name="fieldkit_imports"
+    )
+    origin = models.CharField(_("来源系统"), max_length=64)
+    created_at = models.DateTimeField(_("打包时间"))
+    imported_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    imported_at = models.DateTimeField(_("导入时间"), default=timezone.now)
+    counts = models.JSONField(_("导入统计"), default=dict)
+
+    objects = FieldkitImportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("离线数据包导入")
+        verbose_name_plural = _("离线数据包导入")
+        ordering = ["-imported_at"]
+
+    def __str__(self):
+        return self.package_id
+
+
+class FieldkitRecord(models.Model):
+    """Which local row a record of another system became (so it is never merged twice)."""
+
+    origin = models.CharField(max_length=64)
+    model = models.CharField(max_length=100)
+    source_pk = models.CharField(max_length=64)
+    local_pk = models.CharField(max_length=64)
+    package = models.ForeignKey(FieldkitImport, on_delete=models.CASCADE, related_name="records")
+
+    class Meta:
+        verbose_name = _("离线记录对照")
+        verbose_name_plural = _("离线记录对照")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["origin", "model", "source_pk"], name="unique_fieldkit_source"
+            )
+        ]
+        indexes = [models.Index(fields=["model", "local_pk"])]
+
+    def __str__(self):
+        return f"{self.model} {self.origin}:{self.source_pk} → {self.local_pk}"

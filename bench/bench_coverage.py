@@ -115,6 +115,8 @@ def main():
     print(
         f"数据：{Unit.objects.count()} 个单位，{Inspection.objects.count()} 次巡察，5 届，用时 {time.perf_counter() - t0:.1f}s"
     )
+    with connection.cursor() as cursor:  # statistics, as PostgreSQL's autovacuum keeps them
+        cursor.execute("ANALYZE")
     compute_ms = []
     for _ in range(RUNS):
         t = time.perf_counter()
@@ -143,5 +145,31 @@ def main():
     )
 
 
+def http_main(port=8131, duration=10.0):
+    """The coverage page over HTTP on the scale-10 demo city (bench/common.py, gunicorn)."""
+    from bench.common import (
+        DEFAULT_DATA_DIR,
+        account_login,
+        ensure_data,
+        load,
+        login_cookie,
+        start_server,
+    )
+
+    accounts = ensure_data(DEFAULT_DATA_DIR, scale=10)
+    with start_server(DEFAULT_DATA_DIR, port) as server:
+        cookie = login_cookie(port, **account_login(accounts["office_staff"]))
+        for path in ["/plans/coverage/", "/plans/"]:
+            load(server.base + path, cookie, 4, 2)  # warm
+            f = load(server.base + path, cookie, 4, duration)
+            print(
+                f"{path}: {f['rps']:.0f} req/s, p50 {f['p50']:.1f} ms, p95 {f['p95']:.1f} ms, "
+                f"errors {f['errors']} ({f['tool']})"
+            )
+
+
 if __name__ == "__main__":
-    main()
+    if "--http" in sys.argv:
+        http_main()
+    else:
+        main()

@@ -15,8 +15,11 @@ step "check --deploy (production settings)"
 XUNCHA_PRODUCTION=1 XUNCHA_ALLOWED_HOSTS=xuncha.example XUNCHA_SECRET_KEY="$($PY -c 'import secrets;print(secrets.token_urlsafe(64))')" \
   $PY manage.py check --deploy --fail-level WARNING || status=1
 
+# Two workers: the suite's machines have two cores (pytest-xdist; each worker its own test DB).
+workers=${XUNCHA_TEST_WORKERS:-2}
+
 step "pytest on SQLite"
-$PY -m pytest -q "$@" || status=1
+$PY -m pytest -q -n "$workers" "$@" || status=1
 
 pg_url=${XUNCHA_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}
 if $PY - "$pg_url" <<'PYEOF' 2>/dev/null
@@ -25,7 +28,7 @@ psycopg.connect(sys.argv[1], connect_timeout=3).close()
 PYEOF
 then
   step "pytest on PostgreSQL ($pg_url)"
-  DATABASE_URL="$pg_url" XUNCHA_TEST_DB_NAME=${XUNCHA_TEST_DB_NAME:-test_xuncha_ci} $PY -m pytest -q -m "not browser" "$@" || status=1
+  DATABASE_URL="$pg_url" XUNCHA_TEST_DB_NAME=${XUNCHA_TEST_DB_NAME:-test_xuncha_ci} $PY -m pytest -q -n "$workers" "$@" || status=1
 else
   step "PostgreSQL at $pg_url does not answer: the PostgreSQL pass is SKIPPED"
 fi

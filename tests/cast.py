@@ -8,6 +8,7 @@ extend the cast in their own fixtures on top of this one.
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.test import Client
 from django.utils import timezone
@@ -35,15 +36,16 @@ class Cast:
         raise AttributeError(name)
 
 
-_password_hash: str | None = None
+_password_hashes: dict[str, str] = {}
 
 
 def _hashed_password() -> str:
-    # Argon2 is slow on purpose; hash the shared test password once per test session.
-    global _password_hash
-    if _password_hash is None:
-        _password_hash = make_password(PASSWORD)
-    return _password_hash
+    # Argon2 is slow on purpose: hash the shared test password once per test session
+    # (per configured hasher, since some test modules switch to a fast one).
+    hasher = settings.PASSWORD_HASHERS[0]
+    if hasher not in _password_hashes:
+        _password_hashes[hasher] = make_password(PASSWORD)
+    return _password_hashes[hasher]
 
 
 def make_user(username, *, office=None, unit=None, roles=(), full_name=""):

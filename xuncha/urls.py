@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("xuncha.org.urls")),
 ]
 
+handler400 = "xuncha.core.views.error_400"
 handler403 = "xuncha.core.views.error_403"
 handler404 = "xuncha.core.views.error_404"
 handler500 = "xuncha.core.views.error_500"

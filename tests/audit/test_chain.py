@@ -231,7 +231,7 @@ def test_empty_chain_verifies(db):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent connections")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_appends_stay_gapless():
     from django.db import connections
 

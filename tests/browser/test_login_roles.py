@@ -20,7 +20,7 @@ SCREENSHOTS = Path("test-results/screenshots")
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_roles_log_in_and_see_their_home(live_server, cast):
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import expect, sync_playwright

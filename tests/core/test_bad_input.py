@@ -285,3 +285,13 @@ def test_csrf_failure_page_in_chinese(cast):
     response = client.post("/login/", {"username": "office_staff", "password": PASSWORD})
     assert response.status_code == 403
     assert "页面已过期" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_too_many_form_fields_get_the_chinese_400_page(client, settings):
+    settings.DEBUG = False
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    body = "&".join(f"f{i}=x" for i in range(50))
+    response = client.post("/login/", data=body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert "请求有误" in response.content.decode()

@@ -30,7 +30,7 @@ def _as(browser, live_server, user):
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_interview_paper_signatures_problem_ready(live_server, field, tmp_path):
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright

@@ -370,7 +370,7 @@ def test_admin_changes_are_audited_and_tree_fields_read_only(cast, login):
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_account_pages_in_a_browser(live_server, settings):
     """An office administrator creates an account and a token; screenshots for review."""
     import os

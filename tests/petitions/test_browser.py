@@ -22,7 +22,7 @@ ARGS = [
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.parametrize(
     ("label", "viewport"),
     [("phone", {"width": 390, "height": 844}), ("desktop", {"width": 1280, "height": 900})],

@@ -4,7 +4,7 @@ from bench.durability import run
 
 
 def test_receipts_survive_sigkill(tmp_path):
-    result = run(tmp_path / "data", 8164, receipts_wanted=40, kill_every=2.0, clients=4)
+    result = run(tmp_path / "data", 8164, receipts_wanted=40, kill_every=0.8, clients=4)
     assert result["kills"] >= 1
     assert result["receipts"] >= 40
     assert result["lost"] == 0

@@ -381,7 +381,9 @@ def test_clamd_hook_quarantines_infected_upload(cast, settings, tmp_path):
     t.start()
     settings.CLAMD_SOCKET = path
     a = make_announcement(cast)
-    r = submit(Client(), a, files=[SimpleUploadedFile("x.txt", b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR")])
+    r = submit(
+        Client(), a, files=[SimpleUploadedFile("x.txt", b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR")]
+    )
     t.join(5)
     server.close()
     assert r.status_code == 200
@@ -402,3 +404,28 @@ def test_stats_for_office_only(cast, login, sub):
         assert "平均办结用时" in r.content.decode()
     for who in ("unit_liaison", "team_member", "other_member", "outsider", "custodian"):
         assert login(getattr(cast, who)).get("/petitions/stats/").status_code == 404
+
+
+def test_overdue_flagged_on_working_days(cast, login):
+    from datetime import date
+
+    from xuncha.core.workdays import add_working_days
+
+    old = services.submission_enter(
+        office=cast.city,
+        inspection=cast.inspections["a"],
+        channel="letter",
+        data={"kind": "report", "category": "integrity", "text": "实名来信反映某科长收受礼金问题"},
+        identity={"name": "张三", "contact": "13800000000"},
+        files=[],
+        actor=cast.office_staff,
+        received_on=date(2026, 9, 25),
+    )
+    # 15 working days across the National Day holiday (Oct 1-8, 2026)
+    assert old.accept_due == add_working_days(date(2026, 9, 25), 15)
+    assert old.accept_due > date(2026, 10, 16)
+    assert Submission.objects.filter(services.overdue_q(), pk=old.pk).exists()
+    r = login(cast.office_staff).get("/petitions/?overdue=1")
+    assert old.number in r.content.decode() and "已逾期" in r.content.decode()
+    services.submission_transition(submission=old, to="accepted", actor=cast.office_staff)
+    assert not Submission.objects.filter(services.overdue_q(), pk=old.pk).exists()

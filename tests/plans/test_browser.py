@@ -30,7 +30,7 @@ def _as(browser, live_server, user):
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_compose_team_conflict_approve_coverage(live_server, cast):
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import expect, sync_playwright

@@ -40,7 +40,7 @@ def _add_measure(page, content, deadline="2026-08-31"):
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_plan_to_verified_closure_and_public_disclosure(live_server, rect, tmp_path):
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import expect, sync_playwright

@@ -7,6 +7,19 @@ def ping(request):
     return HttpResponse(b"ok", content_type="text/plain")
 
 
+def error_400(request, exception=None):
+    return render(
+        request,
+        "core/error.html",
+        {
+            "code": 400,
+            "title": "请求有误",
+            "message": "提交的内容格式不正确或超出限制（如表单字段过多），请检查后重新提交。",
+        },
+        status=400,
+    )
+
+
 def error_403(request, exception=None):
     return render(
         request,

@@ -27,18 +27,24 @@ class LoginForm(AuthenticationForm):
         self.fields["password"].label = "密码"
 
 
+_PASSWORD_INPUT = forms.PasswordInput(attrs={"class": "form-control"})
+
+
 class PasswordChangeForm(forms.Form):
-    old_password = forms.CharField(label="当前密码", widget=forms.PasswordInput)
+    old_password = forms.CharField(label="当前密码", widget=_PASSWORD_INPUT)
     new_password1 = forms.CharField(
         label="新密码",
-        widget=forms.PasswordInput,
-        help_text=password_validation.password_validators_help_text_html(),
+        widget=_PASSWORD_INPUT,
     )
-    new_password2 = forms.CharField(label="再次输入新密码", widget=forms.PasswordInput)
+    new_password2 = forms.CharField(label="再次输入新密码", widget=_PASSWORD_INPUT)
 
     def __init__(self, user, *args, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
+        # Built per form, so the text follows the configured rules (length, history).
+        self.fields[
+            "new_password1"
+        ].help_text = password_validation.password_validators_help_text_html()
 
     def clean_old_password(self):
         value = self.cleaned_data["old_password"]
@@ -64,7 +70,14 @@ class OtpTokenForm(forms.Form):
         label="动态验证码",
         max_length=6,
         min_length=6,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "class": "form-control",
+                "autofocus": True,
+            }
+        ),
     )
 
     def clean_token(self):

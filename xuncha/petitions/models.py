@@ -11,11 +11,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from xuncha.plans.models import Inspection
+from xuncha.plans.models import Inspection, team_inspections
 
 
 def _team_q(user, field="inspection"):
-    return models.Q(**{f"{field}__team__members__inspector__user": user})
+    # A subquery rather than a join: no duplicate rows, so no DISTINCT over the register.
+    return models.Q(**{f"{field}__in": team_inspections(user)})
 
 
 class AnnouncementQuerySet(models.QuerySet):
@@ -41,7 +42,7 @@ class AnnouncementQuerySet(models.QuerySet):
         if action == "approve":
             return self.filter(office)
         # change (draft / edit): the own team or the office
-        return self.filter(office | _team_q(user)).distinct()
+        return self.filter(office | _team_q(user))
 
     def public(self):
         return self.filter(state=Announcement.State.PUBLISHED)
@@ -160,7 +161,7 @@ class SubmissionQuerySet(models.QuerySet):
             return self.none()
         office = access.office_q(user, {Role.OFFICE_ADMIN, Role.OFFICE_STAFF})
         if action in ("view", "change"):
-            return self.filter(office | _team_q(user)).distinct()
+            return self.filter(office | _team_q(user))
         if action == "stats":
             return self.filter(
                 access.office_q(user, {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP})

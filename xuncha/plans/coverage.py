@@ -14,6 +14,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.core.cache import cache
+from django.db.models import Exists, OuterRef
+
 from xuncha.org.models import Unit
 from xuncha.plans.models import Inspection, PlanSettings, Term, TermDueUnit
 
@@ -114,7 +117,7 @@ def _resolver(links: dict[int, int]):
     return final
 
 
-UNCOVERED_LIMIT = 500  # listed by name (not yet planned first); the count covers them all
+UNCOVERED_LIMIT = 200  # listed by name (not yet planned first); the count covers them all
 
 
 def _named(rows) -> list[dict]:
@@ -178,30 +181,41 @@ def compute(term: Term, as_of: date | None = None) -> Coverage:
             planned.add(target)
 
     kind_labels = {k: str(v) for k, v in Unit.Kind.choices}  # lazy labels: translate once
+    # Count per (kind, district) group in one pass; the slices are built from the groups.
+    due_n: Counter = Counter()
+    covered_n: Counter = Counter()
+    planned_n: Counter = Counter()
+    uncovered = []
+    for unit_id, kind, district in due:
+        group = (kind, district or "")
+        due_n[group] += 1
+        if unit_id in first_done:
+            covered_n[group] += 1
+        else:
+            is_planned = unit_id in planned
+            if is_planned:
+                planned_n[group] += 1
+            uncovered.append((is_planned, group[1], unit_id, kind))
     total = Slice("all", "合计")
     levels = {k: Slice(k, v) for k, v in LEVEL_LABELS.items()}
     by_kind: dict[str, Slice] = {}
     by_district: dict[str, Slice] = {}
-    uncovered = []
     village = Unit.Kind.VILLAGE.value
-    for unit_id, kind, district in due:
-        k = by_kind.get(kind)
-        if k is None:
-            k = by_kind[kind] = Slice(kind, kind_labels.get(kind, kind))
-        key = district or ""
-        d = by_district.get(key)
-        if d is None:
-            d = by_district[key] = Slice(key, district or "未填区县")
-        covered = unit_id in first_done
-        is_planned = not covered and unit_id in planned
+    for group, n in due_n.items():
+        kind, district = group
+        k = by_kind.get(kind) or by_kind.setdefault(kind, Slice(kind, kind_labels.get(kind, kind)))
+        d = by_district.get(district) or by_district.setdefault(
+            district, Slice(district, district or "未填区县")
+        )
         for s in (total, levels["village" if kind == village else "unit"], k, d):
-            s.due += 1
-            if covered:
-                s.covered += 1
-            elif is_planned:
-                s.planned += 1
-        if not covered:
-            uncovered.append((is_planned, key, unit_id, k.label))
+            s.due += n
+            s.covered += covered_n[group]
+            s.planned += planned_n[group]
+    uncovered.sort()
+    listed = [
+        (p, dist, pk, kind_labels.get(kind, kind))
+        for p, dist, pk, kind in uncovered[:UNCOVERED_LIMIT]
+    ]
 
     # Progress: cumulative coverage at the end of each year of the term (to the reference date).
     due_ids = {row[0] for row in due}
@@ -237,7 +251,7 @@ def compute(term: Term, as_of: date | None = None) -> Coverage:
         by_kind=sorted(by_kind.values(), key=lambda s: -s.due),
         by_district=sorted(by_district.values(), key=lambda s: s.key),
         progress=progress,
-        uncovered=_named(sorted(uncovered)[:UNCOVERED_LIMIT]),
+        uncovered=_named(listed),
         uncovered_count=len(uncovered),
         revisit_due=revisits_due(term, cfg, as_of),
     )
@@ -255,7 +269,7 @@ def revisits_due(term: Term, cfg: PlanSettings, as_of: date) -> list[dict]:
             feedback_date__gte=term.start - timedelta(days=365),
         )
         .exclude(kind=Inspection.Kind.REVISIT)
-        .filter(revisited_by__isnull=True)
+        .filter(~Exists(Inspection.objects.filter(revisits=OuterRef("pk"))))
         .order_by("feedback_date", "pk")
         .values_list("pk", "feedback_date", "round__plan__year", "round__number")[:REVISIT_LIMIT]
     )
@@ -286,9 +300,25 @@ def current_term(office, as_of: date | None = None) -> Term | None:
     )
 
 
+SUMMARY_CACHE_SECONDS = 300
+
+
 def subordinate_summary(office, as_of: date | None = None) -> list[dict]:
-    """The current-term coverage of each office directly below `office` (for a higher office)."""
+    """The current-term coverage of each office directly below `office` (for a higher office).
+
+    One computation per subordinate office; a higher office's overview does not need to be
+    live to the second, so the result is cached for a few minutes.
+    """
     as_of = as_of or date.today()
+    key = f"plans:subordinates:{office.pk}:{as_of.isoformat()}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = _subordinate_summary(office, as_of)
+        cache.set(key, cached, SUMMARY_CACHE_SECONDS)
+    return cached
+
+
+def _subordinate_summary(office, as_of: date) -> list[dict]:
     result = []
     terms = {
         t.office_id: t

@@ -182,17 +182,20 @@ def ledger_import(*, plan, file, actor, apply: bool = True) -> ImportReport:
             pending.append(("update", line, measure, clean, diff))
         if report.errors or not apply:
             return report
+        created, changed = [], []
         for item in pending:
             if item[0] == "create":
                 _kind, line, problem, clean = item
-                measure = Measure.objects.create(plan=plan, problem=problem, **clean)
+                created.append(Measure(plan=plan, problem=problem, **clean))
                 report.created.append((line, problem.number, clean["content"][:40]))
             else:
                 _kind, line, measure, clean, diff = item
                 for key, value in clean.items():
                     setattr(measure, key, value)
-                measure.save()
+                changed.append(measure)
                 report.changed.append((line, measure.pk, diff))
+        Measure.objects.bulk_create(created, batch_size=1000)
+        Measure.objects.bulk_update(changed, sorted(ledger.EDITABLE), batch_size=1000)
         record(
             actor=actor,
             action=Action.UPDATE,

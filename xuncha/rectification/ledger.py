@@ -140,6 +140,32 @@ def _text(value) -> str:
     return str(value).strip()
 
 
+def _merged_ranges(handle, wb, sheet_name) -> list[str]:
+    """The merged ranges of one sheet, read from its XML part (read-only mode skips them)."""
+    import re
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    try:
+        handle.seek(0)
+        with zipfile.ZipFile(handle) as archive:
+            book = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+            rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+            sheet = re.search(
+                rf'<(?:\w+:)?sheet [^>]*name="{re.escape(escape(sheet_name))}"[^>]*>', book
+            )
+            rid = re.search(r'r:id="([^"]+)"', sheet.group(0)) if sheet else None
+            target = (
+                re.search(rf'<Relationship [^>]*Id="{rid.group(1)}"[^>]*>', rels) if rid else None
+            )
+            path = re.search(r'Target="([^"]+)"', target.group(0)).group(1) if target else ""
+            path = path.lstrip("/") if path.startswith("/") else f"xl/{path}"
+            xml = archive.read(path).decode("utf-8", "replace")
+    except (zipfile.BadZipFile, OSError, KeyError, AttributeError):
+        return []
+    return re.findall(r'<mergeCell ref="([A-Z0-9:]+)"', xml)
+
+
 def parse_workbook(handle) -> Parsed:
     """Read the ledger sheet; every structural problem is an error (Chinese, with the place).
 
@@ -147,7 +173,9 @@ def parse_workbook(handle) -> Parsed:
     formulas, bad dates, bad 是/否, bad measure numbers."""
     out = Parsed()
     try:
-        wb = load_workbook(handle, data_only=False)
+        # Read-only mode streams the rows (fast, small); it does not parse merged cells,
+        # so those are read from the sheet's XML below.
+        wb = load_workbook(handle, read_only=True, data_only=False)
     except Exception:
         out.errors.append("文件不是有效的 .xlsx 工作簿，请使用本系统导出的台账模板。")
         return out
@@ -155,9 +183,9 @@ def parse_workbook(handle) -> Parsed:
         out.errors.append(f"工作簿中没有名为“{LEDGER_SHEET}”的工作表。")
         return out
     ws = wb[LEDGER_SHEET]
-    if ws.merged_cells.ranges:
-        places = "、".join(str(r) for r in list(ws.merged_cells.ranges)[:5])
-        out.errors.append(f"工作表含有合并单元格（{places}），请取消合并后再导入。")
+    merged = _merged_ranges(handle, wb, LEDGER_SHEET)
+    if merged:
+        out.errors.append(f"工作表含有合并单元格（{'、'.join(merged[:5])}），请取消合并后再导入。")
     header = [_text(c.value) for c in next(ws.iter_rows(min_row=2, max_row=2), ())]
     while header and header[-1] == "":
         header.pop()
@@ -175,9 +203,11 @@ def parse_workbook(handle) -> Parsed:
             f"第2行表头与台账模板不一致（{'；'.join(detail)}）。请使用本系统导出的台账。"
         )
         return out
-    for row in ws.iter_rows(min_row=3):
-        line = row[0].row
-        cells = list(row)[: len(KEYS)]
+    for counter, row in enumerate(ws.iter_rows(min_row=3), start=3):
+        line = next((c.row for c in row if getattr(c, "row", None)), counter)
+        cells = [
+            c if getattr(c, "value", None) is not None else None for c in list(row)[: len(KEYS)]
+        ]
         cells += [None] * (len(KEYS) - len(cells))
         if all(c is None or c.value in (None, "") for c in cells):
             continue

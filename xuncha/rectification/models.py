@@ -252,7 +252,10 @@ class Measure(models.Model):
         verbose_name = _("整改措施")
         verbose_name_plural = _("整改措施")
         ordering = ["plan", "problem", "pk"]
-        indexes = [models.Index(fields=["state", "deadline"])]
+        indexes = [
+            models.Index(fields=["state", "deadline"]),
+            models.Index(fields=["plan", "state", "deadline"]),
+        ]
 
     def __str__(self):
         return self.content[:40]

@@ -337,9 +337,7 @@ def validate_measure_values(plan, values: dict, overrides=None) -> dict:
             f"完成时限 {deadline:%Y-%m-%d} 早于反馈日期 {plan.feedback_date:%Y-%m-%d}。",
             field="deadline",
         )
-    from xuncha.core.workdays import is_working_day
-
-    if not is_working_day(
+    if not deadlines._working(
         deadline, overrides if overrides is not None else overrides_for(plan.office)
     ):
         raise DomainError(

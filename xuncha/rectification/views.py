@@ -71,7 +71,9 @@ def overview(request):
     light = request.GET.get("light", "")
     q = request.GET.get("q", "").strip()
     if unit_id.isdigit():
-        measures = measures.filter(plan__unit_id=unit_id)
+        measures = measures.filter(
+            plan__in=RectificationPlan.objects.filter(unit_id=unit_id).values("pk")
+        )
     if state in Measure.State.values:
         measures = measures.filter(state=state)
     if q:
@@ -121,7 +123,9 @@ def overview_export(request):
     measures = access.visible(Measure.objects.all(), request.user)
     light = request.GET.get("light", "")
     if request.GET.get("unit", "").isdigit():
-        measures = measures.filter(plan__unit_id=request.GET["unit"])
+        measures = measures.filter(
+            plan__in=RectificationPlan.objects.filter(unit_id=request.GET["unit"]).values("pk")
+        )
     if request.GET.get("state") in Measure.State.values:
         measures = measures.filter(state=request.GET["state"])
     measures = selectors.overview_measures(measures, light=light, office=request.user.office)

@@ -27,3 +27,6 @@ def _fast_test_settings(settings):
     # the browser tests get static files from the live server's own handler).
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.WHITENOISE_USE_FINDERS = False
+    # Home-page to-dos are cached per process in production; tests want them fresh
+    # (tests/org/test_home_cache.py checks the cache itself).
+    settings.HOME_TODO_CACHE_SECONDS = 0

@@ -7,6 +7,9 @@
   xuncha worker                    task worker (django-tasks database backend, db_worker)
   xuncha check [--deploy]          system checks (--deploy for production settings)
   xuncha audit verify              walk the audit hash chain, report the first broken entry
+  xuncha unlock <username>         lift a login lockout (audited)
+  xuncha rectification_sweep       daily reminders and overdue escalation (--enqueue: via worker)
+  xuncha fieldkit export|import    the encrypted, signed offline field kit of one inspection
   xuncha <any manage.py command>   e.g. xuncha migrate, xuncha createsuperuser
 
 Settings come from environment variables (see .env.example); the SQLite database lives

@@ -221,8 +221,12 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "xuncha_cache",
-    }
+    },
+    # Per-process memory, for figures that may be a few seconds old (home-page to-dos).
+    "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "xuncha"},
 }
+# The home page's to-do counts are kept this many seconds per user (0: always fresh).
+HOME_TODO_CACHE_SECONDS = env_int("XUNCHA_HOME_TODO_CACHE_SECONDS", 20)
 
 # --- People's channel (petitions) ------------------------------------------
 # Envelope encryption of submissions: "aes-256-gcm" (default) or "sm4-gcm" (国密, via gmssl).

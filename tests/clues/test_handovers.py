@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from docx import Document
 
 from tests.cast import client_for
+from tests.rectification.conftest import make_submission
 from xuncha.audit.models import AuditEntry
 from xuncha.clues import services
 from xuncha.clues.models import Clue
@@ -40,12 +41,14 @@ def test_clue_sources_and_bad_input(rect):
         _clue(rect, source="problem", working_paper=None, problem=rect.problems[1]).problem
         == rect.problems[1]
     )
+    submission = make_submission(cast)
     assert (
-        _clue(rect, source="submission", working_paper=None, submission_id=77).submission_id == 77
+        _clue(rect, source="submission", working_paper=None, submission=submission).submission_id
+        == submission.pk
     )
     with pytest.raises(DomainError, match="来源问题不属于"):
         _clue(rect, source="problem", working_paper=None, problem=rect.other_problem)
-    with pytest.raises(DomainError, match="信访件编号"):
+    with pytest.raises(DomainError, match="请选择来源信访件"):
         _clue(rect, source="submission", working_paper=None)
     with pytest.raises(DomainError, match="反映对象"):
         _clue(rect, people_concerned=" ")

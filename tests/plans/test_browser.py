@@ -29,6 +29,13 @@ def _as(browser, live_server, user):
     return context.new_page()
 
 
+def _menu(page, group, item):
+    """Follow a menu entry: the menu groups entries under dropdowns, so open it first."""
+    nav = page.locator("nav")
+    nav.get_by_role("link", name=group).or_(nav.get_by_role("button", name=group)).first.click()
+    nav.get_by_role("link", name=item).first.click()
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_compose_team_conflict_approve_coverage(live_server, cast):
@@ -76,18 +83,32 @@ def test_compose_team_conflict_approve_coverage(live_server, cast):
 
             lead = _as(browser, live_server, cast.leading_group)
             lead.goto(f"{live_server.url}/")
-            lead.get_by_role("link", name="计划管理").first.click()
+            _menu(lead, "巡察计划", "计划管理")
             lead.goto(f"{live_server.url}/plans/{plan.pk}/")
             lead.click("button[data-transition='approved']")
             expect(lead.locator("#plan-state")).to_have_text("已批准")
             lead.screenshot(path=str(SHOTS / "plans-approved.png"), full_page=True)
             assert AnnualPlan.objects.get(pk=plan.pk).state == "approved"
 
-            lead.get_by_role("link", name="覆盖情况").first.click()
+            _menu(lead, "巡察计划", "覆盖情况")
             expect(lead.get_by_role("heading", name="巡察全覆盖情况")).to_be_visible()
             expect(lead.locator("#coverage-rate")).to_be_visible()
             expect(lead.locator("#progress-chart canvas")).to_have_count(1)
             expect(lead.locator("#subordinates")).to_contain_text("临川县委巡察办")
             lead.screenshot(path=str(SHOTS / "plans-coverage.png"), full_page=True)
+
+            # After approval a round is adjusted only with a reason, which the history shows.
+            page.goto(f"{live_server.url}/plans/{plan.pk}/")
+            page.click(f"a[data-edit-round='{rnd.pk}']")
+            page.fill("input[name='start']", "2025-03-10")
+            page.fill("input[name='end']", "2025-05-09")
+            page.get_by_role("button", name="保存调整").click()
+            expect(page.locator("main form")).to_contain_text("调整须填写调整理由")
+            page.fill("input[name='start']", "2025-03-10")
+            page.fill("input[name='end']", "2025-05-09")
+            page.fill("input[name='reason']", "避开全市重点工作")
+            page.get_by_role("button", name="保存调整").click()
+            expect(page.get_by_text("理由：避开全市重点工作")).to_be_visible()
+            page.screenshot(path=str(SHOTS / "plans-round-adjusted.png"), full_page=True)
         finally:
             browser.close()

@@ -125,3 +125,18 @@ def adopt(rect, measures_per_problem=1):
 def _fast_passwords(settings):
     # The cast creates fifteen accounts per test; Argon2 makes that the slowest part.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def make_submission(cast, key="a", *, name="张三", text="反映某科长违规收受礼金问题，金额较大。"):
+    """A staff-entered, real-name submission for inspection `key` (its reporter is `name`)."""
+    from xuncha.petitions import services as petition_services
+
+    return petition_services.submission_enter(
+        office=cast.city,
+        inspection=cast.inspections[key],
+        channel="letter",
+        data={"kind": "report", "category": "integrity", "people": "王某", "text": text},
+        identity={"name": name, "contact": "13900001111"},
+        files=[],
+        actor=cast.office_staff,
+    )

@@ -6,7 +6,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.cast import client_for, make_user
-from tests.rectification.conftest import adopt, pdf
+from tests.rectification.conftest import adopt, make_submission, pdf
 from xuncha.clues import services as clue_services
 from xuncha.org.models import Role
 from xuncha.rectification import services
@@ -146,11 +146,12 @@ def test_unit_liaison_sees_its_own_feedback_problems_only(world):
 
 def test_recipient_sees_only_its_handovers_and_never_reporter_identity(world):
     cast = world.cast
+    submission = make_submission(cast, name="张三")
     clue = clue_services.clue_create(
         inspection=cast.inspections["a"],
         unit=cast.units["bureau"],
         source="submission",
-        submission_id=424242,
+        submission=submission,
         people_concerned="王某，办公室主任",
         facts="群众反映公车私用",
         proposed_handling="discipline",
@@ -178,9 +179,10 @@ def test_recipient_sees_only_its_handovers_and_never_reporter_identity(world):
     recipient = client_for(cast.handover_recipient)
     body = recipient.get(f"/clues/handovers/{handover.pk}/").content.decode()
     assert "2025年12月周末出车9次" in body
-    assert "举报人张三" not in body and "424242" not in body
+    assert "举报人张三" not in body and submission.number not in body
     data = recipient.get(f"/api/v1/clues/handovers/{handover.pk}").json()
-    assert "424242" not in str(data) and "张三" not in str(data) and "submission" not in str(data)
+    assert submission.number not in str(data) and "张三" not in str(data)
+    assert "13900001111" not in str(data) and "submission" not in str(data)
     assert [e["title"] for e in data["evidence"]] == ["车辆使用记录摘录"]
     assert recipient.get(f"/clues/evidence/{kept.pk}/").status_code == 404
     # a handover to another body is invisible

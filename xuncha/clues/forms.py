@@ -9,7 +9,13 @@ class ClueForm(BootstrapForm):
     unit = forms.ModelChoiceField(label="涉及单位", queryset=None)
     source = forms.ChoiceField(label="来源", choices=Clue.Source.choices)
     problem = forms.ModelChoiceField(label="来源问题", queryset=None, required=False)
-    submission_id = forms.IntegerField(label="来源信访件编号", required=False, min_value=1)
+    submission = forms.ModelChoiceField(
+        label="来源信访件",
+        queryset=None,
+        required=False,
+        help_text="仅列出您有权查看的本次巡察信访件（只显示编号、日期、类型和状态）",
+        error_messages={"invalid_choice": "来源信访件不存在、不属于本次巡察或您无权查看。"},
+    )
     people_concerned = forms.CharField(
         label="反映对象",
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -18,11 +24,15 @@ class ClueForm(BootstrapForm):
     facts = forms.CharField(label="主要问题线索", widget=forms.Textarea(attrs={"rows": 5}))
     proposed_handling = forms.ChoiceField(label="拟处理意见", choices=Clue.Handling.choices)
 
-    def __init__(self, *args, inspections, units, problems, **kwargs):
+    def __init__(self, *args, inspections, units, problems, submissions, **kwargs):
+        from xuncha.clues.services import submission_summary
+
         super().__init__(*args, **kwargs)
         self.fields["inspection"].queryset = inspections
         self.fields["unit"].queryset = units
         self.fields["problem"].queryset = problems
+        self.fields["submission"].queryset = submissions
+        self.fields["submission"].label_from_instance = submission_summary
 
 
 class EvidenceForm(BootstrapForm):

@@ -57,6 +57,26 @@ def _next_number(prefix, model, office) -> str:
     return f"{prefix}{year}-{count:03d}"
 
 
+def submission_choices(user, inspection=None):
+    """Submissions the user may see (petitions' own access rule), for the clue's source picker.
+
+    Callers show only a short summary (number, date, category, state), never who reported."""
+    from xuncha.petitions.models import Submission
+
+    qs = Submission.objects.filter(inspection__isnull=False)
+    if inspection is not None:
+        qs = qs.filter(inspection=inspection)
+    return access.visible(qs, user).order_by("-received_on", "-pk")
+
+
+def submission_summary(submission) -> str:
+    """A non-identifying one-line summary of a submission."""
+    return (
+        f"{submission.number} · {submission.received_on:%Y-%m-%d} · "
+        f"{submission.get_category_display()} · {submission.get_state_display()}"
+    )
+
+
 def clue_create(
     *,
     inspection,
@@ -68,6 +88,7 @@ def clue_create(
     actor,
     problem=None,
     working_paper=None,
+    submission=None,
     submission_id=None,
 ) -> Clue:
     if not _inspection_writable(inspection, actor):
@@ -88,8 +109,15 @@ def clue_create(
         raise DomainError("请选择来源问题。", field="problem")
     if source == Clue.Source.WORKING_PAPER and working_paper is None:
         raise DomainError("请选择来源底稿。", field="working_paper")
+    if submission is not None:
+        submission_id = submission.pk
     if source == Clue.Source.SUBMISSION and not submission_id:
-        raise DomainError("请填写来源信访件编号。", field="submission_id")
+        raise DomainError("请选择来源信访件。", field="submission")
+    if (
+        submission_id
+        and not submission_choices(actor, inspection).filter(pk=submission_id).exists()
+    ):
+        raise DomainError("来源信访件不存在、不属于本次巡察或您无权查看。", field="submission")
     with transaction.atomic():
         clue = Clue.objects.create(
             office=inspection.office,

@@ -48,6 +48,9 @@ def clue_create(request):
         inspections=inspections,
         units=access.visible(Unit.objects.all(), request.user),
         problems=_problems(request.user),
+        submissions=services.submission_choices(request.user).filter(
+            inspection__in=inspections.values("pk")
+        ),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -74,6 +77,11 @@ def clue_detail(request, pk):
         {
             "clue": clue,
             "evidence": clue.evidence.all(),
+            "source_submission": services.submission_choices(request.user)
+            .filter(pk=clue.submission_id)
+            .first()
+            if clue.submission_id
+            else None,
             "handovers": clue.handovers.select_related("recipient"),
             "can_edit": access.can(request.user, clue, "change"),
             "evidence_form": forms.EvidenceForm(),

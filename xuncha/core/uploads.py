@@ -1,5 +1,6 @@
 """Upload checks shared by every app: size and type, the type judged by content, not name."""
 
+import codecs
 import io
 from dataclasses import dataclass
 
@@ -47,13 +48,10 @@ def _sniff(head: bytes) -> str | None:
             return "ofd"  # 国标版式文档 (GB/T 33190) is a zip package
         return ext
     try:
-        head.decode("utf-8")
+        # Incremental: a multi-byte character cut at the end of the window is still text.
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
     except UnicodeDecodeError:
-        # A multi-byte character cut at the end of the sniffed window is still text.
-        try:
-            head[:-3].decode("utf-8")
-        except UnicodeDecodeError:
-            return None
+        return None
     return "txt" if b"\x00" not in head else None
 
 
@@ -98,8 +96,11 @@ def strip_image_metadata(data: bytes, extension: str) -> bytes:
     from PIL import Image
 
     with Image.open(io.BytesIO(data)) as image:
+        # A new image with the pixels only: EXIF, GPS and text chunks stay behind.
         clean = Image.new(image.mode, image.size)
-        clean.putdata(list(image.getdata()))
+        clean.paste(image)
+        if image.mode == "P":
+            clean.putpalette(image.getpalette())
         out = io.BytesIO()
         fmt = {"jpg": "JPEG", "png": "PNG", "gif": "GIF", "webp": "WEBP"}[extension]
         clean.save(out, format=fmt)

@@ -163,7 +163,7 @@ class SurveyForm(StyledForm):
 
 def category_choices():
     version = TaxonomyVersion.objects.filter(active=True).first()
-    rows = TaxonomyCategory.objects.filter(version=version).select_related("parent")
+    rows = TaxonomyCategory.objects.filter(version=version, is_active=True).select_related("parent")
     groups: dict[str, list] = {}
     for c in rows:
         if c.level == 2:
@@ -311,3 +311,33 @@ class ThemeForm(StyledForm):
     code = forms.CharField(
         label="代码", max_length=16, required=False, help_text="留空自动编号（F1-01…）"
     )
+
+
+class SurveyQuestionForm(StyledForm):
+    kind = forms.ChoiceField(label="题型", choices=SurveyQuestion.Kind.choices)
+    text = forms.CharField(label="题目", max_length=300)
+
+
+class FieldworkSettingsForm(StyledForm):
+    cutoff_before_end = forms.IntegerField(label="受理截止日早于结束日（工作日）")
+    report_after_end = forms.IntegerField(label="结束后报送巡察报告期限（工作日）")
+    feedback_after_review = forms.IntegerField(label="审议后反馈期限（工作日）")
+    letter_reply_days = forms.IntegerField(label="巡前函询回复期限（工作日）")
+    fix_notice_days = forms.IntegerField(label="立行立改默认期限（工作日）")
+
+
+class TaxonomyVersionForm(StyledForm):
+    code = forms.CharField(label="版本代码", max_length=20, help_text="如 2026")
+    name = forms.CharField(label="版本名称", max_length=100)
+
+
+class TaxonomyCategoryForm(StyledForm):
+    parent_code = forms.CharField(
+        label="所属一级分类代码", max_length=10, required=False, help_text="留空则新增一级分类"
+    )
+    code = forms.CharField(label="分类代码", max_length=10)
+    name = forms.CharField(label="分类名称", max_length=200)
+
+
+class TaxonomyRenameForm(StyledForm):
+    name = forms.CharField(label="分类名称", max_length=200)

@@ -33,13 +33,13 @@ def papers_to_sign(user) -> list[dict]:
 def fix_notices_to_answer(user) -> list[dict]:
     """Immediate-fix notices the unit liaison has to answer, nearest deadline first."""
     qs = access.visible(FixNotice.objects.all(), user, "reply").filter(state=FixNotice.State.ISSUED)
-    rows = list(qs.order_by("deadline", "pk").values("pk", "title", "deadline")[:6])
+    rows = list(qs.order_by("deadline", "pk").values("pk", "title", "deadline", "escalated_at")[:6])
     return [
         {
-            "label": f"立行立改：{r['title']}",
+            "label": f"立行立改{'（已逾期督办）' if r['escalated_at'] else ''}：{r['title']}",
             "url": reverse("inspections:fix_notice_detail", args=[r["pk"]]),
-            "badge": f"{r['deadline']:%m-%d}前回复",
-            "badge_class": "danger",
+            "badge": "逾期督办" if r["escalated_at"] else f"{r['deadline']:%m-%d}前回复",
+            "badge_class": "danger" if r["escalated_at"] else "warning",
         }
         for r in rows
     ]

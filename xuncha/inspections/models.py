@@ -136,7 +136,19 @@ class TaxonomyQuerySet(models.QuerySet):
 
         if action == "view":
             return self  # the code table is reference data, readable by every signed-in user
-        return self if access.is_sysadmin(user) else self.none()
+        if access.is_sysadmin(user):
+            return self
+        if action == "manage" and _is_top_office_admin(user):
+            return self  # one code table for the whole system, kept by the top office's admin
+        return self.none()
+
+
+def _is_top_office_admin(user) -> bool:
+    """Office admin of a top-level office (the city office that keeps the shared code table)."""
+    from xuncha.org import access
+    from xuncha.org.models import Role
+
+    return any(o.parent_id is None for o in access.user_offices(user, {Role.OFFICE_ADMIN}))
 
 
 class TaxonomyVersion(models.Model):
@@ -146,6 +158,9 @@ class TaxonomyVersion(models.Model):
     name = models.CharField(_("名称"), max_length=100)
     active = models.BooleanField(_("当前使用"), default=False)
     effective_from = models.DateField(_("启用日期"), null=True, blank=True)
+    activated_at = models.DateTimeField(
+        _("启用时间"), null=True, blank=True, help_text=_("从未启用的版本为草稿，可以修改分类")
+    )
 
     objects = TaxonomyQuerySet.as_manager()
 
@@ -156,6 +171,10 @@ class TaxonomyVersion(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_draft(self) -> bool:
+        return not self.active and self.activated_at is None
 
 
 class TaxonomyCategory(models.Model):
@@ -171,6 +190,7 @@ class TaxonomyCategory(models.Model):
     code = models.CharField(_("代码"), max_length=10)
     name = models.CharField(_("名称"), max_length=200)
     sort = models.PositiveSmallIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
 
     objects = TaxonomyQuerySet.as_manager()
 
@@ -408,6 +428,8 @@ class SurveyQuestion(models.Model):
     order = models.PositiveSmallIntegerField(default=0)
     kind = models.CharField(_("题型"), max_length=8, choices=Kind.choices)
     text = models.CharField(_("题目"), max_length=300)
+
+    objects = _via("survey__activity__inspection").as_manager()
 
     class Meta:
         verbose_name = _("问卷题目")
@@ -715,6 +737,9 @@ class FixNotice(models.Model):
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
+    escalated_at = models.DateTimeField(
+        _("逾期督办时间"), null=True, blank=True, help_text=_("逾期未回复时由每日巡检记录一次")
+    )
 
     objects = FixNoticeQuerySet.as_manager()
 

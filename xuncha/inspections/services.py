@@ -6,9 +6,11 @@ outside their scope); the services then check the user's capacity in that inspec
 """
 
 import hashlib
+from contextlib import ContextDecorator
+from contextvars import ContextVar
 from datetime import date
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from xuncha.audit.models import Action
@@ -155,14 +157,71 @@ def no_problems_note_set(*, inspection: Inspection, note: str, actor) -> Fieldwo
 # --- Attachments -------------------------------------------------------------------
 
 
+class files_atomic(ContextDecorator):
+    """`transaction.atomic` that also removes the files written inside it if it rolls back.
+
+    Django has no rollback hook, so the services that store attachments run in this block:
+    `attachment_store` registers each file it newly writes with the innermost block; a block
+    that ends in an exception deletes its files (unless a committed row of another
+    transaction points at the same content-addressed file), a block that succeeds hands them
+    to the enclosing one, so a failure anywhere up to the outermost block cleans up.
+    """
+
+    def __init__(self, using=None):
+        self.using = using
+
+    def _recreate_cm(self):
+        return files_atomic(self.using)  # a fresh block per call: safe to nest and re-enter
+
+    def __enter__(self):
+        self._atomic = transaction.atomic(using=self.using)
+        self._atomic.__enter__()
+        _written.set((*_written.get(), []))
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        stack = _written.get()
+        mine, rest = stack[-1], stack[:-1]
+        _written.set(rest)
+        try:
+            result = self._atomic.__exit__(exc_type, exc, tb)
+        except BaseException:
+            _remove_orphans(mine)
+            raise
+        if exc_type is not None:
+            _remove_orphans(mine)
+        elif rest:
+            rest[-1].extend(mine)
+        return result
+
+
+_written: ContextVar[tuple[list[str], ...]] = ContextVar("inspections_written_files", default=())
+
+
+def _remove_orphans(paths):
+    from django.core.files.storage import default_storage
+
+    for path in paths:
+        try:
+            shared = Attachment.objects.filter(file=path).exists()
+        except DatabaseError:  # the enclosing transaction is broken: the file is ours alone
+            shared = False
+        if not shared:
+            default_storage.delete(path)
+
+
 def attachment_store(*, inspection: Inspection, uploaded, actor, description: str = "", **link):
-    """Check (size, type by content), hash and store one file; link it to one record."""
+    """Check (size, type by content), hash and store one file; link it to one record.
+
+    Inside `files_atomic` a newly written file is removed again if the save rolls back.
+    """
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
     checked = check_upload(uploaded)
     data = uploaded.read()
     data = strip_image_metadata(data, checked.extension)
     digest = hashlib.sha256(data).hexdigest()
-    from django.core.files.base import ContentFile
-
     attachment = Attachment(
         inspection=inspection,
         sha256=digest,
@@ -173,13 +232,14 @@ def attachment_store(*, inspection: Inspection, uploaded, actor, description: st
         uploaded_by=actor,
         **link,
     )
-    from django.core.files.storage import default_storage
-
     path = f"inspections/{digest[:2]}/{digest}"
     if default_storage.exists(path):
         attachment.file.name = path  # content-addressed: the same bytes are stored once
     else:
         attachment.file.save(digest, ContentFile(data), save=False)
+        stack = _written.get()
+        if stack:
+            stack[-1].append(attachment.file.name)
     attachment.save()
     record(
         actor=actor,
@@ -203,7 +263,7 @@ def _store_all(inspection, files, actor, **link):
 # --- Preparation ---------------------------------------------------------------------
 
 
-@transaction.atomic
+@files_atomic()
 def letter_create(
     *, inspection, recipient, subject, sent_on, actor, recipient_name="", due_on=None, files=()
 ) -> PreInspectionLetter:
@@ -231,7 +291,7 @@ def letter_create(
     return letter
 
 
-@transaction.atomic
+@files_atomic()
 def letter_reply(*, letter: PreInspectionLetter, reply_on, reply_text, actor, files=()):
     """Attach a body's reply to a pre-inspection letter."""
     inspection = letter.inspection
@@ -310,7 +370,7 @@ ACTIVITY_FIELDS = [
 ]
 
 
-@transaction.atomic
+@files_atomic()
 def activity_create(*, inspection, kind, actor, files=(), **data) -> Activity:
     """Record one activity (interview, document review, visit, …) with its attachments."""
     _require(inspection, actor, TEAM, "记录了解情况")
@@ -348,7 +408,7 @@ def activity_create(*, inspection, kind, actor, files=(), **data) -> Activity:
     return activity
 
 
-@transaction.atomic
+@files_atomic()
 def activity_update(*, activity: Activity, actor, files=(), **data) -> Activity:
     """Edit an activity's record (e.g. mark documents returned, complete an interview record)."""
     inspection = activity.inspection
@@ -371,7 +431,7 @@ def activity_update(*, activity: Activity, actor, files=(), **data) -> Activity:
 # --- Surveys ---------------------------------------------------------------------------
 
 
-@transaction.atomic
+@files_atomic()
 def survey_create(*, inspection, title, held_on, questions, actor, intro="", closes_on=None):
     """Create a questionnaire (Likert and free-text questions) answered through a link."""
     clean = []
@@ -471,6 +531,10 @@ def _category(code: str) -> TaxonomyCategory:
     category = TaxonomyCategory.objects.filter(version=version, code=code).first()
     if category is None:
         raise DomainError(f"问题分类代码“{code}”不存在，请从分类表中选择。", field="category")
+    if not category.is_active:
+        raise DomainError(
+            f"问题分类“{code} {category.name}”已停用，请选择其他分类。", field="category"
+        )
     if category.level != 2:
         raise DomainError(
             f"请选择二级分类（如 {code}1），不能只选一级分类“{code}”。", field="category"
@@ -665,7 +729,7 @@ PAPER_STAGES = PROBLEM_STAGES | {Stage.REVIEW}
 EDITABLE_PAPER = {WorkingPaper.State.DRAFTING, WorkingPaper.State.RETURNED}
 
 
-@transaction.atomic
+@files_atomic()
 def paper_update(*, paper: WorkingPaper, actor, source_ids=None, files=(), **data) -> WorkingPaper:
     """Edit a paper while it is with its drafter (drafting or returned)."""
     inspection = paper.inspection
@@ -860,7 +924,7 @@ def fix_notice_issue(
     return notice
 
 
-@transaction.atomic
+@files_atomic()
 def fix_notice_reply(*, notice: FixNotice, reply: str, actor, files=()) -> FixNotice:
     """The unit's written reply (the caller fetched the notice with action "reply")."""
     notice = FixNotice.objects.select_for_update().get(pk=notice.pk)
@@ -887,3 +951,277 @@ def fix_notice_close(*, notice: FixNotice, actor) -> FixNotice:
     notice.save()
     record(actor=actor, action=Action.UPDATE, obj=notice, changes={"state": "closed"})
     return notice
+
+
+def fix_notice_due(notice: FixNotice, calendar_cache: dict | None = None) -> date:
+    """The day the reply is due on the office's calendar: a deadline falling on a holiday or
+    weekend moves to the next working day."""
+    from xuncha.plans import calendar
+
+    cache = calendar_cache if calendar_cache is not None else {}
+    office_id = notice.inspection.office_id
+    if office_id not in cache:
+        cache[office_id] = calendar.overrides_for(office_id)
+    from xuncha.core import workdays
+
+    overrides = cache[office_id]
+    if workdays.is_working_day(notice.deadline, overrides):
+        return notice.deadline
+    return workdays.add_working_days(notice.deadline, 1, overrides)
+
+
+def fix_notices_sweep(today: date | None = None) -> int:
+    """Record one escalation (逾期督办) for each issued notice not answered by its due day.
+
+    Each notice is escalated once: the row is locked and `escalated_at` set in the same
+    transaction as the audit entry; a second sweep finds nothing left to do.
+    """
+    today = today or timezone.localdate()
+    candidates = (
+        FixNotice.objects.filter(
+            state=FixNotice.State.ISSUED, escalated_at__isnull=True, deadline__lt=today
+        )
+        .select_related("inspection")
+        .order_by("pk")
+    )
+    cache: dict = {}
+    count = 0
+    for notice in candidates.iterator():
+        due = fix_notice_due(notice, cache)
+        if today <= due:
+            continue
+        with transaction.atomic():
+            locked = (
+                FixNotice.objects.select_for_update()
+                .filter(pk=notice.pk, state=FixNotice.State.ISSUED, escalated_at__isnull=True)
+                .first()
+            )
+            if locked is None:
+                continue
+            locked.escalated_at = timezone.now()
+            locked.save(update_fields=["escalated_at"])
+            record(
+                actor="系统巡检",
+                action=Action.UPDATE,
+                obj=locked,
+                summary=f"立行立改逾期督办：{locked.title}（期限 {due}）",
+                changes={"escalated": str(today), "due": str(due)},
+            )
+            count += 1
+    return count
+
+
+# --- Survey questions (editable until the first answer) ------------------------------------------
+
+
+def _survey_editable(survey: Survey, actor):
+    _require(survey.activity.inspection, actor, TEAM, "修改问卷题目")
+    if SurveyResponse.objects.filter(survey=survey).exists():
+        raise DomainError("问卷已有人作答，题目不能再修改或删除。")
+
+
+def _question_fields(kind, text):
+    if kind not in SurveyQuestion.Kind.values:
+        raise DomainError("题型不正确。", field="kind")
+    return kind, _text(text, "题目", max_length=300)
+
+
+@transaction.atomic
+def survey_question_add(*, survey: Survey, kind: str, text: str, actor) -> SurveyQuestion:
+    Survey.objects.select_for_update().filter(pk=survey.pk).first()
+    _survey_editable(survey, actor)
+    kind, text = _question_fields(kind, text)
+    top = survey.questions.order_by("-order").values_list("order", flat=True).first()
+    question = SurveyQuestion.objects.create(
+        survey=survey, kind=kind, text=text, order=(top or 0) + 1
+    )
+    record(actor=actor, action=Action.CREATE, obj=question, changes={"kind": kind})
+    return question
+
+
+@transaction.atomic
+def survey_question_update(
+    *, question: SurveyQuestion, kind: str, text: str, actor
+) -> SurveyQuestion:
+    Survey.objects.select_for_update().filter(pk=question.survey_id).first()
+    _survey_editable(question.survey, actor)
+    kind, text = _question_fields(kind, text)
+    changes = {"kind": [question.kind, kind]} if kind != question.kind else {}
+    if text != question.text:
+        changes["text"] = "changed"
+    question.kind, question.text = kind, text
+    question.save(update_fields=["kind", "text"])
+    record(actor=actor, action=Action.UPDATE, obj=question, changes=changes)
+    return question
+
+
+@transaction.atomic
+def survey_question_delete(*, question: SurveyQuestion, actor) -> None:
+    Survey.objects.select_for_update().filter(pk=question.survey_id).first()
+    survey = question.survey
+    _survey_editable(survey, actor)
+    if survey.questions.count() <= 1:
+        raise DomainError("问卷至少需要一道题目，不能删除最后一道题。")
+    record(actor=actor, action=Action.DELETE, obj=question, changes={"text": question.text})
+    question.delete()
+
+
+# --- Office settings and taxonomy versions (office admin) ------------------------------------------
+
+SETTINGS_FIELDS = [
+    "cutoff_before_end",
+    "report_after_end",
+    "feedback_after_review",
+    "letter_reply_days",
+    "fix_notice_days",
+]
+
+
+@transaction.atomic
+def fieldwork_settings_update(*, office, actor, **values) -> FieldworkSettings:
+    """The office admin sets the office's fieldwork deadlines (working days, 0–120)."""
+    settings_row, _ = FieldworkSettings.objects.select_for_update().get_or_create(office=office)
+    changes = {}
+    for name in SETTINGS_FIELDS:
+        if name not in values or values[name] is None:
+            continue
+        label = str(FieldworkSettings._meta.get_field(name).verbose_name)
+        try:
+            value = int(values[name])
+        except (TypeError, ValueError):
+            raise DomainError(f"{label}须为整数。", field=name) from None
+        if not 0 <= value <= 120:
+            raise DomainError(f"{label}须在 0 到 120 个工作日之间。", field=name)
+        if name in ("letter_reply_days", "fix_notice_days") and value < 1:
+            raise DomainError(f"{label}至少为 1 个工作日。", field=name)
+        if getattr(settings_row, name) != value:
+            changes[name] = [getattr(settings_row, name), value]
+            setattr(settings_row, name, value)
+    settings_row.save()
+    record(
+        actor=actor,
+        action=Action.UPDATE,
+        obj=settings_row,
+        summary="修改巡察实施期限设置",
+        changes=changes,
+    )
+    return settings_row
+
+
+def _draft(version: TaxonomyVersion) -> TaxonomyVersion:
+    locked = TaxonomyVersion.objects.select_for_update().get(pk=version.pk)
+    if not locked.is_draft:
+        raise DomainError(f"“{locked.name}”已启用过，不能再修改；请复制为新版本后修改。")
+    return locked
+
+
+@transaction.atomic
+def taxonomy_version_copy(*, code: str, name: str, actor, source=None) -> TaxonomyVersion:
+    """A new draft version holding a copy of the active version's categories."""
+    code = _text(code, "版本代码", max_length=20)
+    name = _text(name, "版本名称", max_length=100)
+    if TaxonomyVersion.objects.filter(code=code).exists():
+        raise DomainError(f"版本代码“{code}”已存在。", field="code")
+    source = source or TaxonomyVersion.objects.filter(active=True).first()
+    if source is None:
+        raise DomainError("没有正在使用的分类版本可以复制。")
+    version = TaxonomyVersion.objects.create(code=code, name=name, active=False)
+    mapping = {}
+    for level in (1, 2):
+        for c in TaxonomyCategory.objects.filter(version=source, level=level).order_by("pk"):
+            mapping[c.pk] = TaxonomyCategory.objects.create(
+                version=version,
+                parent=mapping.get(c.parent_id),
+                level=c.level,
+                code=c.code,
+                name=c.name,
+                sort=c.sort,
+                is_active=c.is_active,
+            )
+    record(
+        actor=actor,
+        action=Action.CREATE,
+        obj=version,
+        summary=f"复制分类版本“{source.name}”为“{name}”",
+        changes={"source": source.code, "categories": len(mapping)},
+    )
+    return version
+
+
+@transaction.atomic
+def taxonomy_category_add(
+    *, version: TaxonomyVersion, code: str, name: str, actor, parent_code: str = ""
+) -> TaxonomyCategory:
+    """Add a level-1 (no parent) or level-2 category to a draft version."""
+    version = _draft(version)
+    code = _text(code, "分类代码", max_length=10).upper()
+    name = _text(name, "分类名称", max_length=200)
+    if TaxonomyCategory.objects.filter(version=version, code=code).exists():
+        raise DomainError(f"本版本已有代码为“{code}”的分类。", field="code")
+    parent = None
+    parent_code = (parent_code or "").strip().upper()
+    if parent_code:
+        parent = TaxonomyCategory.objects.filter(version=version, code=parent_code, level=1).first()
+        if parent is None:
+            raise DomainError(f"一级分类“{parent_code}”在本版本中不存在。", field="parent_code")
+    siblings = TaxonomyCategory.objects.filter(version=version, parent=parent)
+    top = siblings.order_by("-sort").values_list("sort", flat=True).first()
+    category = TaxonomyCategory.objects.create(
+        version=version,
+        parent=parent,
+        level=2 if parent else 1,
+        code=code,
+        name=name,
+        sort=(top or 0) + 1,
+    )
+    record(actor=actor, action=Action.CREATE, obj=category, changes={"version": version.code})
+    return category
+
+
+@transaction.atomic
+def taxonomy_category_update(
+    *, category: TaxonomyCategory, actor, name: str | None = None, is_active: bool | None = None
+) -> TaxonomyCategory:
+    """Rename or (de)activate a category of a draft version."""
+    _draft(category.version)
+    changes = {}
+    if name is not None:
+        name = _text(name, "分类名称", max_length=200)
+        if name != category.name:
+            changes["name"] = [category.name, name]
+            category.name = name
+    if is_active is not None and bool(is_active) != category.is_active:
+        changes["is_active"] = bool(is_active)
+        category.is_active = bool(is_active)
+        if category.level == 1 and not category.is_active:
+            category.children.update(is_active=False)
+    category.save()
+    record(actor=actor, action=Action.UPDATE, obj=category, changes=changes)
+    return category
+
+
+@transaction.atomic
+def taxonomy_version_activate(*, version: TaxonomyVersion, actor) -> TaxonomyVersion:
+    """Make a draft the version in use; problems keep the categories they were filed under."""
+    version = _draft(version)
+    usable = TaxonomyCategory.objects.filter(version=version, level=2, is_active=True)
+    if not usable.exists():
+        raise DomainError("该版本没有启用的二级分类，不能启用。")
+    previous = list(
+        TaxonomyVersion.objects.select_for_update()
+        .filter(active=True)
+        .values_list("code", flat=True)
+    )
+    TaxonomyVersion.objects.filter(active=True).update(active=False)
+    version.active = True
+    version.activated_at = timezone.now()
+    version.effective_from = version.effective_from or timezone.localdate()
+    version.save(update_fields=["active", "activated_at", "effective_from"])
+    record(
+        actor=actor,
+        action=Action.TRANSITION,
+        obj=version,
+        summary=f"启用监督内容分类版本“{version.name}”",
+        changes={"previous": previous},
+    )
+    return version

@@ -32,5 +32,34 @@ urlpatterns = [
     path("fix-notices/", views.fix_notice_list, name="fix_notice_list"),
     path("fix-notices/<int:pk>/", views.fix_notice_detail, name="fix_notice_detail"),
     path("fix-notices/<int:pk>/close/", views.fix_notice_close, name="fix_notice_close"),
+    path("surveys/<int:pk>/questions/new/", views.survey_question_add, name="survey_question_add"),
+    path(
+        "survey-questions/<int:pk>/edit/", views.survey_question_edit, name="survey_question_edit"
+    ),
+    path(
+        "survey-questions/<int:pk>/delete/",
+        views.survey_question_delete,
+        name="survey_question_delete",
+    ),
+    path("settings/", views.fieldwork_settings, name="fieldwork_settings"),
+    path("taxonomy/", views.taxonomy_versions, name="taxonomy_versions"),
+    path("taxonomy/copy/", views.taxonomy_version_copy, name="taxonomy_version_copy"),
+    path("taxonomy/<int:pk>/", views.taxonomy_version, name="taxonomy_version"),
+    path("taxonomy/<int:pk>/add/", views.taxonomy_category_add, name="taxonomy_category_add"),
+    path(
+        "taxonomy/<int:pk>/activate/",
+        views.taxonomy_version_activate,
+        name="taxonomy_version_activate",
+    ),
+    path(
+        "taxonomy/categories/<int:pk>/rename/",
+        views.taxonomy_category_rename,
+        name="taxonomy_category_rename",
+    ),
+    path(
+        "taxonomy/categories/<int:pk>/toggle/",
+        views.taxonomy_category_toggle,
+        name="taxonomy_category_toggle",
+    ),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
 ]

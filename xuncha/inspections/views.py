@@ -21,6 +21,7 @@ from xuncha.inspections.models import (
     Attachment,
     DocumentRequest,
     Fieldwork,
+    FieldworkSettings,
     FixNotice,
     LeadingGroupReview,
     PaperStep,
@@ -28,6 +29,9 @@ from xuncha.inspections.models import (
     Problem,
     StageChange,
     Survey,
+    SurveyQuestion,
+    TaxonomyCategory,
+    TaxonomyVersion,
     WorkingPaper,
 )
 from xuncha.org import access
@@ -481,7 +485,12 @@ def survey_results(request, pk):
         {
             "survey": survey,
             "results": services.survey_results(survey),
-            "responses": survey.responses.count(),
+            "responses": (responses := survey.responses.count()),
+            "editable": not responses
+            and bool(
+                workflow.capacities(survey.activity.inspection, request.user)
+                & (services.TEAM | {workflow.SYSADMIN})
+            ),
             "link": link,
         },
     )
@@ -796,3 +805,218 @@ def attachment_download(request, pk):
         content_type=attachment.content_type,
     )
     return response
+
+
+# --- Survey questions --------------------------------------------------------------------------
+
+
+def _results(survey_id):
+    return reverse("inspections:survey_results", args=[survey_id])
+
+
+@login_required
+def survey_question_add(request, pk):
+    survey = _get(Survey, request.user, pk, related=("activity__inspection",))
+    form = forms.SurveyQuestionForm(request.POST or None)
+    return _form_page(
+        request,
+        form,
+        "新增问卷题目",
+        lambda d: services.survey_question_add(survey=survey, actor=request.user, **d),
+        "题目已新增。",
+        _results(survey.pk),
+    )
+
+
+def _question(user, pk):
+    return access.get_for_user(
+        SurveyQuestion.objects.select_related("survey__activity__inspection"),
+        user,
+        pk,
+        FIELDWORK,
+    )
+
+
+@login_required
+def survey_question_edit(request, pk):
+    question = _question(request.user, pk)
+    form = forms.SurveyQuestionForm(
+        request.POST or None, initial={"kind": question.kind, "text": question.text}
+    )
+    return _form_page(
+        request,
+        form,
+        "修改问卷题目",
+        lambda d: services.survey_question_update(question=question, actor=request.user, **d),
+        "题目已修改。",
+        _results(question.survey_id),
+    )
+
+
+@login_required
+@require_POST
+def survey_question_delete(request, pk):
+    question = _question(request.user, pk)
+    return _post_action(
+        request,
+        lambda: services.survey_question_delete(question=question, actor=request.user),
+        "题目已删除。",
+        _results(question.survey_id),
+    )
+
+
+# --- Office settings and taxonomy (office admin) ---------------------------------------------------
+
+
+def _admin_office(user, pk=None):
+    """An office where the user is office admin (the first one without pk); else 404."""
+    from xuncha.org.models import Office, Role
+
+    if access.is_sysadmin(user):
+        qs = Office.objects.all()
+        office = qs.filter(pk=pk).first() if pk else qs.order_by("path").first()
+    else:
+        offices = access.user_offices(user, {Role.OFFICE_ADMIN})
+        office = next((o for o in offices if pk is None or o.pk == int(pk)), None)
+    if office is None:
+        raise Http404
+    return office
+
+
+@login_required
+def fieldwork_settings(request):
+    office = _admin_office(request.user, request.GET.get("office") or None)
+    current = FieldworkSettings.for_office(office)
+    initial = {name: getattr(current, name) for name in services.SETTINGS_FIELDS}
+    form = forms.FieldworkSettingsForm(request.POST or None, initial=initial)
+    return _form_page(
+        request,
+        form,
+        f"巡察实施期限设置（{office.name}）",
+        lambda d: services.fieldwork_settings_update(office=office, actor=request.user, **d),
+        "期限设置已保存，新计算的期限将按新设置执行。",
+        reverse("inspections:fieldwork_settings") + f"?office={office.pk}",
+        before="各项期限均按本机构工作日历（含法定节假日和调休）计算。",
+    )
+
+
+def _manage(user, model, pk, related=()):
+    return access.get_for_user(model.objects.select_related(*related), user, pk, "manage")
+
+
+def _require_manage(user):
+    if not access.visible(TaxonomyVersion.objects.all(), user, "manage").exists():
+        raise Http404
+
+
+@login_required
+def taxonomy_versions(request):
+    _require_manage(request.user)
+    versions = list(
+        access.visible(TaxonomyVersion.objects.all(), request.user, "manage")
+        .annotate(
+            n=Count("categories", distinct=True),
+            in_use=Count("categories__problems", distinct=True),
+        )
+        .order_by("-active", "-activated_at", "code")
+    )
+    return render(request, "inspections/taxonomy_versions.html", {"versions": versions})
+
+
+@login_required
+def taxonomy_version_copy(request):
+    _require_manage(request.user)
+    form = forms.TaxonomyVersionForm(request.POST or None)
+    return _form_page(
+        request,
+        form,
+        "复制当前版本为新草稿",
+        lambda d: services.taxonomy_version_copy(actor=request.user, **d),
+        "已复制为新的草稿版本，可修改分类后启用。",
+        lambda v: (
+            reverse("inspections:taxonomy_version", args=[v.pk])
+            if v
+            else reverse("inspections:taxonomy_versions")
+        ),
+        before="新版本复制当前使用版本的全部分类；启用前可新增、改名或停用分类。",
+    )
+
+
+@login_required
+def taxonomy_version(request, pk):
+    version = _manage(request.user, TaxonomyVersion, pk)
+    categories = list(
+        TaxonomyCategory.objects.filter(version=version)
+        .select_related("parent")
+        .order_by("level", "sort", "code")
+    )
+    tops = [c for c in categories if c.level == 1]
+    children: dict[int, list] = {}
+    for c in categories:
+        if c.parent_id:
+            children.setdefault(c.parent_id, []).append(c)
+    tree = [(top, children.get(top.pk, [])) for top in tops]
+    return render(
+        request,
+        "inspections/taxonomy_version.html",
+        {"version": version, "tree": tree, "add_form": forms.TaxonomyCategoryForm()},
+    )
+
+
+@login_required
+def taxonomy_category_add(request, pk):
+    version = _manage(request.user, TaxonomyVersion, pk)
+    form = forms.TaxonomyCategoryForm(
+        request.POST or None, initial={"parent_code": request.GET.get("parent", "")}
+    )
+    return _form_page(
+        request,
+        form,
+        f"新增分类（{version.name}）",
+        lambda d: services.taxonomy_category_add(version=version, actor=request.user, **d),
+        "分类已新增。",
+        reverse("inspections:taxonomy_version", args=[version.pk]),
+    )
+
+
+@login_required
+def taxonomy_category_rename(request, pk):
+    category = _manage(request.user, TaxonomyCategory, pk, related=("version",))
+    form = forms.TaxonomyRenameForm(request.POST or None, initial={"name": category.name})
+    return _form_page(
+        request,
+        form,
+        f"修改分类名称（{category.code}）",
+        lambda d: services.taxonomy_category_update(
+            category=category, actor=request.user, name=d["name"]
+        ),
+        "分类名称已修改。",
+        reverse("inspections:taxonomy_version", args=[category.version_id]),
+    )
+
+
+@login_required
+@require_POST
+def taxonomy_category_toggle(request, pk):
+    category = _manage(request.user, TaxonomyCategory, pk, related=("version",))
+    active = not category.is_active
+    return _post_action(
+        request,
+        lambda: services.taxonomy_category_update(
+            category=category, actor=request.user, is_active=active
+        ),
+        "分类已启用。" if active else "分类已停用。",
+        reverse("inspections:taxonomy_version", args=[category.version_id]),
+    )
+
+
+@login_required
+@require_POST
+def taxonomy_version_activate(request, pk):
+    version = _manage(request.user, TaxonomyVersion, pk)
+    return _post_action(
+        request,
+        lambda: services.taxonomy_version_activate(version=version, actor=request.user),
+        f"已启用“{version.name}”；此前登记的问题仍保留原分类。",
+        reverse("inspections:taxonomy_version", args=[version.pk]),
+    )

@@ -6,53 +6,80 @@ from xuncha.org.access import role_keys
 from xuncha.org.models import Role
 
 # (label, url name, roles that see it; None = every signed-in user). A role set may also
-# hold access.TEAM ("team"): members of an inspection team.
+# hold access.TEAM ("team"): members of an inspection team. Entries are grouped into the
+# top menu's dropdowns by GROUPS below; a group with one visible entry shows as a link.
 MENU = [
     ("工作台", "org:home", None),
-    (
-        "单位管理",
-        "org:unit_list",
-        {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP, Role.SYSADMIN},
-    ),
     ("计划管理", "plans:plan_list", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP}),
-    ("巡察干部库", "plans:inspector_list", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF}),
     ("覆盖情况", "plans:coverage", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP}),
+    ("巡察干部库", "plans:inspector_list", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF}),
     (
         "巡察工作",
         "inspections:inspection_list",
         {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP, Role.SYSADMIN, "team"},
     ),
-    ("立行立改", "inspections:fix_notice_list", {Role.UNIT_LIAISON}),
-    ("来信来访登记", "petitions:register", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, "team"}),
-    ("巡察公告", "petitions:announcement_list", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, "team"}),
-    ("来信来访统计", "petitions:stats", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP}),
-    ("身份查看审批", "petitions:custodian", {Role.CUSTODIAN}),
-    (
-        "问题线索",
-        "clues:clue_list",
-        {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP, "team"},
-    ),
-    ("移交办理", "clues:handover_list", {Role.HANDOVER_RECIPIENT}),
     (
         "巡察文书",
         "reports:index",
         {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP, Role.UNIT_LIAISON, "team"},
     ),
     (
+        "问题线索",
+        "clues:clue_list",
+        {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP, "team"},
+    ),
+    ("立行立改", "inspections:fix_notice_list", {Role.UNIT_LIAISON}),
+    ("移交办理", "clues:handover_list", {Role.HANDOVER_RECIPIENT}),
+    ("来信来访登记", "petitions:register", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, "team"}),
+    ("巡察公告", "petitions:announcement_list", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, "team"}),
+    ("来信来访统计", "petitions:stats", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP}),
+    ("身份查看审批", "petitions:custodian", {Role.CUSTODIAN}),
+    (
         "整改监督",
         "rectification:overview",
         {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP, Role.SYSADMIN, "team"},
     ),
     ("整改落实", "rectification:plan_list", {Role.UNIT_LIAISON, Role.HANDOVER_RECIPIENT}),
+    (
+        "单位管理",
+        "org:unit_list",
+        {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP, Role.SYSADMIN},
+    ),
     ("巡察机构", "org:office_list", {Role.OFFICE_ADMIN, Role.SYSADMIN}),
+    ("实施期限设置", "inspections:fieldwork_settings", {Role.OFFICE_ADMIN}),
+    # Only an office without a parent edits the (system-wide) taxonomy; others get 404 there.
+    ("监督内容分类", "inspections:taxonomy_versions", {Role.OFFICE_ADMIN}),
     ("用户管理", "org:user_list", {Role.OFFICE_ADMIN, Role.SYSADMIN}),
     ("审计日志", "audit:entry_list", {Role.AUDITOR, Role.SYSADMIN}),
     ("系统管理", "admin:index", {Role.SYSADMIN}),
     ("运行状态", "system_status", {Role.SYSADMIN}),
+    ("API 令牌", "org:token_list", None),
+]
+
+# Top-menu groups, in order: (group label, entry labels). Entries not listed stand alone.
+GROUPS = [
+    ("巡察计划", ["计划管理", "覆盖情况", "巡察干部库"]),
+    ("巡察实施", ["巡察工作", "巡察文书", "问题线索", "立行立改", "移交办理"]),
+    ("群众参与", ["来信来访登记", "巡察公告", "来信来访统计", "身份查看审批"]),
+    ("整改监督", ["整改监督", "整改落实"]),
+    (
+        "系统",
+        [
+            "单位管理",
+            "巡察机构",
+            "用户管理",
+            "实施期限设置",
+            "监督内容分类",
+            "审计日志",
+            "系统管理",
+            "运行状态",
+            "API 令牌",
+        ],
+    ),
 ]
 
 
-def menu_for(user):
+def _entries_for(user) -> list[dict]:
     keys = role_keys(user)
     items = []
     for label, url_name, allowed in MENU:
@@ -62,5 +89,19 @@ def menu_for(user):
             items.append({"label": label, "url": reverse(url_name)})
         except NoReverseMatch:
             continue
-    items.append({"label": "API 令牌", "url": reverse("org:token_list")})
     return items
+
+
+def menu_for(user) -> list[dict]:
+    """The top menu: links, and groups ({"label", "children"}) where several entries show."""
+    entries = _entries_for(user)
+    by_label = {e["label"]: e for e in entries}
+    grouped = {label for _, labels in GROUPS for label in labels}
+    menu = [e for e in entries if e["label"] not in grouped]
+    for group, labels in GROUPS:
+        children = [by_label[label] for label in labels if label in by_label]
+        if len(children) == 1:
+            menu.append(children[0])
+        elif children:
+            menu.append({"label": group, "children": children})
+    return menu

@@ -1,9 +1,10 @@
 from datetime import date
 
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
+from xuncha.core.errors import DomainError
 from xuncha.org import access
 from xuncha.plans import calendar as workcal
 from xuncha.plans import coverage as cov
@@ -158,3 +159,140 @@ def workdays(request, start: date, days: int = 0, office_id: int | None = None):
         "days": days,
         "result": workcal.add_working_days(office, start, days).isoformat(),
     }
+
+
+# --- Editing and deleting rounds and assignments ------------------------------------------
+
+
+class RoundPatch(Schema):
+    start: date | None = None
+    end: date | None = None
+    name: str | None = None
+    reason: str = ""
+
+
+class RoundOut(Schema):
+    id: int
+    plan_id: int
+    number: int
+    start: date
+    end: date
+    name: str
+
+
+class InspectionPatch(Schema):
+    kind: str | None = None
+    unit_ids: list[int] | None = None
+    theme: str | None = None
+    start: date | None = None
+    end: date | None = None
+    revisits_id: int | None = None
+    reason: str = ""
+
+
+class InspectionOut(Schema):
+    id: int
+    round_id: int
+    kind: str
+    theme: str
+    unit_ids: list[int]
+    start: date
+    end: date
+    revisits_id: int | None
+    stage: str
+
+
+def _inspection_out(insp):
+    return {
+        "id": insp.pk,
+        "round_id": insp.round_id,
+        "kind": insp.kind,
+        "theme": insp.theme,
+        "unit_ids": sorted(insp.units.values_list("pk", flat=True)),
+        "start": insp.start,
+        "end": insp.end,
+        "revisits_id": insp.revisits_id,
+        "stage": insp.stage,
+    }
+
+
+def _round(request, round_id):
+    from xuncha.plans.models import Round
+
+    return access.get_for_user(
+        Round.objects.select_related("plan__term__office"), request.user, round_id, "change"
+    )
+
+
+def _inspection(request, inspection_id):
+    return access.get_for_user(
+        Inspection.objects.select_related("round__plan__term__office"),
+        request.user,
+        inspection_id,
+        "change",
+    )
+
+
+@router.patch("/rounds/{round_id}", response=RoundOut, summary="调整轮次（已批准须填理由）")
+def round_patch(request, round_id: int, payload: RoundPatch):
+    rnd = _round(request, round_id)
+    rnd = services.round_update(
+        round=rnd,
+        start=payload.start or rnd.start,
+        end=payload.end or rnd.end,
+        name=rnd.name if payload.name is None else payload.name,
+        reason=payload.reason,
+        actor=request.user,
+    )
+    return rnd
+
+
+@router.delete("/rounds/{round_id}", response={204: None}, summary="删除轮次及其巡察任务")
+def round_delete(request, round_id: int, reason: str = ""):
+    services.round_delete(round=_round(request, round_id), reason=reason, actor=request.user)
+    return Status(204, None)
+
+
+@router.patch(
+    "/inspections/{inspection_id}", response=InspectionOut, summary="调整巡察任务（已批准须填理由）"
+)
+def inspection_patch(request, inspection_id: int, payload: InspectionPatch):
+    from xuncha.org.models import Unit
+
+    insp = _inspection(request, inspection_id)
+    office = insp.round.plan.term.office
+    given = payload.model_fields_set
+    if payload.unit_ids is not None:
+        ids = set(payload.unit_ids)
+        units = list(Unit.objects.filter(pk__in=ids, office__path__startswith=office.path))
+        if len(units) != len(ids):
+            raise DomainError("所选单位不存在或不在本机构管理范围内。", field="units")
+    else:
+        units = list(insp.units.all())
+    revisits = insp.revisits
+    if "revisits_id" in given:
+        revisits = None
+        if payload.revisits_id is not None:
+            revisits = access.get_for_user(Inspection, request.user, payload.revisits_id)
+    insp = services.inspection_update(
+        inspection=insp,
+        kind=payload.kind if payload.kind is not None else insp.kind,
+        units=units,
+        theme=payload.theme if payload.theme is not None else insp.theme,
+        start=payload.start or insp.start,
+        end=payload.end or insp.end,
+        revisits=revisits,
+        reason=payload.reason,
+        actor=request.user,
+    )
+    return _inspection_out(insp)
+
+
+@router.delete(
+    "/inspections/{inspection_id}", response={204: None}, summary="删除巡察任务（仅准备阶段）"
+)
+def inspection_delete(request, inspection_id: int, reason: str = ""):
+    services.inspection_delete(
+        inspection=_inspection(request, inspection_id), reason=reason, actor=request.user
+    )
+    return Status(204, None)

@@ -140,3 +140,27 @@ class TieForm(forms.ModelForm):
         model = SuperiorTie
         fields = ["person", "unit", "inspector_was_superior", "start", "end"]
         widgets = {"start": DATE, "end": DATE}
+
+
+class AssignEditForm(AssignForm):
+    """Editing an assignment: the same fields without the team name."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["team_name"]
+
+
+class DueAddForm(forms.Form):
+    kind = forms.ChoiceField(label="单位类型", required=False)
+    district = forms.ChoiceField(label="地区", required=False)
+    units = forms.ModelMultipleChoiceField(label="或选择单位", queryset=None, required=False)
+
+    def __init__(self, *args, units, districts, **kwargs):
+        from xuncha.org.models import Unit
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", "全部类型"), *Unit.Kind.choices]
+        self.fields["district"].choices = [("", "全部地区")] + [(d, d) for d in districts]
+        self.fields["units"].queryset = units
+        for name in ("kind", "district", "units"):
+            self.fields[name].widget.attrs["class"] = "form-select form-select-sm"

@@ -133,7 +133,13 @@ def plan_transition(*, plan: AnnualPlan, target: str, actor, reason: str = "") -
 
 
 def _after_approval(plan: AnnualPlan, actor, summary: str, reason: str):
-    """Changes to an approved plan need a reason and leave a history row."""
+    """Changes to rounds and assignments: free in a draft, refused while the plan is with
+    the leading group, and after approval only with a reason, leaving a history row."""
+    if plan.state == State.SUBMITTED:
+        raise DomainError(
+            f"{plan}已报领导小组审批，审批期间不能新增、修改或删除轮次和巡察任务；"
+            "如需调整，请由领导小组退回修改后再改。"
+        )
     if plan.state != State.APPROVED:
         return
     reason = (reason or "").strip()
@@ -244,23 +250,10 @@ def _check_units(office, kind, units):
             raise DomainError(f"{unit.name}不由本机构管理，不能直接安排巡察。", field="units")
 
 
-def inspection_create(
-    *,
-    round: Round,
-    kind: str,
-    units: list[Unit],
-    actor,
-    start: date | None = None,
-    end: date | None = None,
-    theme: str = "",
-    revisits: Inspection | None = None,
-    team_name: str = "",
-    reason: str = "",
-) -> Inspection:
-    """Assign one team to one or more units in a round (一托N)."""
-    plan = round.plan
-    office = plan.term.office
-    _require(actor, office, EDIT_ROLES, "分配巡察任务")
+def _validate_assignment(
+    *, round: Round, office, kind, units, start, end, theme, revisits, itself=None
+):
+    """The checks shared by creating and editing an assignment (before any write)."""
     start = start or round.start
     end = end or round.end
     _check_order(start, end, "巡察")
@@ -281,24 +274,62 @@ def inspection_create(
     if revisits is not None:
         if kind != Inspection.Kind.REVISIT:
             raise DomainError("只有“回头看”可以关联原巡察。", field="revisits")
+        if itself is not None and revisits.pk == itself.pk:
+            raise DomainError("“回头看”不能回访本次巡察本身。", field="revisits")
         if not set(revisits.units.values_list("pk", flat=True)) & {u.pk for u in units}:
             raise DomainError("“回头看”的单位应是原巡察的被巡察单位。", field="revisits")
+    return start, end, theme, units
+
+
+def _check_clash(units, start, end, exclude=()):
+    """Refuse a second inspection of one unit at overlapping dates (units locked by caller)."""
+    clash = (
+        Inspection.objects.filter(units__in=units, start__lte=end, end__gte=start)
+        .exclude(pk__in=list(exclude))
+        .select_related("round__plan")
+        .prefetch_related("units")
+        .first()
+    )
+    if clash:
+        both = [u.name for u in clash.units.all() if u in units]
+        raise DomainError(
+            f"{'、'.join(both)}已安排在{clash.round}（{_d(clash.start)}至{_d(clash.end)}）巡察，时间重叠。请调整日期或更换单位。",
+            field="units",
+        )
+
+
+def inspection_create(
+    *,
+    round: Round,
+    kind: str,
+    units: list[Unit],
+    actor,
+    start: date | None = None,
+    end: date | None = None,
+    theme: str = "",
+    revisits: Inspection | None = None,
+    team_name: str = "",
+    reason: str = "",
+) -> Inspection:
+    """Assign one team to one or more units in a round (一托N)."""
+    plan = round.plan
+    office = plan.term.office
+    _require(actor, office, EDIT_ROLES, "分配巡察任务")
+    start, end, theme, units = _validate_assignment(
+        round=round,
+        office=office,
+        kind=kind,
+        units=units,
+        start=start,
+        end=end,
+        theme=theme,
+        revisits=revisits,
+    )
     with transaction.atomic():
         plan = AnnualPlan.objects.select_for_update().get(pk=plan.pk)
         # Lock the units so two assignments of one unit cannot slip in side by side.
         list(Unit.objects.select_for_update().filter(pk__in=[u.pk for u in units]))
-        clash = (
-            Inspection.objects.filter(units__in=units, start__lte=end, end__gte=start)
-            .select_related("round__plan")
-            .prefetch_related("units")
-            .first()
-        )
-        if clash:
-            both = [u.name for u in clash.units.all() if u in units]
-            raise DomainError(
-                f"{'、'.join(both)}已安排在{clash.round}（{_d(clash.start)}至{_d(clash.end)}）巡察，时间重叠。请调整日期或更换单位。",
-                field="units",
-            )
+        _check_clash(units, start, end)
         inspection = Inspection.objects.create(
             office=office,
             round=round,
@@ -335,6 +366,344 @@ def _cn(n: int) -> str:
     if n < 20:
         return "十" + (digits[n % 10] if n % 10 else "")
     return digits[n // 10] + "十" + (digits[n % 10] if n % 10 else "")
+
+
+# --- Editing and deleting rounds and assignments ---------------------------------------
+
+
+def _assignment_label(inspection: Inspection) -> str:
+    team = Team.objects.filter(inspection=inspection).values_list("name", flat=True).first()
+    names = "、".join(inspection.units.values_list("name", flat=True))
+    return f"{team or '巡察任务'}（{names or '未指定单位'}）"
+
+
+def _deletion_blockers(inspection: Inspection) -> list[str]:
+    """Why an assignment may not be deleted: it left preparation, or something hangs on it
+    (activities, problems, letters, clues, petitions, revisits, ...). Empty when free."""
+    if inspection.stage != Inspection.Stage.PREPARATION:
+        return [f"已进入“{inspection.get_stage_display()}”阶段"]
+    found = []
+    for rel in Inspection._meta.related_objects:
+        if rel.related_model is Team or rel.many_to_many:
+            continue
+        model = rel.related_model
+        if model._base_manager.filter(**{rel.field.name: inspection.pk}).exists():
+            label = "“回头看”巡察" if model is Inspection else str(model._meta.verbose_name)
+            found.append(f"已有{label}")
+    return found
+
+
+def _check_deletable(inspection: Inspection):
+    blockers = _deletion_blockers(inspection)
+    if blockers:
+        raise DomainError(
+            f"{_assignment_label(inspection)}{'、'.join(blockers)}，不能删除。"
+            "只有尚在准备阶段、未开展任何工作的巡察任务可以删除；已开展工作的请通过计划调整说明处理。"
+        )
+
+
+def round_update(
+    *,
+    round: Round,
+    start: date,
+    end: date,
+    name: str = "",
+    actor,
+    reason: str = "",
+) -> Round:
+    """Change a round's dates or description. Assignments that ran over the whole round
+    follow the new dates; the others must still fit inside it."""
+    plan = round.plan
+    term = plan.term
+    _require(actor, term.office, EDIT_ROLES, "调整轮次")
+    _check_order(start, end, "轮次")
+    if start < term.start or end > term.end:
+        raise DomainError(
+            f"轮次日期（{_d(start)}至{_d(end)}）超出{term.name}任期（{_d(term.start)}至{_d(term.end)}），请调整到任期之内。",
+            field="start",
+        )
+    if start.year != plan.year:
+        raise DomainError(f"轮次应在{plan.year}年内开始，请调整开始日期。", field="start")
+    name = (name or "").strip()
+    with transaction.atomic():
+        plan = AnnualPlan.objects.select_for_update().get(pk=plan.pk)
+        rnd = Round.objects.select_for_update().get(pk=round.pk)
+        before = {"start": str(rnd.start), "end": str(rnd.end), "name": rnd.name}
+        inspections = list(rnd.inspections.prefetch_related("units").select_related("team"))
+        moving = []
+        for insp in inspections:
+            if insp.start == rnd.start and insp.end == rnd.end:
+                moving.append(insp)
+            elif insp.start < start or insp.end > end:
+                raise DomainError(
+                    f"{_assignment_label(insp)}的巡察日期（{_d(insp.start)}至{_d(insp.end)}）"
+                    f"不在调整后的轮次日期（{_d(start)}至{_d(end)}）之内，请先调整该巡察任务的日期。",
+                    field="start",
+                )
+        unit_ids = {u.pk for insp in moving for u in insp.units.all()}
+        list(Unit.objects.select_for_update().filter(pk__in=unit_ids))
+        moving_ids = [i.pk for i in moving]
+        for insp in moving:
+            _check_clash(list(insp.units.all()), start, end, exclude=moving_ids)
+        rnd.start, rnd.end, rnd.name = start, end, name
+        rnd.save(update_fields=["start", "end", "name"])
+        if moving_ids:
+            Inspection.objects.filter(pk__in=moving_ids).update(start=start, end=end)
+        after = {"start": str(start), "end": str(end), "name": name}
+        changes = {k: [before[k], v] for k, v in after.items() if before[k] != v}
+        if not changes:
+            raise DomainError("没有需要保存的修改。")
+        text = "，".join(
+            {"start": "开始日期", "end": "结束日期", "name": "说明"}[k] + f"{a or '空'}→{b or '空'}"
+            for k, (a, b) in changes.items()
+        )
+        _after_approval(plan, actor, f"调整第{rnd.number}轮：{text}"[:200], reason)
+        changes["moved_inspections"] = moving_ids
+        changes["reason"] = (reason or "").strip()
+        record(actor=actor, action=Action.UPDATE, obj=rnd, changes=changes)
+    return rnd
+
+
+def round_delete(*, round: Round, actor, reason: str = "") -> None:
+    """Delete a round with its assignments, if each of them may be deleted."""
+    plan = round.plan
+    _require(actor, plan.term.office, EDIT_ROLES, "删除轮次")
+    with transaction.atomic():
+        plan = AnnualPlan.objects.select_for_update().get(pk=plan.pk)
+        rnd = Round.objects.select_for_update().get(pk=round.pk)
+        inspections = list(Inspection.objects.select_for_update().filter(round=rnd))
+        for insp in inspections:
+            _check_deletable(insp)
+        label = str(rnd)
+        _after_approval(
+            plan, actor, f"删除第{rnd.number}轮（含{len(inspections)}项巡察任务）", reason
+        )
+        reason = (reason or "").strip()
+        for insp in inspections:
+            record(
+                actor=actor,
+                action=Action.DELETE,
+                obj=insp,
+                summary=f"删除巡察任务 {_assignment_label(insp)}",
+                changes={"round": label, "reason": reason},
+            )
+            insp.delete()
+        record(
+            actor=actor,
+            action=Action.DELETE,
+            obj=rnd,
+            summary=f"删除{label}",
+            changes={"start": str(rnd.start), "end": str(rnd.end), "reason": reason},
+        )
+        rnd.delete()
+
+
+def inspection_update(
+    *,
+    inspection: Inspection,
+    kind: str,
+    units: list[Unit],
+    actor,
+    start: date | None = None,
+    end: date | None = None,
+    theme: str = "",
+    revisits: Inspection | None = None,
+    reason: str = "",
+) -> Inspection:
+    """Change an assignment's units, kind, theme, dates or revisited inspection."""
+    rnd = Round.objects.select_related("plan__term__office").get(pk=inspection.round_id)
+    office = rnd.plan.term.office
+    _require(actor, office, EDIT_ROLES, "调整巡察任务")
+    start, end, theme, units = _validate_assignment(
+        round=rnd,
+        office=office,
+        kind=kind,
+        units=units,
+        start=start,
+        end=end,
+        theme=theme,
+        revisits=revisits,
+        itself=inspection,
+    )
+    with transaction.atomic():
+        plan = AnnualPlan.objects.select_for_update().get(pk=rnd.plan_id)
+        insp = Inspection.objects.select_for_update().get(pk=inspection.pk)
+        old_units = sorted(insp.units.values_list("pk", flat=True))
+        new_units = sorted(u.pk for u in units)
+        if old_units != new_units and insp.stage != Inspection.Stage.PREPARATION:
+            raise DomainError(
+                f"该巡察已进入“{insp.get_stage_display()}”阶段，不能更换被巡察单位。",
+                field="units",
+            )
+        list(Unit.objects.select_for_update().filter(pk__in=new_units))
+        _check_clash(units, start, end, exclude=[insp.pk])
+        before = {
+            "kind": insp.kind,
+            "theme": insp.theme,
+            "units": old_units,
+            "start": str(insp.start),
+            "end": str(insp.end),
+            "revisits": insp.revisits_id,
+        }
+        after = {
+            "kind": kind,
+            "theme": theme,
+            "units": new_units,
+            "start": str(start),
+            "end": str(end),
+            "revisits": revisits.pk if revisits else None,
+        }
+        changes = {k: [before[k], v] for k, v in after.items() if before[k] != v}
+        if not changes:
+            raise DomainError("没有需要保存的修改。")
+        label = _assignment_label(insp)
+        insp.kind, insp.theme, insp.start, insp.end = kind, theme, start, end
+        insp.revisits = revisits
+        insp.save(update_fields=["kind", "theme", "start", "end", "revisits"])
+        if "units" in changes:
+            insp.units.set(units)
+        labels = {
+            "kind": "类型",
+            "theme": "专项主题",
+            "units": "被巡察单位",
+            "start": "进驻日期",
+            "end": "结束日期",
+            "revisits": "回头看对象",
+        }
+        what = "、".join(labels[k] for k in changes)
+        _after_approval(plan, actor, f"调整{rnd}巡察任务{label}：{what}"[:200], reason)
+        changes["reason"] = (reason or "").strip()
+        record(actor=actor, action=Action.UPDATE, obj=insp, changes=changes)
+    return insp
+
+
+def inspection_delete(*, inspection: Inspection, actor, reason: str = "") -> None:
+    """Delete an assignment still in preparation with nothing recorded against it."""
+    rnd = Round.objects.select_related("plan__term__office").get(pk=inspection.round_id)
+    _require(actor, rnd.plan.term.office, EDIT_ROLES, "删除巡察任务")
+    with transaction.atomic():
+        plan = AnnualPlan.objects.select_for_update().get(pk=rnd.plan_id)
+        insp = Inspection.objects.select_for_update().get(pk=inspection.pk)
+        _check_deletable(insp)
+        label = _assignment_label(insp)
+        _after_approval(plan, actor, f"删除{rnd}巡察任务{label}"[:200], reason)
+        record(
+            actor=actor,
+            action=Action.DELETE,
+            obj=insp,
+            summary=f"删除巡察任务 {label}",
+            changes={
+                "round": str(rnd),
+                "units": sorted(insp.units.values_list("pk", flat=True)),
+                "start": str(insp.start),
+                "end": str(insp.end),
+                "reason": (reason or "").strip(),
+            },
+        )
+        insp.delete()
+
+
+# --- The term plan's list of due units ----------------------------------------------------
+
+
+def due_unit_choices(term: Term):
+    """The units that may be on the term's list: the office's own active units."""
+    return Unit.objects.filter(office_id=term.office_id, status=Unit.Status.ACTIVE)
+
+
+def _materialise_due(term: Term) -> bool:
+    """An empty list means "every active unit"; write that default out before editing it."""
+    from xuncha.plans.models import TermDueUnit
+
+    if TermDueUnit.objects.filter(term=term).exists():
+        return False
+    TermDueUnit.objects.bulk_create(
+        [
+            TermDueUnit(term=term, unit_id=pk)
+            for pk in due_unit_choices(term).values_list("pk", flat=True)
+        ]
+    )
+    return True
+
+
+def due_units_add(*, term: Term, actor, kind: str = "", district: str = "", units=()) -> int:
+    """Add units to the term's due list: chosen ones, or all active units of a kind/district."""
+    from xuncha.plans.models import TermDueUnit
+
+    _require(actor, term.office, {Role.OFFICE_ADMIN}, "维护届内应巡察单位")
+    qs = due_unit_choices(term)
+    unit_ids = [u.pk if hasattr(u, "pk") else int(u) for u in units]
+    if unit_ids:
+        wrong = set(unit_ids) - set(qs.filter(pk__in=unit_ids).values_list("pk", flat=True))
+        if wrong:
+            raise DomainError("所选单位不是本机构管理的现有单位，不能列入届内规划。", field="units")
+        qs = qs.filter(pk__in=unit_ids)
+    elif kind or district:
+        if kind:
+            if kind not in Unit.Kind.values:
+                raise DomainError("请选择正确的单位类型。", field="kind")
+            qs = qs.filter(kind=kind)
+        if district:
+            qs = qs.filter(district=district)
+    else:
+        raise DomainError("请选择要加入的单位，或按单位类型、地区批量加入。")
+    with transaction.atomic():
+        Term.objects.select_for_update().get(pk=term.pk)
+        _materialise_due(term)
+        have = set(TermDueUnit.objects.filter(term=term).values_list("unit_id", flat=True))
+        new = [pk for pk in qs.values_list("pk", flat=True) if pk not in have]
+        if not new:
+            raise DomainError("符合条件的单位都已在届内规划名单中，没有新增。")
+        TermDueUnit.objects.bulk_create([TermDueUnit(term=term, unit_id=pk) for pk in new])
+        record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=term,
+            summary=f"{term.name}届内规划：加入{len(new)}个单位",
+            changes={"due_added": new, "kind": kind, "district": district},
+        )
+    return len(new)
+
+
+def due_unit_remove(*, term: Term, unit_id: int, actor) -> None:
+    """Take one unit off the term's due list (audited)."""
+    from xuncha.plans.models import TermDueUnit
+
+    _require(actor, term.office, {Role.OFFICE_ADMIN}, "维护届内应巡察单位")
+    with transaction.atomic():
+        Term.objects.select_for_update().get(pk=term.pk)
+        _materialise_due(term)
+        row = TermDueUnit.objects.filter(term=term, unit_id=unit_id).select_related("unit").first()
+        if row is None:
+            raise DomainError("该单位不在届内规划名单中。")
+        if TermDueUnit.objects.filter(term=term).count() == 1:
+            raise DomainError("届内规划名单至少保留一个单位。")
+        record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=term,
+            summary=f"{term.name}届内规划：移出{row.unit.name}",
+            changes={"due_removed": [unit_id]},
+        )
+        row.delete()
+
+
+def due_units_reset(*, term: Term, actor) -> None:
+    """Go back to the default: every active unit of the office is due."""
+    from xuncha.plans.models import TermDueUnit
+
+    _require(actor, term.office, {Role.OFFICE_ADMIN}, "维护届内应巡察单位")
+    with transaction.atomic():
+        Term.objects.select_for_update().get(pk=term.pk)
+        removed = list(TermDueUnit.objects.filter(term=term).values_list("unit_id", flat=True))
+        TermDueUnit.objects.filter(term=term).delete()
+        record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=term,
+            summary=f"{term.name}届内规划：恢复为本机构全部现有单位",
+            changes={"due_reset": len(removed)},
+        )
 
 
 # --- Teams -------------------------------------------------------------------------------

@@ -30,3 +30,10 @@ urlpatterns = [
     path("calendar/", views.calendar_view, name="calendar"),
     path("calendar/overrides/<int:pk>/delete/", views.workday_delete, name="workday_delete"),
 ]
+urlpatterns += [
+    path("rounds/<int:pk>/edit/", views.round_edit, name="round_edit"),
+    path("rounds/<int:pk>/delete/", views.round_delete, name="round_delete"),
+    path("inspections/<int:pk>/edit/", views.inspection_edit, name="inspection_edit"),
+    path("inspections/<int:pk>/delete/", views.inspection_delete, name="inspection_delete"),
+    path("terms/<int:pk>/due/", views.due_units, name="due_units"),
+]

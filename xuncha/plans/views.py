@@ -91,8 +91,11 @@ def plan_list(request):
         .order_by("office__path", "-start")
     )
     editable = {o.pk for o in _offices(request.user, EDIT_ROLES)}
+    admin_offices = {o.pk for o in _offices(request.user, {"office_admin"})}
     return render(
-        request, "plans/plan_list.html", {"terms": terms, "editable": editable, "form": PlanForm()}
+        request,
+        "plans/plan_list.html",
+        {"terms": terms, "editable": editable, "admin_offices": admin_offices, "form": PlanForm()},
     )
 
 
@@ -182,6 +185,8 @@ def plan_detail(request, pk):
             "events": plan.events.select_related("actor"),
             "transitions": services.transitions_for(plan, request.user),
             "can_edit": can_edit,
+            # While the leading group has the plan, rounds and assignments stay as submitted.
+            "can_change": plan.state != AnnualPlan.State.SUBMITTED,
             "round_form": RoundForm(),
             "gantt": _gantt(rounds),
         },
@@ -627,4 +632,161 @@ def settings_view(request):
         request,
         "core/form.html",
         {"form": form, "title": f"{office} 回避规则与覆盖口径设置", "submit_label": "保存设置"},
+    )
+
+
+# --- Editing and deleting rounds and assignments; the term's due units --------------------
+
+
+def _editable_round(request, pk):
+    return access.get_for_user(
+        Round.objects.select_related("plan__term__office"), request.user, pk, "change"
+    )
+
+
+@login_required
+def round_edit(request, pk):
+    rnd = _editable_round(request, pk)
+    initial = {"start": rnd.start, "end": rnd.end, "name": rnd.name}
+    form = RoundForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.round_update(round=rnd, actor=request.user, **form.cleaned_data)
+            messages.success(request, f"已调整{rnd}。")
+            return redirect("plans:plan_detail", rnd.plan_id)
+        except DomainError as e:
+            form.add_error(e.field if e.field in form.fields else None, e.message)
+    return render(
+        request,
+        "core/form.html",
+        {"form": form, "title": f"调整{rnd}", "submit_label": "保存调整"},
+    )
+
+
+@login_required
+@require_POST
+def round_delete(request, pk):
+    rnd = _editable_round(request, pk)
+    try:
+        services.round_delete(round=rnd, actor=request.user, reason=request.POST.get("reason", ""))
+        messages.success(request, f"已删除{rnd}。")
+    except DomainError as e:
+        messages.error(request, e.message)
+    return redirect("plans:plan_detail", rnd.plan_id)
+
+
+def _editable_inspection(request, pk):
+    return access.get_for_user(
+        Inspection.objects.select_related("round__plan__term__office", "office"),
+        request.user,
+        pk,
+        "change",
+    )
+
+
+@login_required
+def inspection_edit(request, pk):
+    from xuncha.plans.forms import AssignEditForm
+
+    inspection = _editable_inspection(request, pk)
+    rnd = inspection.round
+    office = rnd.plan.term.office
+    units = Unit.objects.filter(
+        office__path__startswith=office.path, status=Unit.Status.ACTIVE
+    ).order_by("path")
+    revisits = (
+        Inspection.objects.filter(office=office)
+        .exclude(kind=Inspection.Kind.REVISIT)
+        .exclude(pk=inspection.pk)
+        .select_related("round__plan")
+    )
+    initial = {
+        "kind": inspection.kind,
+        "units": list(inspection.units.values_list("pk", flat=True)),
+        "theme": inspection.theme,
+        "revisits": inspection.revisits_id,
+        "start": inspection.start,
+        "end": inspection.end,
+    }
+    form = AssignEditForm(request.POST or None, initial=initial, units=units, revisits=revisits)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.inspection_update(
+                inspection=inspection, actor=request.user, **form.cleaned_data
+            )
+            messages.success(request, "已调整巡察任务。")
+            return redirect("plans:plan_detail", rnd.plan_id)
+        except DomainError as e:
+            form.add_error(e.field if e.field in form.fields else None, e.message)
+    return render(
+        request,
+        "plans/assign.html",
+        {"form": form, "round": rnd, "inspection": inspection, "editing": True},
+    )
+
+
+@login_required
+@require_POST
+def inspection_delete(request, pk):
+    inspection = _editable_inspection(request, pk)
+    try:
+        services.inspection_delete(
+            inspection=inspection, actor=request.user, reason=request.POST.get("reason", "")
+        )
+        messages.success(request, "已删除巡察任务。")
+    except DomainError as e:
+        messages.error(request, e.message)
+    return redirect("plans:plan_detail", inspection.round.plan_id)
+
+
+@login_required
+def due_units(request, pk):
+    """届内规划: which units must be inspected in the term (office administrator)."""
+    from xuncha.plans.forms import DueAddForm
+    from xuncha.plans.models import TermDueUnit
+
+    term = access.get_for_user(Term.objects.select_related("office"), request.user, pk, "change")
+    if not services.holds(request.user, term.office, {"office_admin"}):
+        raise PermissionDenied("需要巡察办管理员角色。")
+    choices = services.due_unit_choices(term)
+    districts = sorted(
+        d for d in choices.values_list("district", flat=True).distinct().order_by() if d
+    )
+    listed = TermDueUnit.objects.filter(term=term)
+    # Offer only units not on the list yet (with no list of its own, every unit is due).
+    addable = choices.exclude(pk__in=listed.values("unit_id")) if listed.exists() else choices
+    form = DueAddForm(request.POST or None, units=addable.order_by("path"), districts=districts)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "remove":
+                unit_id = request.POST.get("unit", "")
+                if not unit_id.isdigit():
+                    raise DomainError("请选择要移出的单位。")
+                services.due_unit_remove(term=term, unit_id=int(unit_id), actor=request.user)
+                messages.success(request, "已移出该单位。")
+                return redirect("plans:due_units", term.pk)
+            if action == "reset":
+                services.due_units_reset(term=term, actor=request.user)
+                messages.success(request, "已恢复为本机构全部现有单位。")
+                return redirect("plans:due_units", term.pk)
+            if form.is_valid():
+                n = services.due_units_add(
+                    term=term,
+                    actor=request.user,
+                    kind=form.cleaned_data["kind"],
+                    district=form.cleaned_data["district"],
+                    units=list(form.cleaned_data["units"]),
+                )
+                messages.success(request, f"已加入{n}个单位。")
+                return redirect("plans:due_units", term.pk)
+        except DomainError as e:
+            messages.error(request, e.message)
+    rows = list(TermDueUnit.objects.filter(term=term).select_related("unit").order_by("unit__path"))
+    custom = bool(rows)
+    units = [r.unit for r in rows] if custom else list(choices.order_by("path"))
+    return render(
+        request,
+        "plans/due_units.html",
+        {"term": term, "units": units, "custom": custom, "form": form},
     )

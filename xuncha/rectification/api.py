@@ -1,14 +1,19 @@
 """整改落实 API: same services and access rules as the pages."""
 
-from datetime import date
+from datetime import date, datetime
 
-from django.shortcuts import get_object_or_404  # noqa: F401
-from ninja import File, Form, Router, Schema
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from xuncha.core.errors import DomainError
 from xuncha.org import access
-from xuncha.rectification import selectors, services
-from xuncha.rectification.models import Measure, RectificationPlan
+from xuncha.rectification import exports, selectors, services
+from xuncha.rectification.models import Disclosure, Measure, RectificationPlan
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 router = Router(tags=["整改落实"])
 
@@ -39,6 +44,7 @@ class MeasureOut(Schema):
     state: str
     evidence_count: int
     light: str
+    responsible_user_id: int | None
 
 
 class MeasureIn(Schema):
@@ -101,6 +107,7 @@ def _measure_out(m):
         "state": m.state,
         "evidence_count": m.evidence_count,
         "light": getattr(m, "light", ""),
+        "responsible_user_id": m.responsible_user_id,
     }
 
 
@@ -160,7 +167,7 @@ def measure_create(request, plan_id: int, data: MeasureIn):
     values = data.dict()
     values.pop("problem_id")
     measure = services.measure_create(plan=plan, problem=problem, actor=request.user, **values)
-    return 201, _measure_out(measure)
+    return Status(201, _measure_out(measure))
 
 
 @router.get("/measures/{measure_id}", response=MeasureOut)
@@ -188,7 +195,7 @@ def progress_add(
         request_verification=request_verification,
         actor=request.user,
     )
-    return 201, {"id": progress.pk, "evidence": progress.evidence.count()}
+    return Status(201, {"id": progress.pk, "evidence": progress.evidence.count()})
 
 
 @router.post("/measures/{measure_id}/verify", response={201: VerificationOut})
@@ -198,15 +205,261 @@ def measure_verify(request, measure_id: int, data: VerifyIn):
         measure=measure, decision=data.decision, reason=data.reason, actor=request.user
     )
     measure.refresh_from_db()
-    return 201, {
-        "id": v.pk,
-        "attempt": v.attempt,
-        "decision": v.decision,
-        "reason": v.reason,
-        "reviewer": v.reviewer.display_name,
-        "party": v.reviewer_unit.name if v.reviewer_unit else "巡察机构",
-        "state_after": measure.state,
+    return Status(
+        201,
+        {
+            "id": v.pk,
+            "attempt": v.attempt,
+            "decision": v.decision,
+            "reason": v.reason,
+            "reviewer": v.reviewer.display_name,
+            "party": v.reviewer_unit.name if v.reviewer_unit else "巡察机构",
+            "state_after": measure.state,
+        },
+    )
+
+
+# --------------------------------------------------------------------------- responsible account
+
+
+class AccountIn(Schema):
+    user_id: int | None = None
+
+
+@router.post(
+    "/measures/{measure_id}/responsible-account",
+    response=MeasureOut,
+    summary="指定措施责任人账号（本单位联络员；只能选本单位账号）",
+)
+def measure_account(request, measure_id: int, data: AccountIn):
+    measure = access.get_for_user(Measure, request.user, measure_id)
+    if not services._may(measure.plan, request.user, "edit"):
+        raise PermissionDenied("只有被巡察单位联络员可以指定责任人账号。")
+    user = None
+    if data.user_id is not None:
+        user = get_user_model().objects.filter(pk=data.user_id).first()
+        if user is None:
+            raise DomainError(
+                "所选账号不属于本单位或已停用，不能指定为责任人账号。", field="user_id"
+            )
+    services.measure_set_responsible_user(measure=measure, user=user, actor=request.user)
+    return measure_get(request, measure_id)
+
+
+# --------------------------------------------------------------------------- ledger
+
+
+@router.get(
+    "/plans/{plan_id}/ledger.xlsx",
+    summary="导出整改台账（.xlsx，一行一项措施；记入审计）",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "整改台账 .xlsx",
+                "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def ledger_export(request, plan_id: int):
+    from xuncha.rectification.views import _TempFileResponse
+
+    plan = access.get_for_user(
+        RectificationPlan.objects.select_related("unit"), request.user, plan_id
+    )
+    path = exports.ledger_export(
+        title=f"{plan.unit.name}巡察整改台账",
+        measures=plan.measures.all(),
+        actor=request.user,
+        obj=plan,
+        problems=exports.plan_problem_rows(plan),
+    )
+    return _TempFileResponse(
+        path, as_attachment=True, filename=f"ledger-{plan.pk}.xlsx", content_type=XLSX
+    )
+
+
+class CreatedRow(Schema):
+    line: int
+    problem_number: str
+    content: str
+
+
+class ChangedRow(Schema):
+    line: int
+    measure_id: int
+    changes: dict[str, list[str]]
+
+
+class MissingRow(Schema):
+    measure_id: int
+    problem_number: str
+    content: str
+    note: str
+
+
+class ImportReportOut(Schema):
+    detail: str
+    applied: bool
+    created: list[CreatedRow]
+    changed: list[ChangedRow]
+    unchanged: int
+    missing: list[MissingRow]
+    errors: list[str]
+
+
+MISSING_NOTE = "未在表中出现（未删除）"
+
+
+@router.post(
+    "/plans/{plan_id}/ledger/import",
+    response={200: ImportReportOut, 400: ImportReportOut},
+    summary="导入整改台账：全部行合格才应用；返回变更报告（400 为拒绝，未作任何修改）",
+)
+def ledger_import(request, plan_id: int, file: File[UploadedFile], apply: Form[bool] = True):
+    plan = access.get_for_user(RectificationPlan, request.user, plan_id)
+    if not services._may(plan, request.user, "edit"):
+        raise PermissionDenied("只有被巡察单位联络员可以导入本单位整改台账。")
+    report = exports.ledger_import(plan=plan, file=file, actor=request.user, apply=apply)
+    body = {
+        "applied": report.applied and apply,
+        "created": [
+            {"line": line, "problem_number": number, "content": content}
+            for line, number, content in report.created
+        ],
+        "changed": [
+            {"line": line, "measure_id": mid, "changes": diff} for line, mid, diff in report.changed
+        ],
+        "unchanged": report.unchanged,
+        "missing": [
+            {"measure_id": mid, "problem_number": number, "content": content, "note": MISSING_NOTE}
+            for mid, number, content in report.missing
+        ],
+        "errors": report.errors,
     }
+    if report.errors:
+        return Status(400, {**body, "detail": "导入未执行：" + report.errors[0]})
+    if not apply:
+        return Status(200, {**body, "detail": "检查通过（未应用）。"})
+    return Status(
+        200,
+        {
+            **body,
+            "detail": f"导入完成：新增 {len(report.created)} 项，修改 {len(report.changed)} 项，"
+            f"未变 {report.unchanged} 项，表中未列出 {len(report.missing)} 项（未删除）。",
+        },
+    )
+
+
+# --------------------------------------------------------------------------- disclosure
+
+
+class DisclosureItemIn(Schema):
+    problem_id: int
+    public_text: str = ""
+    exemption: str = ""
+
+
+class DisclosureIn(Schema):
+    intro: str = ""
+    items: list[DisclosureItemIn]
+
+
+class DisclosureItemOut(Schema):
+    problem_id: int
+    problem_number: str
+    public_text: str
+    exemption: str
+
+
+class DisclosureOut(Schema):
+    id: int
+    plan_id: int
+    state: str
+    intro: str
+    review_comment: str
+    published_at: datetime | None
+    items: list[DisclosureItemOut]
+    transitions: list[str]
+
+
+def _disclosure_out(d, user):
+    items = d.items.select_related("problem").order_by("problem__number", "pk")
+    return {
+        "id": d.pk,
+        "plan_id": d.plan_id,
+        "state": d.state,
+        "intro": d.intro,
+        "review_comment": d.review_comment,
+        "published_at": d.published_at,
+        "items": [
+            {
+                "problem_id": i.problem_id,
+                "problem_number": i.problem.number,
+                "public_text": i.public_text,
+                "exemption": i.exemption,
+            }
+            for i in items
+        ],
+        "transitions": [t.target for t in services.disclosure_transitions_for(d, user)],
+    }
+
+
+def _disclosure(request, plan_id):
+    plan = access.get_for_user(RectificationPlan, request.user, plan_id)
+    disclosure = Disclosure.objects.filter(plan=plan).select_related("plan").first()
+    if disclosure is None:
+        raise Http404
+    return disclosure
+
+
+@router.get("/plans/{plan_id}/disclosure", response=DisclosureOut, summary="整改公开文本")
+def disclosure_get(request, plan_id: int):
+    return _disclosure_out(_disclosure(request, plan_id), request.user)
+
+
+@router.put(
+    "/plans/{plan_id}/disclosure",
+    response=DisclosureOut,
+    summary="起草/修改整改公开文本（被巡察单位联络员）",
+)
+def disclosure_put(request, plan_id: int, data: DisclosureIn):
+    plan = access.get_for_user(RectificationPlan, request.user, plan_id)
+    if not services._may(plan, request.user, "edit"):
+        raise PermissionDenied("整改公开文本由被巡察单位起草。")
+    items = {i.problem_id: (i.public_text, i.exemption) for i in data.items}
+    disclosure = services.disclosure_draft(
+        plan=plan, intro=data.intro, items=items, actor=request.user
+    )
+    return _disclosure_out(disclosure, request.user)
+
+
+class DisclosureTransitionIn(Schema):
+    target: str
+    comment: str = ""
+
+
+@router.post(
+    "/plans/{plan_id}/disclosure/transition",
+    response=DisclosureOut,
+    summary="公开文本流转：submitted（单位报送）、returned（巡察机构退回）、published（巡察机构审批并公开）",
+)
+def disclosure_transition(request, plan_id: int, data: DisclosureTransitionIn):
+    disclosure = _disclosure(request, plan_id)
+    step = next(
+        (
+            t
+            for t in services.DISCLOSURE_TRANSITIONS
+            if t.source == disclosure.state and t.target == data.target
+        ),
+        None,
+    )
+    if step is not None and not services._may(disclosure.plan, request.user, step.who):
+        raise PermissionDenied("您无权执行该操作。")
+    disclosure = services.disclosure_transition(
+        disclosure=disclosure, target=data.target, actor=request.user, comment=data.comment
+    )
+    return _disclosure_out(disclosure, request.user)
 
 
 @router.get("/public/disclosures", auth=None, response=list[dict])

@@ -102,6 +102,9 @@ class ImportReport:
     changed: list = field(default_factory=list)  # (line, measure id, {label: [old, new]})
     unchanged: int = 0
     errors: list = field(default_factory=list)
+    # (measure id, problem number, content): in the system, absent from the sheet. The
+    # import never deletes; these are listed so that nothing is silently ignored.
+    missing: list = field(default_factory=list)
 
     @property
     def applied(self) -> bool:
@@ -180,6 +183,10 @@ def ledger_import(*, plan, file, actor, apply: bool = True) -> ImportReport:
                 report.unchanged += 1
                 continue
             pending.append(("update", line, measure, clean, diff))
+        listed = {r.values.get("measure_id") for r in parsed.rows}
+        for mid, measure in sorted(measures.items()):
+            if mid not in listed:
+                report.missing.append((mid, measure.problem.number, measure.content[:40]))
         if report.errors or not apply:
             return report
         created, changed = [], []
@@ -204,6 +211,7 @@ def ledger_import(*, plan, file, actor, apply: bool = True) -> ImportReport:
             changes={
                 "created": len(report.created),
                 "changed": {str(mid): d for _l, mid, d in report.changed},
+                "missing_not_deleted": [mid for mid, _n, _c in report.missing],
             },
         )
     return report

@@ -109,3 +109,24 @@ class TeamRatingForm(BootstrapForm):
 
 class ImportForm(BootstrapForm):
     file = forms.FileField(label="整改台账 (.xlsx)")
+
+
+ACCOUNT_OUT_OF_SCOPE = "所选账号不属于本单位或已停用，不能指定为责任人账号。"
+
+
+class ResponsibleAccountForm(BootstrapForm):
+    responsible_user = forms.ModelChoiceField(
+        label="责任人账号",
+        queryset=None,
+        required=False,
+        empty_label="（不指定：提醒发给本单位联络员）",
+        help_text="只能选择本单位的账号；临近期限的提醒将发给该账号。",
+        error_messages={"invalid_choice": ACCOUNT_OUT_OF_SCOPE},
+    )
+
+    def __init__(self, *args, accounts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["responsible_user"].queryset = accounts
+        self.fields["responsible_user"].label_from_instance = lambda u: (
+            f"{u.display_name}（{u.username}）"
+        )

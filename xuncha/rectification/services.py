@@ -379,6 +379,40 @@ def measure_update(*, measure, actor, **values) -> Measure:
     return measure
 
 
+def responsible_accounts(plan):
+    """Accounts the liaison may name as a measure's responsible person: active, own unit."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(unit_id=plan.unit_id, is_active=True)
+        .order_by("username", "pk")
+    )
+
+
+def measure_set_responsible_user(*, measure, user, actor) -> Measure:
+    """Link (or unlink, user=None) the account that receives the measure's reminders."""
+    with transaction.atomic():
+        measure = Measure.objects.select_for_update().select_related("plan").get(pk=measure.pk)
+        plan = measure.plan
+        if not _may(plan, actor, "edit"):
+            raise DomainError("只有被巡察单位联络员可以指定责任人账号。")
+        if measure.state == MS.CLOSED:
+            raise DomainError("措施已销号，不能再指定责任人账号。")
+        if user is not None and not responsible_accounts(plan).filter(pk=user.pk).exists():
+            raise DomainError("所选账号不属于本单位或已停用，不能指定为责任人账号。", field="user")
+        before = measure.responsible_user_id
+        measure.responsible_user = user
+        measure.save(update_fields=["responsible_user"])
+        record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=measure,
+            changes={"responsible_user": [before, user.pk if user else None]},
+        )
+    return measure
+
+
 def measure_delete(*, measure, actor):
     with transaction.atomic():
         plan = RectificationPlan.objects.select_for_update().get(pk=measure.plan_id)

@@ -27,6 +27,7 @@ urlpatterns = [
     ),
     path("measures/<int:pk>/", views.measure_detail, name="measure_detail"),
     path("measures/<int:pk>/edit/", views.measure_edit, name="measure_edit"),
+    path("measures/<int:pk>/account/", views.measure_account, name="measure_account"),
     path("measures/<int:pk>/delete/", views.measure_delete, name="measure_delete"),
     path("measures/<int:pk>/progress/", views.progress_add, name="progress_add"),
     path("measures/<int:pk>/verify/", views.measure_verify, name="measure_verify"),

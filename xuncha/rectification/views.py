@@ -332,6 +332,38 @@ def measure_edit(request, pk):
 
 
 @login_required
+def measure_account(request, pk):
+    """The unit's liaison links the measure's responsible person to an account of its unit."""
+    measure = access.get_for_user(
+        Measure.objects.select_related("plan", "plan__unit", "problem"), request.user, pk, "edit"
+    )
+    form = forms.ResponsibleAccountForm(
+        request.POST or None,
+        accounts=services.responsible_accounts(measure.plan),
+        initial={"responsible_user": measure.responsible_user_id},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.measure_set_responsible_user(
+                measure=measure, user=form.cleaned_data["responsible_user"], actor=request.user
+            )
+        except DomainError as exc:
+            form.add_error("responsible_user", exc.message)
+        else:
+            messages.success(request, "责任人账号已保存。")
+            return redirect("rectification:measure_detail", measure.pk)
+    return render(
+        request,
+        "core/form.html",
+        {
+            "form": form,
+            "title": f"指定责任人账号 · 问题 {measure.problem.number}（责任人 {measure.responsible_person}）",
+            "submit_label": "保存",
+        },
+    )
+
+
+@login_required
 @require_POST
 def measure_delete(request, pk):
     measure = access.get_for_user(Measure, request.user, pk, "edit")
@@ -346,7 +378,9 @@ def measure_delete(request, pk):
 @login_required
 def measure_detail(request, pk):
     measure = access.get_for_user(
-        Measure.objects.select_related("plan", "plan__unit", "plan__office", "problem"),
+        Measure.objects.select_related(
+            "plan", "plan__unit", "plan__office", "problem", "responsible_user"
+        ),
         request.user,
         pk,
     )

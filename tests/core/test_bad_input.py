@@ -208,8 +208,30 @@ def test_stored_script_in_a_name_comes_back_escaped(cast, login):
 def test_any_search_text_is_answered_safely(cast, query):
     client = client_for(cast.office_staff)
     response = client.get("/units/", {"q": query})
+    if "\x00" in query:
+        # NUL can be neither stored nor searched (PostgreSQL refuses it): a clear refusal.
+        assert response.status_code == 400
+        assert "空字符" in response.content.decode()
+        return
     assert response.status_code == 200
     assert "<xq" not in response.content.decode()  # echoed, but escaped
+
+
+def test_nul_characters_are_refused_in_chinese_before_any_view(cast, login):
+    client = login(cast.office_staff)
+    assert client.get("/units/", {"q": "青石\x00镇"}).status_code == 400
+    response = client.post(
+        "/password/",
+        data="old_password=a%00b&new_password1=x&new_password2=x",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 400
+    assert "空字符" in response.content.decode()
+    api = client.post(
+        "/api/v1/org/units", data='{"name": "a\\u0000b"}', content_type="application/json"
+    )
+    assert api.status_code == 400
+    assert "空字符" in api.json()["detail"]
 
 
 def test_password_change_with_bad_input_stores_nothing(cast, login):

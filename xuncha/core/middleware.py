@@ -45,9 +45,29 @@ class RequestGuardMiddleware:
             return _refuse(
                 request, 413, f"提交的内容过大（上限 {limit // 1024 // 1024} MB），请精简后重试。"
             )
+        body = ""
         if length and content_type.startswith(_TEXT_TYPES):
             try:
-                request.body.decode("utf-8")
+                body = request.body.decode("utf-8")
             except UnicodeDecodeError:
                 return _refuse(request, 400, "提交的内容不是有效的 UTF-8 文本，请检查编码后重试。")
+        # NUL cannot be stored (PostgreSQL refuses it in text) and never belongs in a form
+        # field, a search or a JSON string: refuse it up front rather than fail half-way.
+        query = request.META.get("QUERY_STRING", "")
+        if "%00" in query or "\x00" in query or _has_nul(body, content_type):
+            return _refuse(
+                request, 400, "提交的内容含有不允许的控制字符（空字符 NUL），请删除后重试。"
+            )
         return self.get_response(request)
+
+
+def _has_nul(body: str, content_type: str) -> bool:
+    if not body:
+        return False
+    if "\x00" in body:
+        return True
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        return "%00" in body
+    if content_type.startswith("application/json"):
+        return "\\u0000" in body
+    return False

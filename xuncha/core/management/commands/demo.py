@@ -127,6 +127,10 @@ class Command(BaseCommand):
             raise CommandError(
                 f"演示数据构建失败：{error!r}。修复后请用 --reset 重新构建。"
             ) from error
+        # Fresh planner statistics after a bulk load: without them SQLite ignores the
+        # indexes the coverage and register queries rely on.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         marker.write_text(
             json.dumps(
                 {

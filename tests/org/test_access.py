@@ -172,8 +172,6 @@ ALLOWED_DIRECT_FETCHES: dict[tuple[str, str], str] = {
     ("petitions/public_views.py", "submit"): "公开页面：向已发布公告提交反映 (public())",
     ("petitions/public_views.py", "submit_general"): "公开页面：巡察机构是公开的受理渠道",
     ("plans/api.py", "workdays"): "get_object_or_404(Term, pk=0) 只为在无机构时返回 404",
-    # TODO(reports): pass the row get_for_user returned instead of reading it again.
-    ("reports/views.py", "draft_edit"): "重读上一行 get_for_user(change) 已取得的同一行",
 }
 
 

@@ -1,5 +1,6 @@
 """Document drafts (generate, edit, download) and the offline field kit (export, import)."""
 
+import copy
 import os
 import tempfile
 
@@ -117,7 +118,8 @@ def _sections_from_post(post) -> list[dict]:
 @login_required
 def draft_edit(request, pk):
     draft = access.get_for_user(ReportDraft, request.user, pk, "change")
-    form = DraftForm(request.POST or None, instance=ReportDraft.objects.get(pk=draft.pk))
+    # The form edits a copy: draft_update compares the saved row with the new values.
+    form = DraftForm(request.POST or None, instance=copy.copy(draft))
     if request.method == "POST":
         if form.is_valid():
             fields = {k: form.cleaned_data[k] for k in services.EDITABLE}

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "xuncha.clues",
     "xuncha.rectification",
     "xuncha.reports",
+    "xuncha.analytics",
 ]
 
 MIDDLEWARE = [

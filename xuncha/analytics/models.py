@@ -1,0 +1,1 @@
+"""Derived analytics records (spam flags, duplicate groups, topics, search index)."""

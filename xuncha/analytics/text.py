@@ -17,9 +17,11 @@ import rjieba
 # BOM/zero-width no-break space, zero-width space/joiners, word joiner, soft hyphen,
 # bidi marks and embeddings/isolates.
 _INVISIBLE = dict.fromkeys(
-    [0xFEFF, 0x200B, 0x200C, 0x200D, 0x2060, 0x00AD, 0x200E, 0x200F, 0x061C]
-    + list(range(0x202A, 0x202F))
-    + list(range(0x2066, 0x206A))
+    [
+        *(0xFEFF, 0x200B, 0x200C, 0x200D, 0x2060, 0x00AD, 0x200E, 0x200F, 0x061C),
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    ]
 )
 _SPACE_RE = re.compile(r"[ \t\u3000\xa0]+")
 _SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*")

@@ -72,6 +72,17 @@ def receipt_key() -> bytes:
     return _load_key("petitions-receipt", settings.PETITIONS_RECEIPT_KEY)
 
 
+def analytics_key() -> bytes:
+    """Key of the analytics blind index and keyed shingle hashes (kept outside the DB)."""
+    return _load_key("analytics-index", settings.ANALYTICS_INDEX_KEY)
+
+
+def blind_token(token: str) -> str:
+    """Keyed hash of one text token (search index, shingles): equal tokens give equal
+    hashes, but a database dump reveals no text. 16 hex digits (64 bits) each."""
+    return hmac.new(analytics_key(), token.encode(), hashlib.sha256).hexdigest()[:16]
+
+
 def key_id() -> str:
     return hashlib.sha256(b"xuncha-kid" + master_key()).hexdigest()[:16]
 

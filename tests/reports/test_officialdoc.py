@@ -75,7 +75,37 @@ def test_fonts_sizes_and_line_pitch():
     ind = body._p.pPr.find(qn("w:ind"))
     assert ind.get(qn("w:firstLineChars")) == "200"
     grid = d.sections[0]._sectPr.find(qn("w:docGrid"))
-    assert grid.get(qn("w:type")) == "linesAndChars" and grid.get(qn("w:linePitch")) == "579"
+    assert grid.get(qn("w:type")) == "lines" and grid.get(qn("w:linePitch")) == "579"
+    assert grid.get(qn("w:charSpace")) is None  # no character grid: see _doc_grid
+
+
+def test_document_defaults_agree_with_the_normal_style():
+    """Suites that read docDefaults (LibreOffice) and those that read Normal (Word) see one body."""
+    d = docx.Document(io.BytesIO(render_document(sample())))
+    defaults = d.styles.element.find(qn("w:docDefaults"))
+    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    fonts = rpr.find(qn("w:rFonts"))
+    assert fonts.get(qn("w:eastAsia")) == "仿宋_GB2312"
+    assert fonts.get(qn("w:ascii")) == fonts.get(qn("w:hAnsi")) == "Times New Roman"
+    assert not [a for a in fonts.attrib if a.lower().endswith("theme")]
+    assert rpr.find(qn("w:sz")).get(qn("w:val")) == "32"
+    assert rpr.find(qn("w:spacing")).get(qn("w:val")) == "-5"
+    line = defaults.find(qn("w:pPrDefault")).find(qn("w:pPr")).find(qn("w:spacing"))
+    assert line.get(qn("w:line")) == "579" and line.get(qn("w:lineRule")) == "exact"
+    normal = d.styles["Normal"]
+    assert normal.font.size.pt == 16
+    assert normal.element.rPr.find(qn("w:spacing")).get(qn("w:val")) == "-5"
+    assert d.styles["Title"].font.size.pt == 22
+    # every declared Chinese font names its fallback
+    table = d.part.part_related_by(
+        "http://schemas.openxmlformats.org/officeDocument/2006/relationships/fontTable"
+    )
+    names = {
+        f.get(qn("w:name")): f.find(qn("w:altName")).get(qn("w:val"))
+        for f in docx.oxml.parse_xml(table.blob).findall(qn("w:font"))
+        if f.find(qn("w:altName")) is not None
+    }
+    assert names["仿宋_GB2312"] == "仿宋" and names["楷体_GB2312"] == "楷体"
 
 
 def test_headings_numbered_by_depth_with_their_fonts():

@@ -16,6 +16,28 @@ def _watermark(user) -> str:
     return f"{user.display_name} {timezone.localtime():%Y-%m-%d %H:%M} 导出"
 
 
+_LEVEL_COMMITTEE = {"province": "省委", "city": "市委", "county": "县委"}
+
+
+def party_committee(office) -> str:
+    """The 党委 an office serves, as documents name it: 中共江州市委, 中共临川县委.
+
+    Regions that are 自治区/自治州/自治县 are led by a 党委 (中共广西壮族自治区党委); without a
+    region the level alone says 市委/县委.
+    """
+    region = (office.region or "").strip()
+    if not region:
+        return "中共" + _LEVEL_COMMITTEE.get(office.level, "党委")
+    if region.endswith(("自治区", "自治州", "自治县")):
+        return f"中共{region}党委"
+    return f"中共{region}委"
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if not text or text[-1] in "。！？；" else text + "。"
+
+
 def work_plan(plan: AnnualPlan, user) -> OfficialDocument:
     office = plan.term.office
     rounds = plan.rounds.prefetch_related(
@@ -23,13 +45,14 @@ def work_plan(plan: AnnualPlan, user) -> OfficialDocument:
     )
     sections = [
         plan.summary
-        or f"根据{office.region or ''}党委巡察工作规划和{plan.term.name}巡察全覆盖要求，结合工作实际，制定{plan.year}年度巡察工作计划如下。",
+        or f"根据{party_committee(office)}巡察工作规划和{plan.term.name}巡察全覆盖要求，结合工作实际，制定{plan.year}年度巡察工作计划如下。",
     ]
     round_sections = []
     rows = []
     n = 0
     for rnd in rounds:
-        paras = [f"时间安排：{_d(rnd.start)}至{_d(rnd.end)}。{rnd.name}".strip()]
+        paras = [f"时间安排：{_d(rnd.start)}至{_d(rnd.end)}。" + _sentence(rnd.name)]
+        tasks = []
         for insp in rnd.inspections.all():
             n += 1
             units = "、".join(u.name for u in insp.units.all())
@@ -46,6 +69,9 @@ def work_plan(plan: AnnualPlan, user) -> OfficialDocument:
                 )
             kind = insp.get_kind_display() + (f"（{insp.theme}）" if insp.theme else "")
             rows.append([str(n), team.name if team else "", units, kind, leader or "待定"])
+            tasks.append(f"{team.name if team else '巡察组'}对{units}开展{kind}")
+        if tasks:
+            paras.append("本轮安排：" + "；".join(tasks) + "。")
         round_sections.append(Section(f"第{rnd.number}轮巡察", paragraphs=paras))
     sections.append(Section("轮次安排", children=round_sections))
     sections.append(

@@ -89,6 +89,7 @@ _TEXTPATH = f"{{{VML_NS}}}textpath"
 
 MARGINS = {"top": Mm(37), "bottom": Mm(35), "left": Mm(28), "right": Mm(26)}
 CHAR = Pt(16)  # one character of body text
+CHAR_SPACING = -5  # twentieths of a point: 28 characters of 15.75 pt fill the 156 mm line
 
 _INVALID_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _CN_DIGITS = "零一二三四五六七八九"
@@ -223,6 +224,11 @@ def _set_style_font(style, east_asian: str, size, bold=False):
     for tag in ("w:spacing", "w:kern"):  # character spacing/kerning of the stock styles
         for el in rpr.findall(qn(tag)):
             rpr.remove(el)
+    spacing = OxmlElement("w:spacing")  # the compression of the document defaults, explicitly
+    spacing.set(qn("w:val"), str(CHAR_SPACING))
+    rpr.insert_element_before(
+        spacing, *(f"w:{t}" for t in "w kern position sz szCs highlight u effect".split())
+    )
     for el in rpr.findall(qn("w:szCs")):
         el.set(qn("w:val"), str(int(size.pt * 2)))
     rfonts.set(qn("w:eastAsia"), east_asian)
@@ -307,20 +313,7 @@ class _Renderer:
         _set_style_font(normal, FONT_BODY, SIZE_BODY)
         _fixed_lines(normal.paragraph_format)
         normal.paragraph_format.widow_control = False
-        # Word's docDefaults name theme fonts; replace with ours so fallbacks apply everywhere
-        rpr_default = self.doc.styles.element.find(qn("w:docDefaults"))
-        if rpr_default is not None:
-            for rfonts in rpr_default.iter(qn("w:rFonts")):
-                for attr in list(rfonts.attrib):
-                    del rfonts.attrib[attr]
-                rfonts.set(qn("w:eastAsia"), FONT_BODY)
-                rfonts.set(qn("w:ascii"), LATIN_FONT)
-                rfonts.set(qn("w:hAnsi"), LATIN_FONT)
-            for lang in rpr_default.iter(qn("w:lang")):
-                lang.set(qn("w:val"), "en-US")
-                lang.set(qn("w:eastAsia"), "zh-CN")
-            for spacing in rpr_default.iter(qn("w:spacing")):
-                spacing.set(qn("w:after"), "0")
+        self._doc_defaults()
         self._fonts_table()
 
         title = styles["Title"]
@@ -348,16 +341,49 @@ class _Renderer:
         self.doc.core_properties.language = "zh-CN"
 
     def _doc_grid(self, section):
+        """A line grid only: 22 lines of 28.95 pt; the 28 characters come from CHAR_SPACING.
+
+        A character grid (`linesAndChars` with a negative `charSpace`) squeezes 16 pt glyphs
+        into 15.79 pt cells in Word, but LibreOffice puts a glyph wider than its cell across
+        two cells (13 characters a line), and suites disagree on which font size the
+        `charSpace` is relative to. Compressing every character by 0.25 pt instead gives
+        28 × 15.75 pt = 441 pt in the 442 pt (156 mm) line in Word, WPS and LibreOffice alike.
+        """
         sect_pr = section._sectPr
         grid = sect_pr.find(qn("w:docGrid"))
         if grid is None:
             grid = OxmlElement("w:docGrid")
             sect_pr.append(grid)
-        grid.set(qn("w:type"), "linesAndChars")
+        for attr in list(grid.attrib):
+            del grid.attrib[attr]
+        grid.set(qn("w:type"), "lines")
         grid.set(qn("w:linePitch"), str(round(LINE_PITCH.pt * 20)))
-        # 28 characters across 156 mm: pitch 15.79 pt for a 16 pt font (unit 1/4096 pt)
-        pitch = (Mm(156).pt) / 28
-        grid.set(qn("w:charSpace"), str(round((pitch - CHAR.pt) * 4096)))
+
+    def _doc_defaults(self):
+        """Document defaults equal to the Normal style (16 pt 仿宋, exact 28.95 pt lines).
+
+        python-docx's template says 11 pt Calibri/theme fonts with 1.15 lines; a suite that
+        reads the defaults instead of Normal (or text outside any style: footnotes, text
+        boxes, new paragraphs the user types) must see the same body as Word does.
+        """
+        styles_el = self.doc.styles.element
+        defaults = styles_el.find(qn("w:docDefaults"))
+        if defaults is not None:
+            styles_el.remove(defaults)
+        size = str(int(SIZE_BODY.pt * 2))
+        defaults = parse_xml(
+            f"<w:docDefaults {nsdecls('w')}><w:rPrDefault><w:rPr>"
+            f'<w:rFonts w:ascii="{LATIN_FONT}" w:eastAsia="{FONT_BODY}" w:hAnsi="{LATIN_FONT}"'
+            f' w:cs="{LATIN_FONT}"/>'
+            f'<w:spacing w:val="{CHAR_SPACING}"/><w:kern w:val="0"/>'
+            f'<w:sz w:val="{size}"/><w:szCs w:val="{size}"/>'
+            '<w:lang w:val="en-US" w:eastAsia="zh-CN" w:bidi="ar-SA"/>'
+            "</w:rPr></w:rPrDefault><w:pPrDefault><w:pPr>"
+            f'<w:spacing w:before="0" w:after="0" w:line="{round(LINE_PITCH.pt * 20)}"'
+            ' w:lineRule="exact"/>'
+            "</w:pPr></w:pPrDefault></w:docDefaults>"
+        )
+        styles_el.insert(0, defaults)
 
     def _fonts_table(self):
         """Declare our fonts with a fallback (altName) and the GB2312 charset."""
@@ -374,7 +400,10 @@ class _Renderer:
                 continue
             font = OxmlElement("w:font")
             font.set(qn("w:name"), name)
-            for tag, val in (("w:altName", alt), ("w:charset", "86"), ("w:family", "modern")):
+            family = "swiss" if name == FONT_HEI else "script" if name == FONT_KAI else "roman"
+            # family guides the substitution where neither name is installed (LibreOffice
+            # asks fontconfig for a serif for 宋/仿宋, a sans for 黑体)
+            for tag, val in (("w:altName", alt), ("w:charset", "86"), ("w:family", family)):
                 el = OxmlElement(tag)
                 el.set(qn("w:val"), val)
                 font.append(el)

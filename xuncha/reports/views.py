@@ -55,10 +55,17 @@ def index(request):
         .select_related("inspection__round__plan", "updated_by")
         .order_by("-updated_at")[:200]
     )
+    editable = set(  # titles open the editor where the reader may edit, else the inspection's list
+        access.visible(
+            ReportDraft.objects.filter(pk__in=[d.pk for d in drafts]), request.user, "change"
+        ).values_list("pk", flat=True)
+    )
     imports = access.visible(FieldkitImport.objects.all(), request.user).select_related(
         "imported_by"
     )[:20]
-    return render(request, "reports/index.html", {"drafts": drafts, "imports": imports})
+    return render(
+        request, "reports/index.html", {"drafts": drafts, "imports": imports, "editable": editable}
+    )
 
 
 @login_required

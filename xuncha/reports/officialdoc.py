@@ -36,7 +36,9 @@ sizes, headings, watermark, page-number fields) for tests.
 
 Layout (GB/T 9704-2012): A4; margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm;
 title 2号 (22 pt) 方正小标宋简体 centred; body 3号 (16 pt) 仿宋_GB2312, fixed line pitch
-28.95 pt (22 lines × 28 characters), first line indented two characters; headings 黑体,
+28.95 pt (22 lines × 28 characters: a lines-only grid and characters compressed by
+0.25 pt, identical in Word, WPS and LibreOffice; docDefaults equal the Normal style),
+first line indented two characters; headings 黑体,
 楷体_GB2312, 仿宋 bold, 仿宋; page numbers 4号 (14 pt) 宋体 “— 1 —”, odd pages right and
 even pages left, one character in from the edge; issuer and date right-aligned with four
 characters to the right. East-Asian font names are set through `w:rFonts/@w:eastAsia` and

@@ -40,6 +40,8 @@ LONG = (
     "巡察组坚持发现问题、形成震慑，推动改革、促进发展，"
     "紧扣被巡察党组织职能责任，聚焦坚持党的领导、加强党的建设、全面从严治党。"
 ) * 6
+# text that also goes into table cells (narrower lines, 14 pt): kept apart from LONG
+OTHER = "被巡察党组织落实整改主体责任不够到位，整改措施针对性不强，长效机制建设滞后。" * 4
 
 
 def _documents() -> dict[str, bytes]:
@@ -49,14 +51,14 @@ def _documents() -> dict[str, bytes]:
     cast.round.name = "重点巡察市直部门"  # a round note without a full stop
     cast.round.save()
     for i, code in enumerate(["B4", "A7", "B6", "C2"], 1):
-        make_problem(a, code, f"00{i}", user=leader, title=f"问题{i}：{LONG[:40]}")
+        make_problem(a, code, f"00{i}", user=leader, title=f"问题{i}：{OTHER[:40]}")
     plan = plan_documents.work_plan(cast.plan, staff)
     plan.sections.insert(1, LONG)
     appointment = plan_documents.team_appointment(a, staff)
     appointment.sections.insert(1, LONG)
     member = a.team.members.exclude(role=TeamMember.Role.LEADER).first()
     declaration = plan_documents.declaration_form(
-        Declaration.objects.create(member=member, statement=LONG), staff
+        Declaration.objects.create(member=member, statement=OTHER), staff
     )
     declaration.sections.append(LONG)
     docs = {
@@ -83,6 +85,7 @@ def _documents() -> dict[str, bytes]:
         letter_body=LONG,
         created_by=staff,
     )
+    handover.problems.set(a.problems.all())  # the letter's problem table
     docs["handover"] = handover_letter_docx(handover)
     plan = rectification.plan_open(
         inspection=a, unit=cast.units["bureau"], feedback_date=date(2026, 6, 1), actor=staff

@@ -222,3 +222,11 @@ def test_xlsx_watermark():
     out = io.BytesIO()
     wb.save(out)
     assert xlsx_watermark(out.getvalue()) == [mark]
+
+
+def test_table_widths_are_the_grid_columns():
+    """Word, WPS and LibreOffice lay a table out by w:tblGrid: the given widths are there."""
+    table = Table(header=["项目", "内容"], rows=[["姓名", "张三"]], widths=[45, 111])
+    d = docx.Document(io.BytesIO(render_document(sample(sections=[table]))))
+    cols = d.tables[0]._tbl.tblGrid.findall(qn("w:gridCol"))
+    assert [round(int(c.get(qn("w:w"))) / 56.7) for c in cols] == [45, 111]

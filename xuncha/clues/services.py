@@ -336,7 +336,11 @@ def handover_letter_docx(handover: Handover) -> bytes:
             Section(
                 heading="问题线索清单",
                 paragraphs=[
-                    Table(header=["编号", "反映对象", "主要问题", "拟处理意见"], rows=clue_rows)
+                    Table(
+                        header=["编号", "反映对象", "主要问题", "拟处理意见"],
+                        rows=clue_rows,
+                        widths=[30, 30, 66, 30],
+                    )
                 ],
             )
         )
@@ -344,7 +348,7 @@ def handover_letter_docx(handover: Handover) -> bytes:
         sections.append(
             Section(
                 heading="移交问题清单",
-                paragraphs=[Table(header=["编号", "问题"], rows=problem_rows)],
+                paragraphs=[Table(header=["编号", "问题"], rows=problem_rows, widths=[36, 120])],
             )
         )
     extracts = [

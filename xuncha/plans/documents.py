@@ -78,7 +78,11 @@ def work_plan(plan: AnnualPlan, user) -> OfficialDocument:
         Section(
             "任务分工",
             children=[
-                Table(header=["序号", "巡察组", "被巡察单位", "巡察类型", "组长"], rows=rows)
+                Table(
+                    header=["序号", "巡察组", "被巡察单位", "巡察类型", "组长"],
+                    rows=rows,
+                    widths=[16, 30, 52, 32, 26],
+                )
             ],
         )
     )
@@ -120,7 +124,13 @@ def team_appointment(inspection: Inspection, user) -> OfficialDocument:
             "负责本次巡察工作。本授权实行一次一授权，仅对本次巡察任务有效，任务结束后自动终止。",
             Section(
                 "巡察组组成人员",
-                children=[Table(header=["职务", "姓名", "职级", "工作单位"], rows=rows)],
+                children=[
+                    Table(
+                        header=["职务", "姓名", "职级", "工作单位"],
+                        rows=rows,
+                        widths=[30, 28, 38, 60],
+                    )
+                ],
             ),
         ],
         issuer=f"{office.name}",
@@ -153,7 +163,7 @@ def declaration_form(declaration: Declaration, user) -> OfficialDocument:
     return OfficialDocument(
         title="巡察干部回避事项申报表",
         sections=[
-            Table(header=["项目", "内容"], rows=rows),
+            Table(header=["项目", "内容"], rows=rows, widths=[45, 111]),
             "本人承诺以上内容真实、完整，如有隐瞒，愿承担相应责任。",
             Paragraph("本人签字：            日期：", indent=False),
         ],

@@ -673,6 +673,7 @@ def supervision_letter_docx(letter: SupervisionLetter) -> bytes:
                 header=["问题编号", "整改措施", "责任人", "完成时限", "当前状态"],
                 rows=rows,
                 title="督办事项清单",
+                widths=[26, 60, 24, 24, 22],
             ),
         ],
         issuer=str(plan.office),

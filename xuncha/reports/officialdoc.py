@@ -543,6 +543,9 @@ class _Renderer:
                 tr_pr = table.rows[r_index]._tr.get_or_add_trPr()
                 tr_pr.append(parse_xml(f"<w:tblHeader {nsdecls('w')}/>"))
         if t.widths:
+            table.autofit = False
+            for column, width in zip(table.columns, t.widths, strict=False):
+                column.width = Mm(width)  # w:gridCol, which LibreOffice and WPS lay out by
             for row in table.rows:
                 for cell, width in zip(row.cells, t.widths, strict=False):
                     cell.width = Mm(width)

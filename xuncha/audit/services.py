@@ -95,47 +95,45 @@ def confidential_fields(obj) -> tuple[str, ...]:
 
 
 def confidential(objs, *, actor, fields=None, summary: str = "", action=Action.READ, changes=None):
-    """THE audited read of confidential fields: every page, API operation and export that
-    returns a field listed in a model's `CONFIDENTIAL_FIELDS` passes its rows through here.
+    """THE audited read of confidential fields: every page, API operation and download
+    that returns a field listed in a model's `CONFIDENTIAL_FIELDS` passes its rows here.
 
-    `objs` is one object or an iterable of objects (a list, a queryset, a page; mixed
-    models allowed); `fields` names the fields shown (default: all the model declares;
-    a dict {model label: fields} for mixed lists). One audit entry is written per call, whatever the number of rows, so
-    list pages keep a constant query count: a single object (or the first of mixed
-    objects, e.g. a handover before its clues) is named as the entry's object; a list of
-    one model names the model; every id is in `changes["read"]` ({model label: [ids]}),
-    the fields read in `changes["fields"]`. Nothing was read, nothing is written. Returns `objs`,
-    so a caller can write `rows = confidential(rows, actor=request.user)`. A download is
-    `action=Action.EXPORT`, with its watermark in `changes`.
+    `objs`: one object or an iterable (list, queryset, page; mixed models allowed).
+    `fields`: the fields shown (default: all the model declares; a dict {model label:
+    fields} for mixed lists). ONE entry per call, whatever the number of rows, so list
+    pages keep a constant query count. A single object, or the first of mixed objects (a
+    handover before its clues and extracts), is the entry's object; a list of one model
+    names the model. Every id is in `changes["read"]` ({model label: [ids]}), the fields
+    in `changes["fields"]`. Nothing read, nothing written. A download passes
+    `action=Action.EXPORT` and its watermark in `changes`. Returns `objs`.
     """
     rows = [objs] if hasattr(objs, "_meta") else list(objs)
     if not rows:
         return objs
-    read: dict[str, list[str]] = {}
+    read: dict[str, dict[str, None]] = {}
     read_fields: dict[str, list[str]] = {}
     for row in rows:
         label = row._meta.label_lower
-        ids = read.setdefault(label, [])
-        if str(row.pk) not in ids:
-            ids.append(str(row.pk))
-        if isinstance(fields, dict):
-            read_fields.setdefault(label, list(fields.get(label, ())))
-        else:
-            read_fields.setdefault(label, list(fields or confidential_fields(row)))
-    changes = {"read": read, "fields": read_fields, **(changes or {})}
-    if len(rows) == 1 or len(read) > 1:
-        # One object, or a record with its parts (a handover, its clues and extracts):
-        # the entry names the first object; the parts are listed in `changes`.
-        record(actor=actor, action=action, obj=rows[0], summary=summary, changes=changes)
-        return objs
+        read.setdefault(label, {})[str(row.pk)] = None
+        if label not in read_fields:
+            shown = fields.get(label, ()) if isinstance(fields, dict) else fields
+            read_fields[label] = list(shown or confidential_fields(row))
+    changes = {
+        "read": {label: list(ids) for label, ids in read.items()},
+        "fields": read_fields,
+        **(changes or {}),
+    }
     first = rows[0]
+    if len(rows) == 1 or len(read) > 1:
+        record(actor=actor, action=action, obj=first, summary=summary, changes=changes)
+        return objs
+    label = first._meta.label_lower
     record(
         actor=actor,
         action=action,
-        object_type=first._meta.label_lower,
+        object_type=label,
         object_id="",
-        summary=summary
-        or f"查阅{first._meta.verbose_name} {len(read[first._meta.label_lower])} 条",
+        summary=summary or f"查阅{first._meta.verbose_name} {len(read[label])} 条",
         changes=changes,
     )
     return objs

@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
+from xuncha.audit.schemas import flush_reads
 from xuncha.core.errors import DomainError
 
 
@@ -59,7 +60,16 @@ class TokenAuth(HttpBearer):
         return row.user
 
 
-api = NinjaAPI(
+class AuditedAPI(NinjaAPI):
+    """Every response that serialised confidential rows (`audit.schemas.ConfidentialOut`)
+    writes one audited read naming them, before it leaves."""
+
+    def create_response(self, request, data, *args, **kwargs):
+        flush_reads(request)
+        return super().create_response(request, data, *args, **kwargs)
+
+
+api = AuditedAPI(
     title="巡察综合监督平台 API",
     version="1",
     description="与页面共用同一套业务服务与访问控制。认证：会话 Cookie 或 Bearer 令牌。",

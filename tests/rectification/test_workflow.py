@@ -310,7 +310,7 @@ def test_supervision_letter_docx(rect):
         reply_by=date(2099, 1, 5),
         actor=cast.office_staff,
     )
-    data = services.supervision_letter_docx(letter)
+    data = services.supervision_letter_docx(letter, actor=cast.office_staff)
     assert data[:2] == b"PK"
     with pytest.raises(DomainError):
         services.supervision_issue(

@@ -89,6 +89,69 @@ def record_read(*, actor, obj, summary: str = "") -> AuditEntry:
     return record(actor=actor, action=Action.READ, obj=obj, summary=summary)
 
 
+def confidential_fields(obj) -> tuple[str, ...]:
+    """The fields a model declares confidential (`CONFIDENTIAL_FIELDS = (...)` on the model)."""
+    return tuple(getattr(obj, "CONFIDENTIAL_FIELDS", ()))
+
+
+def confidential(objs, *, actor, fields=None, summary: str = "", action=Action.READ, changes=None):
+    """THE audited read of confidential fields: every page, API operation and download
+    that returns a field listed in a model's `CONFIDENTIAL_FIELDS` passes its rows here.
+
+    `objs`: one object or an iterable (list, queryset, page; mixed models allowed).
+    `fields`: the fields shown (default: all the model declares; a dict {model label:
+    fields} for mixed lists). ONE entry per call, whatever the number of rows, so list
+    pages keep a constant query count. A single object, or the first of mixed objects (a
+    handover before its clues and extracts), is the entry's object; a list of one model
+    names the model. Every id is in `changes["read"]` ({model label: [ids]}), the fields
+    in `changes["fields"]`. Nothing read, nothing written. A download passes
+    `action=Action.EXPORT` and its watermark in `changes`. Returns `objs`.
+    """
+    rows = [objs] if hasattr(objs, "_meta") else list(objs)
+    if not rows:
+        return objs
+    read: dict[str, dict[str, None]] = {}
+    read_fields: dict[str, list[str]] = {}
+    for row in rows:
+        label = row._meta.label_lower
+        read.setdefault(label, {})[str(row.pk)] = None
+        if label not in read_fields:
+            shown = fields.get(label, ()) if isinstance(fields, dict) else fields
+            read_fields[label] = list(shown or confidential_fields(row))
+    changes = {
+        "read": {label: list(ids) for label, ids in read.items()},
+        "fields": read_fields,
+        **(changes or {}),
+    }
+    first = rows[0]
+    if len(rows) == 1 or len(read) > 1:
+        record(actor=actor, action=action, obj=first, summary=summary, changes=changes)
+        return objs
+    label = first._meta.label_lower
+    record(
+        actor=actor,
+        action=action,
+        object_type=label,
+        object_id="",
+        summary=summary or f"查阅{first._meta.verbose_name} {len(read[label])} 条",
+        changes=changes,
+    )
+    return objs
+
+
+def reads_of(obj, entries=None):
+    """The read and export entries that name `obj`, alone or in a list (for tests)."""
+    label, pk = obj._meta.label_lower, str(obj.pk)
+    if entries is None:
+        entries = AuditEntry.objects.filter(action__in=[Action.READ, Action.EXPORT])
+    return [
+        e
+        for e in entries
+        if (e.object_type == label and e.object_id == pk)
+        or pk in (e.changes or {}).get("read", {}).get(label, [])
+    ]
+
+
 def diff(before: dict, after: dict) -> dict:
     """The fields that changed, as {field: [old, new]}."""
     return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from xuncha.audit.forms import EntryFilterForm
 from xuncha.audit.models import Action, AuditEntry, may_read_log
 from xuncha.audit.services import record, verify_chain
+from xuncha.core.sheets import safe_cell
 from xuncha.org import access
 
 EXPORT_COLUMNS = [
@@ -89,14 +90,9 @@ class _Echo:
         return value
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def _cell(value):
-    # Spreadsheets run a cell beginning with = + - @ as a formula; logged user input must
-    # not become one when an auditor opens the CSV file.
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    # Logged user input must not become a formula when an auditor opens the CSV file.
+    return safe_cell("" if value is None else str(value))
 
 
 def _row(entry) -> dict:

@@ -3,8 +3,9 @@
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
+from xuncha.audit.schemas import ConfidentialOut
 from xuncha.clues import services
 from xuncha.clues.models import Clue, ClueEvidence, Handover
 from xuncha.core.errors import DomainError
@@ -14,10 +15,10 @@ from xuncha.org.models import Unit
 router = Router(tags=["问题线索"])
 
 
-class ClueOut(Schema):
+class ClueOut(ConfidentialOut):
     id: int
     number: str
-    unit: str
+    unit: str = Field(..., alias="unit.name")
     source: str
     people_concerned: str
     facts: str
@@ -25,13 +26,13 @@ class ClueOut(Schema):
     state: str
 
 
-class HandedClue(Schema):
+class HandedClue(ConfidentialOut):
     number: str
     people_concerned: str
     facts: str
 
 
-class ExtractOut(Schema):
+class ExtractOut(ConfidentialOut):
     title: str
     extract: str
 
@@ -60,19 +61,6 @@ class TransitionIn(Schema):
     money_recovered: str = "0"
 
 
-def _clue_out(c):
-    return {
-        "id": c.pk,
-        "number": c.number,
-        "unit": c.unit.name,
-        "source": c.source,
-        "people_concerned": c.people_concerned,
-        "facts": c.facts,
-        "proposed_handling": c.proposed_handling,
-        "state": c.state,
-    }
-
-
 def _handover_out(h):
     return {
         "id": h.pk,
@@ -86,12 +74,10 @@ def _handover_out(h):
         "outcome": h.outcome,
         "people_disciplined": h.people_disciplined,
         "money_recovered": f"{h.money_recovered:.2f}",
-        # Handed clues carry no source reference (no submission id, no reporter).
-        "clues": [
-            {"number": c.number, "people_concerned": c.people_concerned, "facts": c.facts}
-            for c in h.clues.all()
-        ],
-        "evidence": [{"title": e.title, "extract": e.extract} for e in h.evidence.all()],
+        # Handed clues carry no source reference (no submission id, no reporter); the
+        # schemas note the clues and extracts shown, for the response's audited read.
+        "clues": list(h.clues.all()),
+        "evidence": list(h.evidence.all()),
     }
 
 
@@ -99,7 +85,7 @@ def _handover_out(h):
 def clue_list(request, limit: int = 100, offset: int = 0):
     limit = max(1, min(limit, 500))
     clues = access.visible(Clue.objects.all(), request.user).select_related("unit")
-    return [_clue_out(c) for c in clues.order_by("-pk")[offset : offset + limit]]
+    return clues.order_by("-pk")[offset : offset + limit]
 
 
 @router.get("/handovers", response=list[HandoverOut])
@@ -290,6 +276,4 @@ def submission_choices(request, inspection_id: int | None = None):
 
 @router.get("/{clue_id}", response=ClueOut)
 def clue_get(request, clue_id: int):
-    clue = access.get_for_user(Clue.objects.select_related("unit"), request.user, clue_id)
-    services.clue_read(clue=clue, actor=request.user)
-    return _clue_out(clue)
+    return access.get_for_user(Clue.objects.select_related("unit"), request.user, clue_id)

@@ -89,6 +89,9 @@ class Clue(models.Model):
 
     objects = ClueQuerySet.as_manager()
 
+    # Shown only through audit.services.confidential / audit.schemas.ConfidentialOut.
+    CONFIDENTIAL_FIELDS = ("people_concerned", "facts")
+
     class Meta:
         verbose_name = _("问题线索")
         verbose_name_plural = _("问题线索")
@@ -110,6 +113,9 @@ class ClueEvidence(models.Model):
     size = models.PositiveBigIntegerField(default=0)
     sha256 = models.CharField(max_length=64, blank=True)
     added_at = models.DateTimeField(default=timezone.now)
+
+    # Shown only through audit.services.confidential / audit.schemas.ConfidentialOut.
+    CONFIDENTIAL_FIELDS = ("extract",)
 
     class Meta:
         verbose_name = _("线索证据")
@@ -209,6 +215,9 @@ class Handover(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = HandoverQuerySet.as_manager()
+
+    # Shown only through audit.services.confidential / audit.schemas.ConfidentialOut.
+    CONFIDENTIAL_FIELDS = ("letter_body", "outcome_note")
 
     class Meta:
         verbose_name = _("移交")

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from xuncha.audit.models import Action
-from xuncha.audit.services import record, record_read
+from xuncha.audit.services import confidential, record
 from xuncha.clues.models import Clue, ClueEvidence, Handover, HandoverHistory
 from xuncha.core.errors import DomainError
 from xuncha.org import access
@@ -143,9 +143,9 @@ def clue_create(
     return clue
 
 
-def clue_read(*, clue, actor):
-    """Log a read of a confidential clue (called by the detail view and API)."""
-    record_read(actor=actor, obj=clue, summary=f"查阅问题线索 {clue.number}")
+def clue_read(*, clue, actor, evidence=()):
+    """Log a read of a confidential clue and the evidence extracts shown with it (one entry)."""
+    confidential([clue, *evidence], actor=actor, summary=f"查阅问题线索 {clue.number}")
 
 
 def clue_add_evidence(*, clue, title: str, extract: str = "", file=None, actor) -> ClueEvidence:
@@ -306,16 +306,14 @@ def handover_transition(
     return handover
 
 
-def handover_letter_docx(handover: Handover) -> bytes:
-    """移交函 (.docx): the letter, the clue list and the chosen evidence extracts."""
-    from xuncha.reports.officialdoc import (
-        OfficialDocument,
-        Paragraph,
-        Section,
-        Table,
-        render_document,
-    )
+def handover_letter_docx(handover: Handover, *, actor) -> bytes:
+    """移交函 (.docx): the letter, the clue list and the chosen evidence extracts; watermarked
+    with the reader, and one audited export naming the handover, its clues and extracts."""
+    from xuncha.reports.officialdoc import OfficialDocument, Paragraph, Section, Table
+    from xuncha.reports.watermark import confidential_docx
 
+    clues = list(handover.clues.order_by("number"))
+    evidence = list(handover.evidence.order_by("pk"))
     clue_rows = [
         [
             c.number,
@@ -323,7 +321,7 @@ def handover_letter_docx(handover: Handover) -> bytes:
             c.facts[:300],
             c.get_proposed_handling_display(),
         ]
-        for c in handover.clues.order_by("number")
+        for c in clues
     ]
     problem_rows = [[p.number, p.title] for p in handover.problems.order_by("number")]
     body = handover.letter_body or (
@@ -352,8 +350,7 @@ def handover_letter_docx(handover: Handover) -> bytes:
             )
         )
     extracts = [
-        Paragraph(f"{e.title}：{e.extract or '（见附件 ' + e.file_name + '）'}")
-        for e in handover.evidence.order_by("pk")
+        Paragraph(f"{e.title}：{e.extract or '（见附件 ' + e.file_name + '）'}") for e in evidence
     ]
     if extracts:
         sections.append(Section(heading="随附证据摘录", paragraphs=extracts))
@@ -374,7 +371,17 @@ def handover_letter_docx(handover: Handover) -> bytes:
         doc_number=handover.number,
         secrecy="机密",
     )
-    return render_document(doc)
+    return confidential_docx(
+        doc,
+        actor=actor,
+        objs=[handover, *clues, *evidence],
+        summary=f"导出移交函 {handover.number}",
+    )
+
+
+def handover_read(*, handover, clues, evidence, actor):
+    """Log the read of a handover page: its letter, outcome, clues and extracts, one entry."""
+    confidential([handover, *clues, *evidence], actor=actor, summary=f"查阅移交 {handover.number}")
 
 
 def handover_sweep(today: date) -> int:

@@ -70,13 +70,14 @@ def clue_detail(request, pk):
     clue = access.get_for_user(
         Clue.objects.select_related("unit", "inspection", "problem"), request.user, pk
     )
-    services.clue_read(clue=clue, actor=request.user)
+    evidence = list(clue.evidence.all())
+    services.clue_read(clue=clue, evidence=evidence, actor=request.user)
     return render(
         request,
         "clues/clue_detail.html",
         {
             "clue": clue,
-            "evidence": clue.evidence.all(),
+            "evidence": evidence,
             "source_submission": services.submission_choices(request.user)
             .filter(pk=clue.submission_id)
             .first()
@@ -176,15 +177,18 @@ def handover_detail(request, pk):
     )
     is_office = access.can(request.user, handover, "change")
     labels = dict(Handover.State.choices)
+    clues = list(handover.clues.all())
+    evidence = list(handover.evidence.select_related("clue"))
+    services.handover_read(handover=handover, clues=clues, evidence=evidence, actor=request.user)
     return render(
         request,
         "clues/handover_detail.html",
         {
             "handover": handover,
             "is_office": is_office,
-            "clues": handover.clues.all(),
+            "clues": clues,
             "problems": handover.problems.all(),
-            "evidence": handover.evidence.select_related("clue"),
+            "evidence": evidence,
             "transitions": services.handover_transitions_for(handover, request.user),
             "history": [
                 (h, labels.get(h.to_state, h.to_state))
@@ -219,7 +223,7 @@ def handover_transition(request, pk):
 @login_required
 def handover_letter(request, pk):
     handover = access.get_for_user(Handover, request.user, pk)
-    data = services.handover_letter_docx(handover)
+    data = services.handover_letter_docx(handover, actor=request.user)
     response = HttpResponse(data, content_type=DOCX)
     response["Content-Disposition"] = "attachment; filename*=UTF-8''handover-letter.docx"
     return response

@@ -2,7 +2,8 @@
 
 Same services and access rules as the pages: inspections through `access.get_for_user`,
 confidential records with action "fieldwork" (own team, office, leading group; others 404),
-every read of a confidential record audited; DomainError -> 400 with a Chinese `detail`.
+every read of a confidential record audited (the output schemas derive from
+`audit.schemas.ConfidentialOut`: one read entry per response, lists included); DomainError -> 400 with a Chinese `detail`.
 """
 
 from datetime import date, datetime
@@ -10,7 +11,7 @@ from datetime import date, datetime
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
-from xuncha.audit.services import record_read
+from xuncha.audit.schemas import ConfidentialOut
 from xuncha.inspections import services, workflow
 from xuncha.inspections.models import Activity, Problem, TaxonomyCategory, WorkingPaper
 from xuncha.org import access
@@ -70,7 +71,7 @@ class StageChangeOut(Schema):
     note: str
 
 
-class ActivityOut(Schema):
+class ActivityOut(ConfidentialOut):
     id: int
     inspection_id: int
     kind: str
@@ -112,7 +113,7 @@ class ActivityIn(Schema):
     submission_ids: list[int] = []
 
 
-class ProblemOut(Schema):
+class ProblemOut(ConfidentialOut):
     id: int
     inspection_id: int
     unit_id: int
@@ -147,7 +148,7 @@ class ProblemIn(Schema):
     responsible_posts: str = Field("", max_length=200)
 
 
-class PaperOut(Schema):
+class PaperOut(ConfidentialOut):
     id: int
     problem_id: int
     number: str
@@ -272,7 +273,6 @@ def activity_create(request, pk: int, payload: ActivityIn):
 )
 def activity_detail(request, pk: int):
     activity = access.get_for_user(Activity, request.user, pk, FIELDWORK)
-    record_read(actor=request.user, obj=activity)
     return activity
 
 
@@ -310,7 +310,6 @@ def _problem(request, pk):
 @router.get("/problems/{int:pk}", response={200: ProblemDetailOut, **ERRORS}, summary="问题详情")
 def problem_detail(request, pk: int):
     problem = _problem(request, pk)
-    record_read(actor=request.user, obj=problem)
     return problem
 
 
@@ -331,7 +330,6 @@ def _paper(request, pk):
 @router.get("/papers/{int:pk}", response={200: PaperOut, **ERRORS}, summary="工作底稿")
 def paper_detail(request, pk: int):
     paper = _paper(request, pk)
-    record_read(actor=request.user, obj=paper)
     return paper
 
 

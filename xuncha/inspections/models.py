@@ -377,6 +377,9 @@ class Activity(models.Model):
 
     objects = FieldworkQuerySet.as_manager()
 
+    # Shown only through audit.services.confidential / audit.schemas.ConfidentialOut.
+    CONFIDENTIAL_FIELDS = ("summary", "interviewee", "interviewee_position", "outline")
+
     class Meta:
         verbose_name = _("了解情况记录")
         verbose_name_plural = _("了解情况记录")
@@ -580,6 +583,9 @@ class Problem(models.Model):
 
     objects = ProblemQuerySet.as_manager()
 
+    # Shown only through audit.services.confidential / audit.schemas.ConfidentialOut.
+    CONFIDENTIAL_FIELDS = ("description",)
+
     class Meta:
         verbose_name = _("问题")
         verbose_name_plural = _("问题")
@@ -646,6 +652,9 @@ class WorkingPaper(models.Model):
     filed_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
 
     objects = FieldworkQuerySet.as_manager()
+
+    # Shown only through audit.services.confidential / audit.schemas.ConfidentialOut.
+    CONFIDENTIAL_FIELDS = ("facts", "evidence", "policy_basis")
 
     class Meta:
         verbose_name = _("工作底稿")

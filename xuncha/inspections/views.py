@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
-from xuncha.audit.services import record_read
+from xuncha.audit.services import confidential, record_read
 from xuncha.core.errors import DomainError
 from xuncha.inspections import forms, services, workflow
 from xuncha.inspections.models import (
@@ -407,7 +407,7 @@ def activity_detail(request, pk):
     activity = _get(
         Activity, request.user, pk, related=("inspection", "created_by", "interviewer", "recorder")
     )
-    record_read(actor=request.user, obj=activity)
+    confidential(activity, actor=request.user)
     caps = workflow.capacities(activity.inspection, request.user)
     return render(
         request,
@@ -425,6 +425,8 @@ def activity_detail(request, pk):
 @login_required
 def activity_edit(request, pk):
     activity = _get(Activity, request.user, pk)
+    if request.method == "GET":
+        confidential(activity, actor=request.user)
     initial = {n: getattr(activity, n) for n in services.ACTIVITY_FIELDS}
     form = _activity_form(
         activity.kind,
@@ -566,8 +568,8 @@ def problem_detail(request, pk):
         related=("inspection__team", "category__parent", "unit", "theme", "created_by", "paper"),
     )
     paper = problem.paper
-    record_read(actor=request.user, obj=problem)
-    record_read(actor=request.user, obj=paper)
+    confidential(problem, actor=request.user)
+    confidential(paper, actor=request.user)
     caps = workflow.capacities(problem.inspection, request.user)
     return render(
         request,
@@ -598,6 +600,8 @@ def problem_detail(request, pk):
 @login_required
 def problem_edit(request, pk):
     problem = _get(Problem, request.user, pk, related=("inspection__round", "category"))
+    if request.method == "GET":
+        confidential(problem, actor=request.user)
     initial = {n: getattr(problem, n) for n in services.PROBLEM_FIELDS}
     initial.update(
         category_code=problem.category.code,
@@ -665,6 +669,8 @@ def problem_action(request, pk, action):
 @login_required
 def paper_edit(request, pk):
     paper = _get(WorkingPaper, request.user, pk)
+    if request.method == "GET":
+        confidential(paper, actor=request.user)
     initial = {n: getattr(paper, n) for n in services.PAPER_FIELDS}
     initial["source_ids"] = list(paper.sources.values_list("pk", flat=True))
     initial["source_submission_ids"] = ",".join(str(i) for i in paper.source_submission_ids)

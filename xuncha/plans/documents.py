@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from xuncha.plans.models import AnnualPlan, Declaration, Inspection, TeamMember
 from xuncha.reports.officialdoc import OfficialDocument, Paragraph, Section, Table, render_document
+from xuncha.reports.watermark import watermark_text
 
 
 def _d(day: date) -> str:
@@ -13,7 +14,7 @@ def _d(day: date) -> str:
 
 
 def _watermark(user) -> str:
-    return f"{user.display_name} {timezone.localtime():%Y-%m-%d %H:%M} 导出"
+    return watermark_text(user)
 
 
 _LEVEL_COMMITTEE = {"province": "省委", "city": "市委", "county": "县委"}

@@ -7,7 +7,7 @@ from django.db.models import CharField, OuterRef, Subquery, Value
 from django.db.models.functions import Concat
 
 from xuncha.audit.models import Action
-from xuncha.audit.services import record
+from xuncha.audit.services import confidential, record
 from xuncha.core.errors import DomainError
 from xuncha.rectification import ledger
 from xuncha.rectification.models import Measure, RectificationPlan, Verification
@@ -79,21 +79,33 @@ def ledger_rows(measures):
 
 
 def ledger_export(*, title: str, measures, actor, obj=None, problems=()) -> str:
-    """Write the workbook to a temporary file (caller streams and deletes it); audited."""
-    path = ledger.write_workbook(title, ledger_rows(measures), problems)
-    record(actor=actor, action=Action.EXPORT, obj=obj, summary=f"导出{title}")
+    """Write the workbook to a temporary file (caller streams and deletes it), watermarked
+    with the reader; one audited export names the plan and the problems it lists."""
+    from xuncha.reports.watermark import watermark_text
+
+    watermark = watermark_text(actor)
+    rows = [(p.number, p.title, p.description, p.category.name, p.n) for p in problems]
+    path = ledger.write_workbook(title, ledger_rows(measures), rows, watermark=watermark)
+    objs = [o for o in (obj, *problems) if o is not None]
+    changes = {"format": "xlsx", "watermark": watermark}
+    if objs:
+        confidential(
+            objs, actor=actor, action=Action.EXPORT, summary=f"导出{title}", changes=changes
+        )
+    else:
+        record(actor=actor, action=Action.EXPORT, summary=f"导出{title}", changes=changes)
     return path
 
 
 def plan_problem_rows(plan):
+    """The plan's feedback problems (with their measure count `n`) for the 问题清单 sheet."""
     from django.db.models import Count, Q
 
-    return [
-        (p.number, p.title, p.description, p.category.name, p.n)
-        for p in feedback_problems(plan).annotate(
-            n=Count("measures", filter=Q(measures__plan=plan))
-        )
-    ]
+    return list(
+        feedback_problems(plan)
+        .select_related("category")
+        .annotate(n=Count("measures", filter=Q(measures__plan=plan)))
+    )
 
 
 @dataclass

@@ -3,17 +3,19 @@
 Layout (the one offices use: one row per measure), sheet “整改台账”:
 row 1 the title, row 2 the header below, data from row 3. The other sheets (问题清单,
 任务清单, 责任清单) are written for reading only; import reads “整改台账” alone.
-Writing uses openpyxl's write-only mode into a temporary file, so memory stays bounded
-however many rows there are; the caller streams the file.
+Writing uses openpyxl's write-only mode into a temporary file (through `core.sheets`:
+every cell escaped against formula injection, the reader's watermark on every sheet), so
+memory stays bounded however many rows there are; the caller streams the file.
 """
 
 import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl import load_workbook
 from openpyxl.styles import Alignment, Font
+
+from xuncha.core.sheets import Sheets, unescape_cell
 
 LEDGER_SHEET = "整改台账"
 COLUMNS = [
@@ -46,28 +48,22 @@ def _bool_text(v) -> str:
     return "是" if v else "否"
 
 
-def write_workbook(title: str, rows, problems=()) -> str:
+def write_workbook(title: str, rows, problems=(), *, watermark: str) -> str:
     """Write the workbook to a temporary file and return its path.
 
     `rows`: an iterable of dicts with KEYS (streamed; may be a generator).
-    `problems`: (number, title, description, category, measure_count) tuples."""
-    wb = Workbook(write_only=True)
+    `problems`: (number, title, description, category, measure_count) tuples.
+    `watermark`: the reader's line (reports.watermark.watermark_text)."""
+    wb = Sheets(watermark=watermark)
     bold = Font(bold=True)
-    ledger = wb.create_sheet(LEDGER_SHEET)
-    tasks = wb.create_sheet("任务清单")
-    owners = wb.create_sheet("责任清单")
-    problem_sheet = wb.create_sheet("问题清单")
+    ledger = wb.sheet(LEDGER_SHEET)
+    tasks = wb.sheet("任务清单")
+    owners = wb.sheet("责任清单")
+    problem_sheet = wb.sheet("问题清单")
     for i, (_k, _h, width, _e) in enumerate(COLUMNS):
         ledger.column_dimensions[chr(65 + i)].width = width
-    title_cell = WriteOnlyCell(ledger, value=title)
-    title_cell.font = Font(bold=True, size=14)
-    ledger.append([title_cell])
-    header = []
-    for h in HEADERS:
-        cell = WriteOnlyCell(ledger, value=h)
-        cell.font = bold
-        cell.alignment = Alignment(horizontal="center")
-        header.append(cell)
+    ledger.append([ledger.cell(title, font=Font(bold=True, size=14))])
+    header = [ledger.cell(h, font=bold, alignment=Alignment(horizontal="center")) for h in HEADERS]
     ledger.append(header)
     tasks.append(["问题编号", "措施编号", "整改措施", "完成时限", "预期成效", "长期坚持"])
     owners.append(["措施编号", "责任领导", "牵头部门", "责任人"])
@@ -221,6 +217,7 @@ def parse_workbook(handle) -> Parsed:
                     f"第{line}行“{LABEL[key]}”是公式，台账只接受数值，请粘贴为数值后再导入。"
                 )
                 continue
+            value = unescape_cell(value)  # text our export escaped (reports.sheets)
             if key == "deadline":
                 if value in (None, ""):
                     out.errors.append(f"第{line}行“完成时限”为空。")

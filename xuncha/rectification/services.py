@@ -643,8 +643,10 @@ def supervision_issue(
     return letter
 
 
-def supervision_letter_docx(letter: SupervisionLetter) -> bytes:
-    from xuncha.reports.officialdoc import OfficialDocument, Paragraph, Table, render_document
+def supervision_letter_docx(letter: SupervisionLetter, *, actor) -> bytes:
+    """督办单 (.docx), watermarked with the reader; the export is audited."""
+    from xuncha.reports.officialdoc import OfficialDocument, Paragraph, Table
+    from xuncha.reports.watermark import confidential_docx
 
     plan = letter.plan
     rows = [
@@ -680,7 +682,7 @@ def supervision_letter_docx(letter: SupervisionLetter) -> bytes:
         date=timezone.localtime(letter.issued_at).date(),
         doc_number=letter.number,
     )
-    return render_document(doc)
+    return confidential_docx(doc, actor=actor, objs=letter, summary=f"导出{letter.number}")
 
 
 # --------------------------------------------------------------------------- escalation

@@ -531,7 +531,7 @@ def supervision_docx(request, pk):
     )
     if letter is None:
         raise Http404
-    data = services.supervision_letter_docx(letter)
+    data = services.supervision_letter_docx(letter, actor=request.user)
     response = HttpResponse(data, content_type=DOCX)
     response["Content-Disposition"] = "attachment; filename*=UTF-8''supervision.docx"
     return response

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from django.http import Http404, HttpResponse
 from ninja import Router, Schema, Status
 
+from xuncha.audit.schemas import ConfidentialOut
 from xuncha.org import access
 from xuncha.plans.models import Inspection
 from xuncha.reports import services
@@ -19,7 +20,7 @@ class BlockIO(Schema):
     text: str = ""
 
 
-class DraftOut(Schema):
+class DraftOut(ConfidentialOut):  # the detail shows `sections` (机密 text): an audited read
     id: int
     inspection_id: int
     kind: str
@@ -57,18 +58,6 @@ class DraftIn(Schema):
     sections: list[BlockIO]
 
 
-def _detail(draft):
-    return {
-        **{f: getattr(draft, f) for f in DraftOut.model_fields},
-        "issuer": draft.issuer,
-        "doc_date": draft.doc_date,
-        "doc_number": draft.doc_number,
-        "secrecy": draft.secrecy,
-        "cc": draft.cc,
-        "sections": draft.sections,
-    }
-
-
 @router.get("/drafts", response=list[DraftOut], summary="可查阅的文书草稿")
 def draft_list(request, inspection_id: int | None = None):
     qs = access.visible(ReportDraft.objects.all(), request.user)
@@ -93,13 +82,13 @@ def draft_generate(request, inspection_id: int, payload: GenerateIn):
         topic=payload.topic,
         actor=request.user,
     )
-    return Status(201, _detail(draft))
+    return Status(201, draft)
 
 
 @router.get("/drafts/{draft_id}", response=DraftDetailOut, summary="文书草稿")
 def draft_detail(request, draft_id: int):
     draft = access.get_for_user(ReportDraft, request.user, draft_id, "change")
-    return _detail(draft)
+    return draft
 
 
 @router.put("/drafts/{draft_id}", response=DraftDetailOut, summary="修改文书草稿")
@@ -108,7 +97,7 @@ def draft_put(request, draft_id: int, payload: DraftIn):
     data = payload.dict()
     sections = data.pop("sections")
     draft = services.draft_update(draft=draft, actor=request.user, sections=sections, **data)
-    return _detail(draft)
+    return draft
 
 
 @router.get(

@@ -111,6 +111,9 @@ class ReportDraft(models.Model):
 
     objects = ReportDraftQuerySet.as_manager()
 
+    # Shown only through audit.services.confidential / audit.schemas.ConfidentialOut.
+    CONFIDENTIAL_FIELDS = ("sections",)
+
     class Meta:
         verbose_name = _("文书草稿")
         verbose_name_plural = _("文书草稿")

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from xuncha.audit.models import Action
-from xuncha.audit.services import record, record_read
+from xuncha.audit.services import confidential, record
 from xuncha.core.errors import DomainError
 from xuncha.org import access
 from xuncha.plans.models import Inspection
@@ -143,7 +143,7 @@ def draft_edit(request, pk):
                 messages.success(request, "已保存。")
                 return redirect("reports:draft_edit", pk=draft.pk)
     if request.method == "GET":
-        record_read(actor=request.user, obj=draft)
+        confidential(draft, actor=request.user)
     blocks = [*draft.sections, {"heading": "", "level": 0, "text": ""}]
     return render(
         request,

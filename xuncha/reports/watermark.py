@@ -5,12 +5,18 @@
     watermark_xlsx(workbook, text)                      # .xlsx: page header/footer + file properties
     found = xlsx_watermark(xlsx_bytes)                  # for tests
 
-Exports are also audited by the caller (`audit.services.record(action=Action.EXPORT, ...)`).
+Every confidential download goes through one of the two generic helpers, which put the
+reader's watermark in the file AND write the audited export naming what it contains:
+
+    data = confidential_docx(doc, actor=user, objs=[handover, *clues])   # any OfficialDocument
+    core.sheets.Sheets(watermark=watermark_text(user))                   # any .xlsx
 """
 
-import io
+import dataclasses
 
 from django.utils import timezone
+
+from xuncha.core.sheets import watermark_xlsx, xlsx_watermark  # noqa: F401  (the .xlsx side)
 
 
 def watermark_text(user, when=None) -> str:
@@ -19,27 +25,27 @@ def watermark_text(user, when=None) -> str:
     return f"{name}（{user.get_username()}） {when:%Y-%m-%d %H:%M} 导出 · 仅限本人阅看"
 
 
-def watermark_xlsx(workbook, text: str) -> None:
-    """Print the reader's name and time on every page of every sheet; store it in the file."""
-    for ws in workbook.worksheets:
-        for header in (ws.oddHeader, ws.evenHeader, ws.firstHeader):
-            header.right.text = text
-            header.right.size = 8
-            header.right.color = "A6A6A6"
-        for footer in (ws.oddFooter, ws.evenFooter, ws.firstFooter):
-            footer.left.text = text
-            footer.left.size = 8
-            footer.left.color = "A6A6A6"
-    workbook.properties.keywords = text
-    workbook.properties.description = f"水印：{text}"
+def confidential_docx(doc, *, actor, objs, summary: str = "") -> bytes:
+    """Render `doc` (an `officialdoc.OfficialDocument`) for `actor`: the reader's watermark on
+    every page, and one audited export entry naming `objs` (the rows whose content it carries)."""
+    from xuncha.audit.models import Action
+    from xuncha.audit.services import confidential
+    from xuncha.reports.officialdoc import render_document
+
+    text = watermark_text(actor)
+    data = render_document(dataclasses.replace(doc, watermark=text))
+    confidential(
+        objs,
+        actor=actor,
+        action=Action.EXPORT,
+        summary=summary,
+        changes={"format": "docx", "watermark": text},
+    )
+    return data
 
 
-def xlsx_watermark(data: bytes) -> list[str]:
-    """The watermark texts found in an .xlsx (sheet headers and file properties)."""
-    from openpyxl import load_workbook
+def docx_watermark(data: bytes) -> list[str]:
+    """The watermark texts found in a .docx (header lines and the diagonal WordArt), for tests."""
+    from xuncha.reports.officialdoc import layout_of
 
-    wb = load_workbook(io.BytesIO(data))
-    found = {wb.properties.keywords or ""}
-    for ws in wb.worksheets:
-        found.add(ws.oddHeader.right.text or "")
-    return sorted(t for t in found if t)
+    return layout_of(data)["watermark"]

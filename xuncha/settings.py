@@ -182,6 +182,14 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("XUNCHA_MAX_BODY_BYTES", 2 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 UPLOAD_MAX_BYTES = env_int("XUNCHA_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 MEDIA_ROOT = DATA_DIR / "uploads"
+# Bomb limits (core/uploads.py), checked before anything is decoded: an Office package's
+# total inflated size, per-member compression ratio and member count; an image's pixels.
+UPLOAD_ZIP_MAX_INFLATED_BYTES = env_int("XUNCHA_UPLOAD_ZIP_MAX_INFLATED_BYTES", 200 * 1024 * 1024)
+UPLOAD_ZIP_MAX_RATIO = env_int("XUNCHA_UPLOAD_ZIP_MAX_RATIO", 200)
+UPLOAD_ZIP_MAX_MEMBERS = env_int("XUNCHA_UPLOAD_ZIP_MAX_MEMBERS", 5000)
+UPLOAD_MAX_IMAGE_PIXELS = env_int("XUNCHA_UPLOAD_MAX_IMAGE_PIXELS", 25_000_000)
+# Ledger import (rectification/ledger.py): rows and cells read at most.
+LEDGER_IMPORT_MAX_ROWS = env_int("XUNCHA_LEDGER_IMPORT_MAX_ROWS", 5000)
 
 # --- Language and time -----------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -8,9 +8,10 @@ every read of a confidential record audited; DomainError -> 400 with a Chinese `
 from datetime import date, datetime
 
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from xuncha.audit.services import record_read
+from xuncha.core.apitypes import PageNumberPagination
 from xuncha.inspections import services, workflow
 from xuncha.inspections.models import Activity, Problem, TaxonomyCategory, WorkingPaper
 from xuncha.org import access
@@ -57,7 +58,7 @@ class InspectionDetailOut(InspectionOut):
     problem_count: int
 
 
-class TransitionIn(Schema):
+class InspectionTransitionIn(Schema):
     target: str
     note: str = Field("", max_length=300)
     feedback_date: date | None = None
@@ -228,7 +229,7 @@ def inspection_detail(request, pk: int):
 
 
 @router.post("/{int:pk}/transition", response={200: StageChangeOut, **ERRORS}, summary="阶段流转")
-def transition(request, pk: int, payload: TransitionIn):
+def transition(request, pk: int, payload: InspectionTransitionIn):
     inspection = _inspection(request, pk)
     return services.inspection_transition(
         inspection=inspection,

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "xuncha.core.middleware.ApiErrorMiddleware",  # outermost: sees Django's error pages too
     "django.middleware.security.SecurityMiddleware",
+    "xuncha.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "xuncha.core.middleware.RequestGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -172,6 +173,12 @@ SECURE_HSTS_PRELOAD = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (core/middleware.py): violations are posted to CSP_REPORT_URI
+# and logged, at most CSP_REPORT_RATE per client and CSP_REPORT_RATE_SITE in all.
+CSP_REPORT_ONLY = env_bool("XUNCHA_CSP_REPORT_ONLY", False)
+CSP_REPORT_URI = "/csp-report/"
+CSP_REPORT_RATE = env_str("XUNCHA_CSP_REPORT_RATE", "30/m")
+CSP_REPORT_RATE_SITE = env_str("XUNCHA_CSP_REPORT_RATE_SITE", "1000/h")
 if env_bool("XUNCHA_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

@@ -114,3 +114,50 @@ class ApiErrorMiddleware:
                     replacement[header] = response[header]
             return replacement
         return response
+
+
+# --- Content-Security-Policy ----------------------------------------------------------------
+
+
+def content_security_policy() -> str:
+    """The one policy of every page: scripts and everything else from this origin only.
+
+    style-src allows 'unsafe-inline': templates carry style="" attributes, htmx injects
+    its indicator <style>, and the altcha widget on the public form injects its own CSS;
+    scripts, the dangerous half, stay 'self' only (no inline script, no inline handler).
+    worker-src blob: is the altcha proof-of-work worker."""
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data:",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "worker-src 'self' blob:",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+            f"report-uri {settings.CSP_REPORT_URI}",
+        ]
+    )
+
+
+class ContentSecurityPolicyMiddleware:
+    """Sets the Content-Security-Policy header (a view may set its own first)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.policy = content_security_policy()
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        header = (
+            "Content-Security-Policy-Report-Only"
+            if settings.CSP_REPORT_ONLY
+            else "Content-Security-Policy"
+        )
+        if "Content-Security-Policy" not in response and header not in response:
+            response[header] = self.policy
+        return response

@@ -109,9 +109,10 @@ class ApiErrorMiddleware:
             replacement = JsonResponse(
                 {"detail": message}, status=status, json_dumps_params={"ensure_ascii": False}
             )
-            for header in ("Allow", "Retry-After", "WWW-Authenticate"):
-                if header in response:
-                    replacement[header] = response[header]
+            # Keep Allow, Retry-After, the security headers…: only the body changes.
+            for header, value in response.items():
+                if header.lower() not in ("content-type", "content-length"):
+                    replacement[header] = value
             return replacement
         return response
 

@@ -85,7 +85,7 @@ def _call(client, method, path, value, operation):
     return getattr(client, method)(url, **kwargs)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_every_operation_answers_hostile_values_with_json_not_5xx():
     cast = build_cast()
     for user in (cast.office_admin, cast.unit_liaison):

@@ -1,11 +1,16 @@
 """The JSON API root: /api/v1/, one router per app, the OpenAPI schema at /api/v1/openapi.json."""
 
+import json
+import logging
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db import DataError
 from django.http import Http404
 from django.utils import timezone
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
 
 from xuncha.audit.schemas import flush_reads
@@ -69,6 +74,49 @@ class AuditedAPI(NinjaAPI):
         return super().create_response(request, data, *args, **kwargs)
 
 
+logger = logging.getLogger("xuncha.api")
+
+
+def _has_lone_surrogate(value) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(v) for v in value)
+    return False
+
+
+class StrictJsonParser(Parser):
+    """JSON bodies as ninja reads them, minus what no database can store.
+
+    A lone surrogate (``"\\ud800"``) is valid JSON but not valid Unicode: refused here
+    (ninja answers 400, translated below) instead of failing later inside the database."""
+
+    def parse_body(self, request):
+        data = json.loads(request.body)
+        if _has_lone_surrogate(data):
+            raise ValueError("lone surrogate")
+        return data
+
+
+class LocalSwagger(Swagger):
+    """Swagger UI from our own static files (npm swagger-ui-dist), never from a CDN."""
+
+    template = "core/swagger.html"
+
+    def render_page(self, request, api, **kwargs):
+        from django.shortcuts import render
+
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        context = {"swagger_settings": self.settings, "api": api}
+        return render(request, self.template, context)
+
+
 api = AuditedAPI(
     title="巡察综合监督平台 API",
     version="1",
@@ -76,8 +124,65 @@ api = AuditedAPI(
     auth=[TokenAuth(), SessionAuth(csrf=True)],
     openapi_url="/openapi.json",
     docs_url="/docs",
+    docs=LocalSwagger(),
+    parser=StrictJsonParser(),
     urls_namespace="api",
 )
+
+# Pydantic's messages, in Chinese; {…} are filled from the error's context.
+_VALIDATION_MESSAGES = {
+    "missing": "缺少必填字段",
+    "string_type": "应为字符串",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数",
+    "float_type": "应为数字",
+    "float_parsing": "应为数字",
+    "bool_type": "应为布尔值（true 或 false）",
+    "bool_parsing": "应为布尔值（true 或 false）",
+    "greater_than": "应大于 {gt}",
+    "greater_than_equal": "应大于或等于 {ge}",
+    "less_than": "应小于 {lt}",
+    "less_than_equal": "应小于或等于 {le}",
+    "string_too_short": "长度不能少于 {min_length} 个字符",
+    "string_too_long": "长度不能超过 {max_length} 个字符",
+    "too_short": "至少需要 {min_length} 项",
+    "too_long": "最多只能有 {max_length} 项",
+    "date_type": "应为日期（格式如 2026-06-30）",
+    "date_parsing": "应为日期（格式如 2026-06-30）",
+    "date_from_datetime_parsing": "应为日期（格式如 2026-06-30）",
+    "date_from_datetime_inexact": "应为日期，不含时间",
+    "datetime_type": "应为日期时间（ISO 8601 格式）",
+    "datetime_parsing": "应为日期时间（ISO 8601 格式）",
+    "datetime_from_date_parsing": "应为日期时间（ISO 8601 格式）",
+    "list_type": "应为列表",
+    "dict_type": "应为对象",
+    "model_type": "应为对象",
+    "model_attributes_type": "应为对象",
+    "literal_error": "应为以下值之一：{expected}",
+    "enum": "应为以下值之一：{expected}",
+    "json_invalid": "不是有效的 JSON",
+    "json_type": "应为 JSON 字符串",
+    "extra_forbidden": "不允许的字段",
+    "uuid_parsing": "应为 UUID",
+    "uuid_type": "应为 UUID",
+    "string_pattern_mismatch": "格式不符合要求",
+    "value_error": "取值无效",
+    "assertion_error": "取值无效",
+}
+
+
+def translate_validation_errors(errors) -> list[dict]:
+    """Each error with its location kept and its message in Chinese."""
+    out = []
+    for error in errors:
+        template = _VALIDATION_MESSAGES.get(error.get("type"), "取值不符合要求")
+        try:
+            message = template.format(**(error.get("ctx") or {}))
+        except (KeyError, IndexError, ValueError):
+            message = template.split("{")[0].rstrip("：: ")
+        out.append({"type": error.get("type"), "loc": list(error.get("loc", ())), "msg": message})
+    return out
 
 
 @api.exception_handler(AuthenticationError)
@@ -89,9 +194,13 @@ def _unauthenticated(request, exc):
 
 @api.exception_handler(ValidationError)
 def _invalid(request, exc):
-    return api.create_response(
-        request, {"detail": "请求数据不符合要求。", "errors": exc.errors}, status=422
-    )
+    errors = translate_validation_errors(exc.errors)
+    first = errors[0] if errors else None
+    detail = "请求数据不符合要求。"
+    if first:
+        where = ".".join(str(p) for p in first["loc"] if p not in ("body", "payload", "data"))
+        detail = f"请求数据不符合要求：{where or '请求体'}{first['msg']}。"
+    return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
 
 
 @api.exception_handler(Http404)
@@ -111,13 +220,35 @@ def _domain_error(request, exc):
 
 _HTTP_MESSAGES = {
     "CSRF check Failed": "CSRF 校验失败：请刷新页面后重试，或改用 API 令牌。",
+    "Cannot parse request body": "请求体无法解析：应为有效的 JSON，且不得含有无效的 Unicode 字符。",
+    "Unauthorized": "未认证：请登录或提供有效的 API 令牌。",
+    "Forbidden": "无权执行此操作。",
 }
 
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc):
-    detail = _HTTP_MESSAGES.get(str(exc), str(exc))
+    text = str(exc)
+    detail = _HTTP_MESSAGES.get(text.split(" (")[0], text)
     return api.create_response(request, {"detail": detail}, status=exc.status_code)
+
+
+@api.exception_handler(OverflowError)
+@api.exception_handler(DataError)
+def _out_of_range(request, exc):
+    # A number beyond what the database holds (above 2^63 in a body field, say).
+    return api.create_response(
+        request, {"detail": "请求中的数值超出允许范围，或数据格式不被数据库接受。"}, status=400
+    )
+
+
+@api.exception_handler(Exception)
+def _server_error(request, exc):
+    # Whatever went wrong, the client gets JSON in Chinese; the traceback goes to the log.
+    logger.exception("API 请求处理出错：%s %s", request.method, request.path)
+    return api.create_response(
+        request, {"detail": "服务器内部错误，请稍后重试；如持续出现请联系系统管理员。"}, status=500
+    )
 
 
 # One router per app, mounted under /api/v1/<app>/.

@@ -53,7 +53,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "xuncha.core.middleware.ApiErrorMiddleware",  # outermost: sees Django's error pages too
     "django.middleware.security.SecurityMiddleware",
+    "xuncha.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "xuncha.core.middleware.RequestGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -171,6 +173,12 @@ SECURE_HSTS_PRELOAD = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (core/middleware.py): violations are posted to CSP_REPORT_URI
+# and logged, at most CSP_REPORT_RATE per client and CSP_REPORT_RATE_SITE in all.
+CSP_REPORT_ONLY = env_bool("XUNCHA_CSP_REPORT_ONLY", False)
+CSP_REPORT_URI = "/csp-report/"
+CSP_REPORT_RATE = env_str("XUNCHA_CSP_REPORT_RATE", "30/m")
+CSP_REPORT_RATE_SITE = env_str("XUNCHA_CSP_REPORT_RATE_SITE", "1000/h")
 if env_bool("XUNCHA_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -182,6 +190,14 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("XUNCHA_MAX_BODY_BYTES", 2 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 UPLOAD_MAX_BYTES = env_int("XUNCHA_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 MEDIA_ROOT = DATA_DIR / "uploads"
+# Bomb limits (core/uploads.py), checked before anything is decoded: an Office package's
+# total inflated size, per-member compression ratio and member count; an image's pixels.
+UPLOAD_ZIP_MAX_INFLATED_BYTES = env_int("XUNCHA_UPLOAD_ZIP_MAX_INFLATED_BYTES", 200 * 1024 * 1024)
+UPLOAD_ZIP_MAX_RATIO = env_int("XUNCHA_UPLOAD_ZIP_MAX_RATIO", 200)
+UPLOAD_ZIP_MAX_MEMBERS = env_int("XUNCHA_UPLOAD_ZIP_MAX_MEMBERS", 5000)
+UPLOAD_MAX_IMAGE_PIXELS = env_int("XUNCHA_UPLOAD_MAX_IMAGE_PIXELS", 25_000_000)
+# Ledger import (rectification/ledger.py): rows and cells read at most.
+LEDGER_IMPORT_MAX_ROWS = env_int("XUNCHA_LEDGER_IMPORT_MAX_ROWS", 5000)
 
 # --- Language and time -----------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -198,6 +214,7 @@ STATICFILES_DIRS = [
     ("vendor/echarts", BASE_DIR / "node_modules" / "echarts" / "dist"),
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
     ("vendor/altcha", BASE_DIR / "node_modules" / "altcha" / "dist"),
+    ("vendor/swagger-ui", BASE_DIR / "node_modules" / "swagger-ui-dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -10,6 +10,7 @@ admin.site.site_title = "巡察综合监督平台"
 
 urlpatterns = [
     path("ping", core_views.ping, name="ping"),
+    path("csp-report/", core_views.csp_report, name="csp_report"),
     path("system/status/", core_status.status_view, name="system_status"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -429,3 +429,16 @@ def test_overdue_flagged_on_working_days(cast, login):
     assert old.number in r.content.decode() and "已逾期" in r.content.decode()
     services.submission_transition(submission=old, to="accepted", actor=cast.office_staff)
     assert not Submission.objects.filter(services.overdue_q(), pk=old.pk).exists()
+
+
+def test_an_executable_name_is_stored_and_served_as_the_detected_type(cast, login):
+    a = make_announcement(cast)
+    pdf_bytes = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+    r = submit(Client(), a, files=[SimpleUploadedFile("readme.pdf.bat", pdf_bytes)])
+    assert r.status_code == 200
+    att = Attachment.objects.get()
+    response = login(cast.office_staff).get(f"/petitions/attachments/{att.pk}/")
+    assert response.status_code == 200 and response.content == pdf_bytes
+    assert "filename*=UTF-8''readme.pdf" in response["Content-Disposition"]
+    assert ".bat" not in response["Content-Disposition"]
+    assert response["X-Content-Type-Options"] == "nosniff"

@@ -127,7 +127,7 @@ def test_malformed_sheets_are_refused_whole(rect, mutate, message):
 
 def test_not_an_xlsx_is_refused(rect):
     body = _upload(rect, b"not a workbook at all").content.decode()
-    assert "不是有效的 .xlsx" in body
+    assert "不是允许的类型" in body
 
 
 def test_import_refused_after_adoption_and_for_the_office(rect):
@@ -163,3 +163,19 @@ def test_exports_are_audited_and_scoped(rect):
     response = client_for(rect.cast.unit_liaison).get("/rectification/export.xlsx")
     ws = load_workbook(io.BytesIO(b"".join(response.streaming_content)))["整改台账"]
     assert {r[0] for r in ws.iter_rows(min_row=3, values_only=True)} == {"江州市交通运输局"}
+
+
+def test_rights_and_state_are_checked_before_the_file_is_opened(rect):
+    from tests.rectification.conftest import adopt
+
+    class Untouchable(io.BytesIO):
+        name = "台账.xlsx"
+
+        def read(self, *args):
+            raise AssertionError("the file was read before rights and state were checked")
+
+    adopt(rect)
+    report = exports.ledger_import(plan=rect.plan, file=Untouchable(), actor=rect.cast.unit_liaison)
+    assert report.errors and "不能修改整改措施" in report.errors[0]
+    report = exports.ledger_import(plan=rect.plan, file=Untouchable(), actor=rect.cast.office_staff)
+    assert report.errors and "联络员" in report.errors[0]

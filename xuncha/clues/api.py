@@ -8,6 +8,7 @@ from ninja import Field, Router, Schema, Status
 from xuncha.audit.schemas import ConfidentialOut
 from xuncha.clues import services
 from xuncha.clues.models import Clue, ClueEvidence, Handover
+from xuncha.core.apitypes import Limit, Offset
 from xuncha.core.errors import DomainError
 from xuncha.org import access
 from xuncha.org.models import Unit
@@ -53,7 +54,7 @@ class HandoverOut(Schema):
     evidence: list[ExtractOut]
 
 
-class TransitionIn(Schema):
+class HandoverTransitionIn(Schema):
     target: str
     note: str = ""
     outcome: str = ""
@@ -82,7 +83,7 @@ def _handover_out(h):
 
 
 @router.get("/", response=list[ClueOut])
-def clue_list(request, limit: int = 100, offset: int = 0):
+def clue_list(request, limit: Limit = 100, offset: Offset = 0):
     limit = max(1, min(limit, 500))
     clues = access.visible(Clue.objects.all(), request.user).select_related("unit")
     return clues.order_by("-pk")[offset : offset + limit]
@@ -104,7 +105,7 @@ def handover_get(request, handover_id: int):
 
 
 @router.post("/handovers/{handover_id}/transition", response=HandoverOut)
-def handover_transition(request, handover_id: int, data: TransitionIn):
+def handover_transition(request, handover_id: int, data: HandoverTransitionIn):
     handover = access.get_for_user(Handover, request.user, handover_id)
     handover = services.handover_transition(handover=handover, actor=request.user, **data.dict())
     return _handover_out(handover)

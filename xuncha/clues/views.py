@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from xuncha.clues import forms, services
 from xuncha.clues.models import Clue, ClueEvidence, Handover
 from xuncha.core.errors import DomainError
+from xuncha.core.uploads import attachment_response
 from xuncha.org import access
 from xuncha.org.models import Unit
 from xuncha.plans.models import Inspection
@@ -125,12 +126,8 @@ def evidence_download(request, pk):
     from xuncha.audit.services import record_read
 
     record_read(actor=request.user, obj=evidence.clue, summary=f"下载线索证据 {evidence.title}")
-    return FileResponse(
-        open(path, "rb"),
-        as_attachment=True,
-        filename=evidence.file_name,
-        content_type=evidence.content_type,
-    )
+    response = FileResponse(open(path, "rb"), content_type=evidence.content_type)
+    return attachment_response(response, evidence.file_name, evidence.content_type)
 
 
 @login_required

@@ -71,3 +71,94 @@ def _has_nul(body: str, content_type: str) -> bool:
     if content_type.startswith("application/json"):
         return "\\u0000" in body
     return False
+
+
+# --- API errors are JSON in Chinese, whoever produced them ------------------------------
+
+_API_STATUS_MESSAGES = {
+    400: "请求有误。",
+    401: "未认证：请登录或提供有效的 API 令牌。",
+    403: "无权执行此操作。",
+    404: "接口或对象不存在，或无权访问。",
+    405: "该接口不支持此请求方法。",
+    413: "提交的内容过大。",
+    500: "服务器内部错误，请稍后重试；如持续出现请联系系统管理员。",
+}
+
+
+class ApiErrorMiddleware:
+    """Under /api/, turns any non-JSON error (Django's 404 page for an unknown path,
+    the bare 405 ninja returns for a wrong method, a 500 page) into ``{"detail": …}``.
+
+    Outermost (first in MIDDLEWARE), so it sees the responses of Django's handlers too."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            request.path.startswith("/api/")
+            and response.status_code >= 400
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            status = response.status_code
+            message = _API_STATUS_MESSAGES.get(status) or (
+                "服务器内部错误，请稍后重试。" if status >= 500 else "请求有误。"
+            )
+            replacement = JsonResponse(
+                {"detail": message}, status=status, json_dumps_params={"ensure_ascii": False}
+            )
+            # Keep Allow, Retry-After, the security headers…: only the body changes.
+            for header, value in response.items():
+                if header.lower() not in ("content-type", "content-length"):
+                    replacement[header] = value
+            return replacement
+        return response
+
+
+# --- Content-Security-Policy ----------------------------------------------------------------
+
+
+def content_security_policy() -> str:
+    """The one policy of every page: scripts and everything else from this origin only.
+
+    style-src allows 'unsafe-inline': templates carry style="" attributes, htmx injects
+    its indicator <style>, and the altcha widget on the public form injects its own CSS;
+    scripts, the dangerous half, stay 'self' only (no inline script, no inline handler).
+    worker-src blob: is the altcha proof-of-work worker."""
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data:",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "worker-src 'self' blob:",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+            f"report-uri {settings.CSP_REPORT_URI}",
+        ]
+    )
+
+
+class ContentSecurityPolicyMiddleware:
+    """Sets the Content-Security-Policy header (a view may set its own first)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.policy = content_security_policy()
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        header = (
+            "Content-Security-Policy-Report-Only"
+            if settings.CSP_REPORT_ONLY
+            else "Content-Security-Policy"
+        )
+        if "Content-Security-Policy" not in response and header not in response:
+            response[header] = self.policy
+        return response

@@ -1,5 +1,8 @@
+from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
 
 def ping(request):
@@ -66,3 +69,56 @@ def csrf_failure(request, reason=""):
         },
         status=403,
     )
+
+
+CSP_REPORT_MAX_BYTES = 16 * 1024
+
+
+@csrf_exempt
+@require_POST
+def csp_report(request):
+    """Browsers post Content-Security-Policy violations here; each is logged (in Chinese).
+
+    Size-capped and rate-limited (per source and site-wide) so that nobody can fill the
+    log through it; always answers 204, also when a report is dropped."""
+    import json
+    import logging
+
+    from xuncha.petitions import crypto, guard
+
+    log = logging.getLogger("xuncha.csp")
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    if not length.isdigit() or int(length) > CSP_REPORT_MAX_BYTES:
+        return HttpResponse(status=204)
+    source = crypto.source_tag(guard.client_address(request))
+    if not guard.hit("csp", source, settings.CSP_REPORT_RATE) or not guard.hit(
+        "csp", "site", settings.CSP_REPORT_RATE_SITE
+    ):
+        return HttpResponse(status=204)
+    try:
+        body = json.loads(request.body.decode("utf-8", "replace") or "{}")
+    except ValueError:
+        return HttpResponse(status=204)
+    reports = body if isinstance(body, list) else [body]
+    for item in reports[:10]:
+        if not isinstance(item, dict):
+            continue
+        report = item.get("csp-report") or item.get("body") or item
+        if not isinstance(report, dict):
+            continue
+
+        def field(*names, report=report):
+            for name in names:
+                if report.get(name):
+                    return str(report[name])[:200]
+            return ""
+
+        log.warning(
+            "内容安全策略（CSP）违规：页面 %s，违反指令 %s，被拦截资源 %s，来源 %s:%s",
+            field("document-uri", "documentURL"),
+            field("violated-directive", "effective-directive", "effectiveDirective"),
+            field("blocked-uri", "blockedURL"),
+            field("source-file", "sourceFile"),
+            field("line-number", "lineNumber"),
+        )
+    return HttpResponse(status=204)

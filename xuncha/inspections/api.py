@@ -9,9 +9,10 @@ every read of a confidential record audited (the output schemas derive from
 from datetime import date, datetime
 
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from xuncha.audit.schemas import ConfidentialOut
+from xuncha.core.apitypes import PageNumberPagination
 from xuncha.inspections import services, workflow
 from xuncha.inspections.models import Activity, Problem, TaxonomyCategory, WorkingPaper
 from xuncha.org import access
@@ -58,7 +59,7 @@ class InspectionDetailOut(InspectionOut):
     problem_count: int
 
 
-class TransitionIn(Schema):
+class InspectionTransitionIn(Schema):
     target: str
     note: str = Field("", max_length=300)
     feedback_date: date | None = None
@@ -229,7 +230,7 @@ def inspection_detail(request, pk: int):
 
 
 @router.post("/{int:pk}/transition", response={200: StageChangeOut, **ERRORS}, summary="阶段流转")
-def transition(request, pk: int, payload: TransitionIn):
+def transition(request, pk: int, payload: InspectionTransitionIn):
     inspection = _inspection(request, pk)
     return services.inspection_transition(
         inspection=inspection,

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from xuncha.audit.services import confidential, record_read
 from xuncha.core.errors import DomainError
+from xuncha.core.uploads import attachment_response
 from xuncha.inspections import forms, services, workflow
 from xuncha.inspections.models import (
     Activity,
@@ -804,13 +805,8 @@ def fix_notice_close(request, pk):
 def attachment_download(request, pk):
     attachment = _get(Attachment, request.user, pk)
     record_read(actor=request.user, obj=attachment, summary=f"下载附件：{attachment.original_name}")
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
-    return response
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+    return attachment_response(response, attachment.original_name, attachment.content_type)
 
 
 # --- Survey questions --------------------------------------------------------------------------

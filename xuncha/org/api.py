@@ -9,8 +9,9 @@ from datetime import date
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from xuncha.core.apitypes import PageNumberPagination
 from xuncha.org import access, services
 from xuncha.org.models import ApiToken, Office, RoleAssignment, Unit, User
 

@@ -6,6 +6,7 @@ from django.db.models import Q
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
+from xuncha.core.apitypes import Limit, Offset
 from xuncha.core.errors import DomainError
 from xuncha.org import access
 from xuncha.petitions import services
@@ -42,7 +43,7 @@ class SubmissionDetail(SubmissionOut):
     events: list[dict]
 
 
-class TransitionIn(Schema):
+class SubmissionTransitionIn(Schema):
     to: str
     reason: str = ""
     competent_body: str = ""
@@ -69,8 +70,8 @@ def submission_list(
     state: str = "",
     inspection_id: int | None = None,
     overdue: bool = False,
-    limit: int = 100,
-    offset: int = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ):
     qs = access.visible(Submission.objects.all(), request.auth).order_by("-received_on", "-pk")
     if state:
@@ -102,7 +103,7 @@ def submission_detail(request, pk: int):
 
 
 @router.post("/submissions/{pk}/transition", response=SubmissionOut)
-def submission_transition(request, pk: int, body: TransitionIn):
+def submission_transition(request, pk: int, body: SubmissionTransitionIn):
     sub = access.get_for_user(Submission, request.auth, pk, "change")
     target = None
     if body.target_id:

@@ -1,7 +1,6 @@
 """Staff side: announcements, the intake register, replies, identity approvals, statistics."""
 
 import io
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from xuncha.core.errors import DomainError
+from xuncha.core.uploads import attachment_response
 from xuncha.org import access
 from xuncha.org.models import Role
 from xuncha.petitions import services
@@ -373,8 +373,7 @@ def attachment(request, pk):
     except DomainError as e:
         messages.error(request, e.message)
         return redirect("petitions:detail", att.submission_id)
-    response = HttpResponse(data, content_type=att.mime)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    response = attachment_response(HttpResponse(data, content_type=att.mime), name, att.mime)
     return _no_store(response)
 
 

@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
+from xuncha.core.apitypes import Limit
 from xuncha.core.errors import DomainError
 from xuncha.org import access
 from xuncha.plans import calendar as workcal
@@ -20,7 +21,7 @@ def _need_plan_role(user):
         raise HttpError(403, "需要巡察办或领导小组角色。")
 
 
-class PlanOut(Schema):
+class AnnualPlanOut(Schema):
     id: int
     term_id: int
     office_id: int
@@ -29,7 +30,7 @@ class PlanOut(Schema):
     rounds: int
 
 
-class TransitionIn(Schema):
+class PlanTransitionIn(Schema):
     target: str
     reason: str = ""
 
@@ -71,7 +72,7 @@ def _plan_out(p):
     }
 
 
-@router.get("/plans", response=list[PlanOut], summary="可见的年度计划（含下级报备）")
+@router.get("/plans", response=list[AnnualPlanOut], summary="可见的年度计划（含下级报备）")
 def plan_list(request):
     _need_plan_role(request.user)
     plans = access.visible(AnnualPlan.objects.select_related("term"), request.user).order_by(
@@ -80,15 +81,17 @@ def plan_list(request):
     return [_plan_out(p) for p in plans[:500]]
 
 
-@router.get("/plans/{plan_id}", response=PlanOut, summary="年度计划")
+@router.get("/plans/{plan_id}", response=AnnualPlanOut, summary="年度计划")
 def plan_detail(request, plan_id: int):
     return _plan_out(
         access.get_for_user(AnnualPlan.objects.select_related("term"), request.user, plan_id)
     )
 
 
-@router.post("/plans/{plan_id}/transition", response=PlanOut, summary="计划流转（报审/批准/退回）")
-def plan_transition(request, plan_id: int, payload: TransitionIn):
+@router.post(
+    "/plans/{plan_id}/transition", response=AnnualPlanOut, summary="计划流转（报审/批准/退回）"
+)
+def plan_transition(request, plan_id: int, payload: PlanTransitionIn):
     plan = access.get_for_user(AnnualPlan, request.user, plan_id)
     plan = services.plan_transition(
         plan=plan, target=payload.target, reason=payload.reason, actor=request.user
@@ -114,7 +117,7 @@ def inspector_list(request, q: str = ""):
 
 
 @router.get("/inspections/{inspection_id}/suggestions", summary="巡察组人选推荐")
-def suggestions(request, inspection_id: int, need: str = "", limit: int = 20):
+def suggestions(request, inspection_id: int, need: str = "", limit: Limit = 20):
     inspection = access.get_for_user(
         Inspection.objects.select_related("office"), request.user, inspection_id, "change"
     )
@@ -190,7 +193,7 @@ class InspectionPatch(Schema):
     reason: str = ""
 
 
-class InspectionOut(Schema):
+class PlannedInspectionOut(Schema):
     id: int
     round_id: int
     kind: str
@@ -254,7 +257,9 @@ def round_delete(request, round_id: int, reason: str = ""):
 
 
 @router.patch(
-    "/inspections/{inspection_id}", response=InspectionOut, summary="调整巡察任务（已批准须填理由）"
+    "/inspections/{inspection_id}",
+    response=PlannedInspectionOut,
+    summary="调整巡察任务（已批准须填理由）",
 )
 def inspection_patch(request, inspection_id: int, payload: InspectionPatch):
     from xuncha.org.models import Unit

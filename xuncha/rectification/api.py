@@ -8,6 +8,7 @@ from django.http import Http404
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from xuncha.core.apitypes import Limit, Offset
 from xuncha.core.errors import DomainError
 from xuncha.org import access
 from xuncha.rectification import exports, selectors, services
@@ -18,7 +19,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 router = Router(tags=["整改落实"])
 
 
-class PlanOut(Schema):
+class RectificationPlanOut(Schema):
     id: int
     unit_id: int
     unit: str
@@ -58,7 +59,7 @@ class MeasureIn(Schema):
     long_term: bool = False
 
 
-class TransitionIn(Schema):
+class RectificationPlanTransitionIn(Schema):
     target: str
     comment: str = ""
 
@@ -111,19 +112,19 @@ def _measure_out(m):
     }
 
 
-@router.get("/plans", response=list[PlanOut])
+@router.get("/plans", response=list[RectificationPlanOut])
 def plan_list(request):
     plans = access.visible(RectificationPlan.objects.all(), request.user).select_related("unit")
     return [_plan_out(p) for p in plans.order_by("-feedback_date", "pk")[:500]]
 
 
-@router.get("/plans/{plan_id}", response=PlanOut)
+@router.get("/plans/{plan_id}", response=RectificationPlanOut)
 def plan_get(request, plan_id: int):
     return _plan_out(access.get_for_user(RectificationPlan, request.user, plan_id))
 
 
-@router.post("/plans/{plan_id}/transition", response=PlanOut)
-def plan_transition(request, plan_id: int, data: TransitionIn):
+@router.post("/plans/{plan_id}/transition", response=RectificationPlanOut)
+def plan_transition(request, plan_id: int, data: RectificationPlanTransitionIn):
     plan = access.get_for_user(RectificationPlan, request.user, plan_id)
     plan = services.plan_transition(
         plan=plan, target=data.target, comment=data.comment, actor=request.user
@@ -137,8 +138,8 @@ def measure_list(
     plan_id: int | None = None,
     state: str = "",
     light: str = "",
-    limit: int = 100,
-    offset: int = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ):
     measures = access.visible(Measure.objects.all(), request.user)
     if plan_id:

@@ -9,6 +9,7 @@ from django.db.models.functions import Concat
 from xuncha.audit.models import Action
 from xuncha.audit.services import confidential, record
 from xuncha.core.errors import DomainError
+from xuncha.core.uploads import check_upload
 from xuncha.rectification import ledger
 from xuncha.rectification.models import Measure, RectificationPlan, Verification
 from xuncha.rectification.services import (
@@ -124,8 +125,17 @@ class ImportReport:
 
 
 def ledger_import(*, plan, file, actor, apply: bool = True) -> ImportReport:
-    """Check the whole sheet; apply nothing unless every row is acceptable."""
+    """Check the whole sheet; apply nothing unless every row is acceptable.
+
+    Rights and state are checked before the file is opened, and the file passes the
+    shared upload checks (zip-bomb limits) before openpyxl reads it."""
     report = ImportReport()
+    try:
+        _require_editable(plan, actor)
+        check_upload(file, allowed={"xlsx"})
+    except DomainError as exc:
+        report.errors.append(exc.message)
+        return report
     parsed = ledger.parse_workbook(file)
     report.errors.extend(parsed.errors)
     if parsed.errors and not parsed.rows:

@@ -12,6 +12,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.conf import settings
 from openpyxl import load_workbook
 from openpyxl.styles import Alignment, Font
 
@@ -156,10 +157,22 @@ def _merged_ranges(handle, wb, sheet_name) -> list[str]:
             )
             path = re.search(r'Target="([^"]+)"', target.group(0)).group(1) if target else ""
             path = path.lstrip("/") if path.startswith("/") else f"xl/{path}"
-            xml = archive.read(path).decode("utf-8", "replace")
+            # Streamed in 1 MB pieces (with an overlap for a tag cut at the edge): the
+            # sheet part may be large, its merged ranges are a few bytes at its end.
+            found, tail = [], b""
+            pattern = re.compile(rb'<mergeCell ref="([A-Z0-9:]+)"')
+            with archive.open(path) as part:
+                while chunk := part.read(1048576):
+                    window = tail + chunk
+                    edge = len(window) - 100  # a match starting later is read next time
+                    found += [
+                        m.group(1).decode() for m in pattern.finditer(window) if m.start() < edge
+                    ]
+                    tail = window[max(edge, 0) :]
+                found += [m.group(1).decode() for m in pattern.finditer(tail)]
     except (zipfile.BadZipFile, OSError, KeyError, AttributeError):
         return []
-    return re.findall(r'<mergeCell ref="([A-Z0-9:]+)"', xml)
+    return found
 
 
 def parse_workbook(handle) -> Parsed:
@@ -182,7 +195,10 @@ def parse_workbook(handle) -> Parsed:
     merged = _merged_ranges(handle, wb, LEDGER_SHEET)
     if merged:
         out.errors.append(f"工作表含有合并单元格（{'、'.join(merged[:5])}），请取消合并后再导入。")
-    header = [_text(c.value) for c in next(ws.iter_rows(min_row=2, max_row=2), ())]
+    header = [
+        _text(c.value)
+        for c in next(ws.iter_rows(min_row=2, max_row=2, max_col=len(HEADERS) + 20), ())
+    ]
     while header and header[-1] == "":
         header.pop()
     if header != HEADERS:
@@ -199,7 +215,14 @@ def parse_workbook(handle) -> Parsed:
             f"第2行表头与台账模板不一致（{'；'.join(detail)}）。请使用本系统导出的台账。"
         )
         return out
-    for counter, row in enumerate(ws.iter_rows(min_row=3), start=3):
+    limit = settings.LEDGER_IMPORT_MAX_ROWS
+    # Columns beyond the layout are never read; rows stop at the limit (streamed, so a
+    # sheet of a million rows costs no more memory than one of ten).
+    for counter, row in enumerate(ws.iter_rows(min_row=3, max_col=len(KEYS)), start=3):
+        if counter - 2 > limit:
+            out.errors.append(f"台账超过 {limit} 行，请分批导入。")
+            out.rows.clear()
+            break
         line = next((c.row for c in row if getattr(c, "row", None)), counter)
         cells = [
             c if getattr(c, "value", None) is not None else None for c in list(row)[: len(KEYS)]

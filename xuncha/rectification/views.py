@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from xuncha.core.errors import DomainError
+from xuncha.core.uploads import attachment_response
 from xuncha.org import access
 from xuncha.org.models import Role, Unit
 from xuncha.plans.models import Inspection
@@ -462,12 +463,8 @@ def evidence_download(request, pk):
     path = Path(settings.MEDIA_ROOT) / evidence.path
     if not path.is_file():
         raise Http404
-    return FileResponse(
-        open(path, "rb"),
-        as_attachment=True,
-        filename=evidence.name,
-        content_type=evidence.content_type,
-    )
+    response = FileResponse(open(path, "rb"), content_type=evidence.content_type)
+    return attachment_response(response, evidence.name, evidence.content_type)
 
 
 # --------------------------------------------------------------------------- ledger

@@ -228,6 +228,8 @@ CACHES = {
 }
 # The home page's to-do counts are kept this many seconds per user (0: always fresh).
 HOME_TODO_CACHE_SECONDS = env_int("XUNCHA_HOME_TODO_CACHE_SECONDS", 20)
+# Set only by tests and benchmarks for the servers they start: /ping names it (see bench/common.py).
+SERVER_NONCE = env_str("XUNCHA_SERVER_NONCE", "")
 
 # --- People's channel (petitions) ------------------------------------------
 # Envelope encryption of submissions: "aes-256-gcm" (default) or "sm4-gcm" (国密, via gmssl).

@@ -429,3 +429,11 @@ def test_overdue_flagged_on_working_days(cast, login):
     assert old.number in r.content.decode() and "已逾期" in r.content.decode()
     services.submission_transition(submission=old, to="accepted", actor=cast.office_staff)
     assert not Submission.objects.filter(services.overdue_q(), pk=old.pk).exists()
+
+
+def test_stats_name_teams_by_round_team_and_leader_not_ids(cast, login, sub):
+    insp = cast.inspections["a"]
+    leader = insp.team.members.get(role="leader").inspector.name
+    page = login(cast.office_staff).get("/petitions/stats/").content.decode()
+    assert f"2026年第1轮 · {insp.team.name}（组长 {leader}）" in page
+    assert f"(#{insp.pk})" not in page

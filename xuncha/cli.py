@@ -47,7 +47,9 @@ def run_django(argv: list[str]) -> None:
         execute_from_command_line(argv)
     except ImproperlyConfigured as error:
         frames = traceback.extract_tb(error.__traceback__)
-        from_settings = any(f.filename.endswith(os.path.join("xuncha", "settings.py")) for f in frames)
+        from_settings = any(
+            f.filename.endswith(os.path.join("xuncha", "settings.py")) for f in frames
+        )
         if not (isinstance(error, SettingError) or from_settings):
             raise
         print(f"配置错误：{error}", file=sys.stderr)

@@ -4,6 +4,7 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
+
 class SettingError(ImproperlyConfigured):
     """A wrong environment variable: `xuncha` and manage.py print it as one line and exit 2."""
 

@@ -148,3 +148,38 @@ def test_menu_and_home_todos(cast, login):
     body = login(cast.custodian).get("/").content.decode()
     assert "待审批的举报人身份查看申请" in body
     assert "来信来访登记" not in login(cast.unit_liaison).get("/").content.decode()
+
+
+def test_an_announcement_needs_an_offline_channel(cast, login):
+    insp = cast.inspections["a"]
+    leader = login(cast.team_leader)
+    r = leader.post(
+        f"/petitions/announcements/new/{insp.pk}/", _form(phone="", postal_box="  ", email="a@b.cn")
+    )
+    assert r.status_code == 200
+    page = r.content.decode()
+    assert "请至少填写一种线下反映渠道" in page
+    assert "江州市委第一巡察组关于巡察江州市交通运输局党组的公告" in page  # nothing typed is lost
+    assert not Announcement.objects.exists()
+    assert (
+        leader.post(f"/petitions/announcements/new/{insp.pk}/", _form(phone="")).status_code == 302
+    )
+    # One saved before the rule (no channel at all) cannot be published.
+    old = make_announcement(cast, state="approved")
+    Announcement.objects.filter(pk=old.pk).update(phone="", postal_box="")
+    with pytest.raises(DomainError, match="线下反映渠道"):
+        services.announcement_transition(announcement=old, to="published", actor=cast.office_admin)
+
+
+def test_a_submitted_announcement_reaches_the_approvers_home(cast, login):
+    from django.core.cache import caches
+
+    a = make_announcement(cast, state="submitted")
+    caches["local"].clear()
+    home = login(cast.office_admin).get("/").content.decode()
+    assert "待审批的巡察公告" in home
+    listing = login(cast.office_admin).get("/petitions/announcements/?state=submitted")
+    assert a.title in listing.content.decode()
+    caches["local"].clear()
+    # The drafter is not its approver.
+    assert "待审批的巡察公告" not in login(cast.team_leader).get("/").content.decode()

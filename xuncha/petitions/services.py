@@ -122,8 +122,19 @@ def rule_cutoff(inspection):
     return deadlines(inspection)["cutoff"]
 
 
+OFFLINE_CHANNEL_MISSING = (
+    "请至少填写一种线下反映渠道（联系电话或邮政信箱），不上网的群众也要能反映问题。"
+)
+
+
+def _has_offline_channel(values) -> bool:
+    return any((values.get(f) or "").strip() for f in ("phone", "postal_box"))
+
+
 def announcement_save(*, inspection, data: dict, actor, announcement=None) -> Announcement:
     data = {**data, "cutoff": rule_cutoff(inspection)}
+    if not _has_offline_channel(data):
+        raise DomainError(OFFLINE_CHANNEL_MISSING, field="phone")
     if data["period_end"] < data["period_start"]:
         raise DomainError("巡察结束日期不能早于开始日期。", field="period_end")
     if not data["period_start"] <= data["cutoff"] <= data["period_end"]:
@@ -180,6 +191,8 @@ def announcement_transition(*, announcement, to: str, actor, note: str = "") -> 
             if locked.drafted_by_id == actor.pk:
                 raise DomainError("公告须由起草人以外的巡察办人员审批。")
             locked.approved_by, locked.approved_at = actor, now
+        if to in ("submitted", "published") and not _has_offline_channel(vars(locked)):
+            raise DomainError(OFFLINE_CHANNEL_MISSING)
         if to == "published":
             locked.published_at = now
             # The settings or the dates may have changed since the draft was saved.

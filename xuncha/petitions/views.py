@@ -42,6 +42,8 @@ def announcement_list(request):
         .select_related("inspection__office")
         .order_by("-period_start", "-pk")
     )
+    if request.GET.get("state") in Announcement.State.values:  # from the home page's to-dos
+        items = items.filter(state=request.GET["state"])
     inspections = (
         access.visible(Inspection.objects.all(), request.user)
         .filter(

@@ -4,6 +4,6 @@ import sys
 
 if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xuncha.settings")
-    from django.core.management import execute_from_command_line
+    from xuncha.cli import run_django
 
-    execute_from_command_line(sys.argv)
+    run_django(sys.argv)

@@ -87,6 +87,8 @@ def build():
                         start=s,
                         end=s + timedelta(days=40),
                         feedback_date=s + timedelta(days=80),
+                        # Counted only once stationed: past ones archived, the rest waiting.
+                        stage="archived" if s <= AS_OF else "preparation",
                     )
                 )
             Inspection.objects.bulk_create(batch, batch_size=1000)
@@ -110,6 +112,7 @@ def build():
 
 def main():
     call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
     t0 = time.perf_counter()
     term, user = build()
     print(
@@ -145,7 +148,7 @@ def main():
     )
 
 
-def http_main(port=8131, duration=10.0):
+def http_main(port=0, duration=10.0):
     """The coverage page over HTTP on the scale-10 demo city (bench/common.py, gunicorn)."""
     from bench.common import (
         DEFAULT_DATA_DIR,
@@ -158,7 +161,7 @@ def http_main(port=8131, duration=10.0):
 
     accounts = ensure_data(DEFAULT_DATA_DIR, scale=10)
     with start_server(DEFAULT_DATA_DIR, port) as server:
-        cookie = login_cookie(port, **account_login(accounts["office_staff"]))
+        cookie = login_cookie(server.port, **account_login(accounts["office_staff"]))
         for path in ["/plans/coverage/", "/plans/"]:
             load(server.base + path, cookie, 4, 2)  # warm
             f = load(server.base + path, cookie, 4, duration)

@@ -14,6 +14,7 @@ Python client (http.client in threads) that prints a notice, since Python thread
 measurable throughput of very fast endpoints such as /ping.
 """
 
+import atexit
 import base64
 import hashlib
 import hmac
@@ -128,53 +129,144 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+# --- our own server processes ------------------------------------------------------
+#
+# A test or benchmark must talk to the server it started, never to whatever else answers
+# on a port: each server gets a free port (unless one is asked for), a per-run nonce that
+# /ping returns in a header, its own process group, and is stopped on every way out —
+# finally blocks, atexit, and the kernel's parent-death signal when the runner is killed.
+
+NONCE_HEADER = "X-Xuncha-Server-Nonce"
+_RUNNING: set = set()  # Popen objects of servers started here and not yet stopped
+
+
+def free_port() -> int:
+    """A port that nobody listens on now (the kernel's choice for port 0)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _die_with_parent():  # pragma: no cover - runs in the child between fork and exec
+    """Linux: the server gets SIGTERM when the process that started it dies (even by SIGKILL)."""
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def spawn(argv, *, env, log_file, cwd=ROOT) -> tuple[subprocess.Popen, str]:
+    """Start a server in its own process group; returns (process, nonce for /ping)."""
+    import secrets
+
+    nonce = secrets.token_hex(16)
+    process = subprocess.Popen(  # noqa: S603
+        argv,
+        cwd=cwd,
+        env={**env, "XUNCHA_SERVER_NONCE": nonce},
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: a signal reaches master and workers
+        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+    )
+    _RUNNING.add(process)
+    return process, nonce
+
+
+def is_ours(port: int, nonce: str) -> bool:
+    """Whether the server answering /ping on this port is the one started with `nonce`."""
+    try:
+        status, headers, _body = request(port, "GET", "/ping", timeout=2)
+    except (OSError, http.client.HTTPException):
+        return False
+    return (
+        status == 200
+        and dict((k.lower(), v) for k, v in headers).get(NONCE_HEADER.lower()) == nonce
+    )
+
+
+def wait_until_ours(port: int, nonce: str, process, *, timeout=60, log=None) -> None:
+    """Wait until our server answers on the port; fail if it dies or another one answers."""
+    deadline = time.monotonic() + timeout
+    while not is_ours(port, nonce):
+        if process.poll() is not None:
+            tail = Path(log).read_text()[-2000:] if log else ""
+            raise RuntimeError(f"server exited (port {port} taken?): see {log}\n{tail}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"our server did not answer on port {port}: see {log}")
+        time.sleep(0.1)
+
+
+def stop(process, sig=signal.SIGTERM, timeout=15) -> None:
+    """Stop the server's whole process group (master and workers); SIGKILL if it lingers."""
+    if process is None:
+        return
+    try:
+        os.killpg(process.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait()
+    # Workers that outlived their master would still be in the group.
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    _RUNNING.discard(process)
+
+
+def _stop_all():
+    for process in list(_RUNNING):
+        stop(process, timeout=5)
+
+
+atexit.register(_stop_all)
+
+
+def gunicorn_argv(port: int, workers: int) -> list[str]:
+    return [
+        PYTHON,
+        "-m",
+        "gunicorn",
+        "xuncha.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+    ]
+
+
 @contextmanager
-def start_server(data_dir=DEFAULT_DATA_DIR, port=8119, *, workers=2, extra_env=None):
-    """gunicorn with `workers` sync workers on 127.0.0.1:port; stopped on exit."""
+def start_server(data_dir=DEFAULT_DATA_DIR, port=0, *, workers=2, extra_env=None):
+    """gunicorn with `workers` sync workers on 127.0.0.1:port (0: a free one); stopped on exit."""
+    port = port or free_port()
     log = Path(data_dir) / f"gunicorn-{port}.log"
     env = {**_env(data_dir), **(extra_env or {})}
     with log.open("w") as log_file:
-        process = subprocess.Popen(  # noqa: S603
-            [
-                PYTHON,
-                "-m",
-                "gunicorn",
-                "xuncha.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
+        process, nonce = spawn(gunicorn_argv(port, workers), env=env, log_file=log_file)
     server = Server(port=port, process=process, workers=workers, log=log)
     try:
         deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited: see {log}\n{log.read_text()[-2000:]}")
-            try:
-                status, _headers, _body = request(port, "GET", "/ping")
-                if status == 200 and len(server.worker_pids()) >= workers:
-                    break
-            except OSError:
-                pass
+        wait_until_ours(port, nonce, process, log=log)
+        while len(server.worker_pids()) < workers:
             if time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not answer on port {port}: see {log}")
+                raise RuntimeError(f"gunicorn did not start its workers: see {log}")
             time.sleep(0.2)
         yield server
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 # --- HTTP and login -------------------------------------------------------------------------

@@ -8,7 +8,7 @@ and readable, and no code may map to two rows or appear twice. Rows that were co
 but whose receipt never reached the client (the kill came between COMMIT and the answer)
 are counted and reported; they are not duplicates, since a retry is a new report.
 
-    .venv/bin/python bench/durability.py [--receipts 2000] [--kill-every 3] [--port 8163]
+    .venv/bin/python bench/durability.py [--receipts 2000] [--kill-every 3] [--port N]
     BENCH_DATABASE_URL=postgres://... .venv/bin/python bench/durability.py --data-dir DIR
 
 Exit status 0 when nothing was lost or duplicated.
@@ -17,7 +17,6 @@ Exit status 0 when nothing was lost or duplicated.
 import argparse
 import http.client
 import json
-import os
 import random
 import signal
 import subprocess
@@ -30,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.bench_intake import _solve, submit, verify
-from bench.common import PYTHON, ROOT, _env
+from bench.common import PYTHON, ROOT, _env, free_port, gunicorn_argv, spawn, stop, wait_until_ours
 
 DATA_DIR = Path(tempfile.gettempdir()) / "xuncha-durability"
 ENV = {
@@ -80,50 +79,32 @@ def prepare(data_dir: Path) -> dict:
 
 
 class Gunicorn:
-    def __init__(self, data_dir: Path, port: int, workers: int = 2):
-        self.data_dir, self.port, self.workers = data_dir, port, workers
+    """The server under test; restarted after every SIGKILL, always checked to be ours."""
+
+    def __init__(self, data_dir: Path, port: int = 0, workers: int = 2):
+        self.data_dir, self.port, self.workers = data_dir, port or free_port(), workers
         self.process = None
-        self.log = open(data_dir / "durability-gunicorn.log", "a")
+        self.log_path = data_dir / "durability-gunicorn.log"
+        self.log = open(self.log_path, "a")
 
     def start(self):
-        self.process = subprocess.Popen(  # noqa: S603
-            [
-                PYTHON,
-                "-m",
-                "gunicorn",
-                "xuncha.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                str(self.workers),
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
+        self.process, nonce = spawn(
+            gunicorn_argv(self.port, self.workers),
             env={**_env(self.data_dir), **ENV},
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: SIGKILL reaches master and workers
+            log_file=self.log,
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", "/ping")
-                if conn.getresponse().status == 200:
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("gunicorn did not start")
+        try:
+            wait_until_ours(self.port, nonce, self.process, log=self.log_path)
+        except BaseException:
+            self.stop()
+            raise
 
     def kill9(self):
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
+        stop(self.process, signal.SIGKILL)
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=20)
+        stop(self.process)
+        self.log.flush()
 
 
 def challenges(port, n):
@@ -138,12 +119,20 @@ def challenges(port, n):
 def run(
     data_dir: Path, port: int, receipts_wanted: int, kill_every: float, clients: int = 6
 ) -> dict:
-    from concurrent.futures import ProcessPoolExecutor
-
     info = prepare(data_dir)
     ann, before = info["announcement"], info["online"]
     server = Gunicorn(data_dir, port)
+    port = server.port
     server.start()
+    try:
+        return _load(server, data_dir, port, ann, before, receipts_wanted, kill_every, clients)
+    finally:
+        server.stop()
+
+
+def _load(server, data_dir, port, ann, before, receipts_wanted, kill_every, clients) -> dict:
+    from concurrent.futures import ProcessPoolExecutor
+
     budget = int(receipts_wanted * 1.2) + 100
     with ProcessPoolExecutor() as pool:
         tokens = list(pool.map(_solve, challenges(port, budget), chunksize=32))
@@ -183,11 +172,14 @@ def run(
 
     def killer():
         rng = random.Random(7)
-        while not stop.wait(kill_every * rng.uniform(0.5, 1.5)):
-            server.kill9()
-            kills[0] += 1
-            time.sleep(0.2)
-            server.start()
+        try:
+            while not stop.wait(kill_every * rng.uniform(0.5, 1.5)):
+                server.kill9()
+                kills[0] += 1
+                time.sleep(0.2)
+                server.start()
+        finally:
+            stop.set()  # a server that would not restart ends the run instead of hanging it
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     k = threading.Thread(target=killer)
@@ -220,7 +212,7 @@ def main():
     parser.add_argument(
         "--kill-every", type=float, default=3.0, help="seconds between SIGKILLs (±50 %%)"
     )
-    parser.add_argument("--port", type=int, default=8163)
+    parser.add_argument("--port", type=int, default=0, help="0: a free port")
     parser.add_argument("--data-dir", default=str(DATA_DIR))
     args = parser.parse_args()
     result = run(Path(args.data_dir), args.port, args.receipts, args.kill_every)

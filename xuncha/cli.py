@@ -33,15 +33,36 @@ def translate(args: list[str]) -> list[str]:
     return list(args)
 
 
+def run_django(argv: list[str]) -> None:
+    """Django's command line, with a wrong environment variable reported as one Chinese line
+    (exit status 2) instead of a traceback."""
+    import traceback
+
+    from django.core.exceptions import ImproperlyConfigured
+    from django.core.management import execute_from_command_line
+
+    from xuncha.core.env import SettingError
+
+    try:
+        execute_from_command_line(argv)
+    except ImproperlyConfigured as error:
+        frames = traceback.extract_tb(error.__traceback__)
+        from_settings = any(
+            f.filename.endswith(os.path.join("xuncha", "settings.py")) for f in frames
+        )
+        if not (isinstance(error, SettingError) or from_settings):
+            raise
+        print(f"配置错误：{error}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xuncha.settings")
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in {"-h", "--help", "help"}:
         print(__doc__)
         return
-    from django.core.management import execute_from_command_line
-
-    execute_from_command_line(["xuncha", *translate(args)])
+    run_django(["xuncha", *translate(args)])
 
 
 if __name__ == "__main__":

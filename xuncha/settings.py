@@ -2,10 +2,9 @@
 
 from pathlib import Path
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from xuncha.core.env import env_bool, env_choice, env_int, env_list, env_str
+from xuncha.core.env import env_bool, env_choice, env_database, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("XUNCHA_DATA_DIR", str(BASE_DIR / "data"))).resolve()
@@ -94,7 +93,7 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {"default": env_database("DATABASE_URL", conn_max_age=60)}
 else:
     DATABASES = {
         "default": {
@@ -245,6 +244,8 @@ CACHES = {
 }
 # The home page's to-do counts are kept this many seconds per user (0: always fresh).
 HOME_TODO_CACHE_SECONDS = env_int("XUNCHA_HOME_TODO_CACHE_SECONDS", 20)
+# Set only by tests and benchmarks for the servers they start: /ping names it (see bench/common.py).
+SERVER_NONCE = env_str("XUNCHA_SERVER_NONCE", "")
 
 # --- People's channel (petitions) ------------------------------------------
 # Envelope encryption of submissions: "aes-256-gcm" (default) or "sm4-gcm" (国密, via gmssl).

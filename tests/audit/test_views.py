@@ -273,3 +273,16 @@ def test_admin_password_secrets_are_not_logged(cast, admin_client):
     for entry in AuditEntry.objects.filter(object_type="org.user"):
         assert "Qingshan" not in json.dumps(entry.changes, ensure_ascii=False)
         assert "md5$" not in json.dumps(entry.changes)
+
+
+def test_the_viewer_names_objects_and_actors_like_people_do(cast):
+    target = cast.team_member
+    target.full_name = "张三"
+    target.save(update_fields=["full_name"])
+    record(actor=cast.office_admin, action=Action.UPDATE, obj=target, summary="修改账号")
+    client = client_for(cast.auditor)
+    page = client.get("/audit/").content.decode()
+    assert "用户「张三」" in page
+    assert f"org.user {target.pk}<" not in page.replace("</td>", "<")
+    admin = cast.office_admin
+    assert f">{admin.full_name}</span>" in page and f'title="登录名：{admin.username}"' in page

@@ -138,6 +138,7 @@ def test_settings_page_office_admin_only(cast, login):
         "feedback_after_review": 15,
         "letter_reply_days": 0,
         "fix_notice_days": 7,
+        "early_stationing_days": 5,
     }
     page = admin.post(url, data)
     assert page.status_code == 200 and "至少为 1 个工作日" in page.content.decode()

@@ -338,3 +338,8 @@ def test_idle_timeout_applies_to_api_session(cast, login):
     response = client.get("/api/v1/org/me")
     assert response.status_code == 401
     assert "分钟未操作" in response.json()["detail"]
+
+
+def test_login_page_tells_where_the_public_channel_is(client):
+    page = client.get("/login/").content.decode()
+    assert 'href="/public/"' in page and "群众反映问题无需登录" in page

@@ -72,6 +72,10 @@ def test_office_admin_needs_totp_before_reaching_anything(cast):
 
     not_digits = client.post("/otp/verify/", {"token": "12ab56"})
     assert "6 位数字" in not_digits.content.decode()
+    for short in ("123", ""):  # Django's generic "确保该变量至少包含 6 字符" is not for people
+        page = client.post("/otp/verify/", {"token": short}).content.decode()
+        assert "请输入 6 位动态验证码。" in page
+        assert "确保该变量" not in page and "这个字段是必填项" not in page
 
     ok = client.post("/otp/verify/", {"token": code_for(device)})
     assert ok.status_code == 302

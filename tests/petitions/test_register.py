@@ -442,3 +442,31 @@ def test_an_executable_name_is_stored_and_served_as_the_detected_type(cast, logi
     assert "filename*=UTF-8''readme.pdf" in response["Content-Disposition"]
     assert ".bat" not in response["Content-Disposition"]
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_stats_name_teams_by_round_team_and_leader_not_ids(cast, login, sub):
+    insp = cast.inspections["a"]
+    leader = insp.team.members.get(role="leader").inspector.name
+    page = login(cast.office_staff).get("/petitions/stats/").content.decode()
+    assert f"2026年第1轮 · {insp.team.name}（组长 {leader}）" in page
+    assert f"(#{insp.pk})" not in page
+
+
+def test_histories_show_state_labels_not_codes(cast, login, sub):
+    from xuncha.core.templatetags.workflow import labels_for
+    from xuncha.inspections.models import StageChange
+    from xuncha.petitions.models import AnnouncementEvent, SubmissionEvent
+    from xuncha.plans.models import PlanEvent
+
+    services.submission_transition(submission=sub, to="accepted", actor=cast.office_staff)
+    page = login(cast.office_staff).get(f"/petitions/{sub.pk}/").content.decode()
+    assert "待受理 → 已受理" in page and "received" not in page.split("流转记录", 1)[1]
+    a = make_announcement(cast, state="draft")
+    services.announcement_transition(announcement=a, to="submitted", actor=cast.team_leader)
+    page = login(cast.office_staff).get(f"/petitions/announcements/{a.pk}/").content.decode()
+    assert "草稿 → 待审批" in page and "draft → submitted" not in page
+    # One helper for every workflow's history rows.
+    assert labels_for(StageChange)["stationing"] == "进驻"
+    assert labels_for(AnnouncementEvent)["published"] == "已发布"
+    assert labels_for(SubmissionEvent)["merged"] == "已合并"
+    assert labels_for(PlanEvent)

@@ -21,6 +21,7 @@ insp_spec = st.tuples(
     st.sampled_from(KINDS),
     st.integers(-400, 2000),  # start offset from term start, in days
     st.lists(st.integers(0, 20), min_size=1, max_size=3),
+    st.sampled_from(Inspection.Stage.values),
 )
 
 
@@ -50,14 +51,19 @@ def _build(units_spec, inspections_spec, counting):
     plan = AnnualPlan.objects.create(term=term, year=2024)
     rnd = Round.objects.create(plan=plan, number=1, start=TERM_START, end=TERM_END)
     rows = []
-    for kind, offset, picks in inspections_spec:
+    for kind, offset, picks, stage in inspections_spec:
         start = TERM_START + timedelta(days=offset)
         insp = Inspection.objects.create(
-            office=office, round=rnd, kind=kind, start=start, end=start + timedelta(days=30)
+            office=office,
+            round=rnd,
+            kind=kind,
+            start=start,
+            end=start + timedelta(days=30),
+            stage=stage,
         )
         chosen = {units[p % len(units)] for p in picks}
         insp.units.set(chosen)
-        rows.append((kind, start, [u.pk for u in chosen]))
+        rows.append((kind, start, [u.pk for u in chosen], stage))
     return term, units, links, rows
 
 
@@ -71,8 +77,9 @@ def _oracle(units, links, rows, counting):
 
     due = {u.pk for u in units if u.pk not in links}
     covered = set()
-    for kind, start, ids in rows:
-        if kind in kinds and TERM_START <= start <= AS_OF:
+    for kind, start, ids, stage in rows:
+        stationed = stage != Inspection.Stage.PREPARATION
+        if kind in kinds and stationed and TERM_START <= start <= AS_OF:
             covered |= {final(pk) for pk in ids}
     return due, covered & due
 
@@ -129,6 +136,7 @@ def _city(n_units):
             start=date(2024, 3, 1) + timedelta(days=i % 700),
             end=date(2024, 5, 1) + timedelta(days=i % 700),
             feedback_date=date(2024, 7, 1),
+            stage=Inspection.Stage.ARCHIVED if i % 8 else Inspection.Stage.PREPARATION,
         )
         insp.units.set(units[i : i + 2])
     return term
@@ -141,3 +149,24 @@ def test_constant_number_of_queries(n_units, django_assert_max_num_queries):
         result = coverage.compute(term, AS_OF)
     assert result.total.due == n_units - n_units // 10
     assert result.total.covered > 0
+
+
+def test_counts_once_the_team_is_stationed_not_once_the_start_date_passed():
+    term = _city(8)
+    office = term.office
+    unit = Unit.objects.create(name="迟迟未进驻的局", kind="department", office=office)
+    insp = Inspection.objects.create(
+        office=office,
+        round=Round.objects.get(plan__term=term),
+        start=date(2026, 3, 2),
+        end=date(2026, 5, 29),
+    )
+    insp.units.set([unit])
+    before = coverage.compute(term, AS_OF)  # the start date is long past, still 准备
+    row = next(u for u in before.uncovered if u["id"] == unit.pk)
+    assert row["planned"] is True
+    insp.stage = Inspection.Stage.STATIONING
+    insp.save(update_fields=["stage"])
+    after = coverage.compute(term, AS_OF)
+    assert after.total.covered == before.total.covered + 1
+    assert unit.pk not in {u["id"] for u in after.uncovered}

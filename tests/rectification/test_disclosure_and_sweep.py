@@ -182,3 +182,21 @@ def test_report_and_handover_deadlines(rect):
     h.refresh_from_db()
     assert h.escalated_on is not None
     assert "逾期" in client_for(cast.handover_recipient).get("/").content.decode()
+
+
+def test_disclosed_items_past_their_deadline_are_marked_overdue(rect):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    measures = adopt(rect)
+    d = _publish(rect, exempt_second=False)
+    past = timezone.localdate() - timedelta(days=3)
+    Measure.objects.filter(pk=measures[0].pk).update(deadline=past, long_term=False)
+    Measure.objects.filter(problem=rect.problems[1]).update(
+        deadline=timezone.localdate() + timedelta(days=30), long_term=False
+    )
+    body = Client().get(f"/public/disclosures/{d.pk}/").content.decode()
+    first, second = body.split("单位违规发放津补贴问题", 1)[1].split("采购问题（不应公开）", 1)
+    assert "【逾期】" in first and "逾期</span>" in first
+    assert "逾期" not in second and "【正在整改】" in second

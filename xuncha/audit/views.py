@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from xuncha.audit import labels
 from xuncha.audit.forms import EntryFilterForm
 from xuncha.audit.models import Action, AuditEntry, may_read_log
 from xuncha.audit.services import record, verify_chain
@@ -60,8 +61,9 @@ def _log(request):
 @login_required
 def entry_list(request):
     form = EntryFilterForm(request.GET or None)
-    entries = form.filter(_log(request)).order_by("-seq")
+    entries = form.filter(_log(request)).select_related("actor").order_by("-seq")
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    page.object_list = labels.annotate(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -76,6 +78,7 @@ def entry_detail(request, pk):
     if not may_read_log(request.user):
         raise PermissionDenied
     entry = access.get_for_user(AuditEntry, request.user, pk)
+    labels.annotate([entry])
     return render(
         request,
         "audit/entry_detail.html",

@@ -4,6 +4,11 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
+
+class SettingError(ImproperlyConfigured):
+    """A wrong environment variable: `xuncha` and manage.py print it as one line and exit 2."""
+
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -11,9 +16,7 @@ _FALSE = {"0", "false", "no", "off", ""}
 def env_str(name: str, default: str | None = None) -> str:
     value = os.environ.get(name, default)
     if value is None:
-        raise ImproperlyConfigured(
-            f"环境变量 {name} 未设置 (environment variable {name} is required)"
-        )
+        raise SettingError(f"环境变量 {name} 未设置 (environment variable {name} is required)")
     return value
 
 
@@ -26,7 +29,7 @@ def env_bool(name: str, default: bool = False) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use 1/0, true/false)")
+    raise SettingError(f"环境变量 {name}={raw!r} 不是布尔值，请用 1/0、true/false")
 
 
 def env_int(name: str, default: int) -> int:
@@ -36,7 +39,7 @@ def env_int(name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise ImproperlyConfigured(f"{name}={raw!r} is not an integer") from None
+        raise SettingError(f"环境变量 {name}={raw!r} 不是整数") from None
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -47,5 +50,20 @@ def env_list(name: str, default: str = "") -> list[str]:
 def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     value = os.environ.get(name, default).strip().lower()
     if value not in choices:
-        raise ImproperlyConfigured(f"{name}={value!r} must be one of {', '.join(choices)}")
+        raise SettingError(f"环境变量 {name}={value!r} 无效，可选值：{'、'.join(choices)}")
     return value
+
+
+def env_database(name: str, **options) -> dict | None:
+    """The database settings from a URL variable (None when empty: the caller's default)."""
+    import dj_database_url
+
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return dj_database_url.parse(raw, **options)
+    except (ValueError, KeyError):  # UnknownSchemeError and ParseError are ValueErrors
+        raise SettingError(
+            f"环境变量 {name} 不是有效的数据库地址，应形如 postgres://用户:密码@主机:5432/库名"
+        ) from None

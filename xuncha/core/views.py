@@ -6,8 +6,14 @@ from django.views.decorators.http import require_POST
 
 
 def ping(request):
-    """The floor for benchmarks: touches no database, no session, no template."""
-    return HttpResponse(b"ok", content_type="text/plain")
+    """The floor for benchmarks: touches no database, no session, no template.
+
+    A server started by a test or benchmark carries a per-run nonce and names it here, so
+    the starter knows the answer comes from its own process and not from a stray server."""
+    response = HttpResponse(b"ok", content_type="text/plain")
+    if settings.SERVER_NONCE:
+        response["X-Xuncha-Server-Nonce"] = settings.SERVER_NONCE
+    return response
 
 
 def error_400(request, exception=None):

@@ -41,4 +41,5 @@ class FieldworkSettingsAdmin(admin.ModelAdmin):
         "feedback_after_review",
         "letter_reply_days",
         "fix_notice_days",
+        "early_stationing_days",
     ]

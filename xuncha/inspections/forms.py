@@ -324,6 +324,9 @@ class FieldworkSettingsForm(StyledForm):
     feedback_after_review = forms.IntegerField(label="审议后反馈期限（工作日）")
     letter_reply_days = forms.IntegerField(label="巡前函询回复期限（工作日）")
     fix_notice_days = forms.IntegerField(label="立行立改默认期限（工作日）")
+    early_stationing_days = forms.IntegerField(
+        label="提前进驻须说明理由（早于进驻日期超过几个工作日）"
+    )
 
 
 class TaxonomyVersionForm(StyledForm):

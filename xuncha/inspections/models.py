@@ -833,6 +833,9 @@ class FieldworkSettings(models.Model):
     )
     letter_reply_days = models.PositiveSmallIntegerField(_("巡前函询回复期限(工作日)"), default=5)
     fix_notice_days = models.PositiveSmallIntegerField(_("立行立改默认期限(工作日)"), default=10)
+    early_stationing_days = models.PositiveSmallIntegerField(
+        _("提前进驻须说明理由(早于进驻日期超过工作日)"), default=5
+    )
 
     class Meta:
         verbose_name = _("巡察实施期限设置")

@@ -100,7 +100,15 @@ def inspection_transition(
     reasons = workflow.blocking_reasons(transition, locked)
     if reasons:
         raise DomainError("；".join(reasons))
+    note = (note or "").strip()
     changes = {"stage": [source, str(target)]}
+    summary = f"巡察阶段：{Stage(source).label} → {target_label}"
+    needs_reason = workflow.reason_needed(transition, locked)
+    if needs_reason:
+        if not note:
+            raise DomainError(needs_reason, field="note")
+        changes["reason"] = note[:300]
+        summary += f"（提前进驻，理由：{note[:100]}）"
     locked.stage = target
     fields = ["stage"]
     if target == Stage.FEEDBACK:
@@ -111,13 +119,7 @@ def inspection_transition(
     change = StageChange.objects.create(
         inspection=locked, from_stage=source, to_stage=target, actor=actor, note=note[:300]
     )
-    record(
-        actor=actor,
-        action=Action.TRANSITION,
-        obj=locked,
-        summary=f"巡察阶段：{Stage(source).label} → {target_label}",
-        changes=changes,
-    )
+    record(actor=actor, action=Action.TRANSITION, obj=locked, summary=summary, changes=changes)
     inspection.stage = locked.stage
     inspection.feedback_date = locked.feedback_date
     return change
@@ -1074,6 +1076,7 @@ SETTINGS_FIELDS = [
     "feedback_after_review",
     "letter_reply_days",
     "fix_notice_days",
+    "early_stationing_days",
 ]
 
 

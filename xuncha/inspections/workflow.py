@@ -52,6 +52,25 @@ def team_has_leader(inspection) -> str | None:
     return "巡察组尚未确定组长（一次一授权），不能进驻。"
 
 
+def declared_conflicts_resolved(inspection) -> str | None:
+    """A member who declared a conflict of interest keeps the team out until the office acts."""
+    from xuncha.plans.models import Declaration
+
+    names = list(
+        Declaration.objects.filter(
+            member__team__inspection=inspection, has_conflict=True, override_reason=""
+        )
+        .order_by("member__inspector__name")
+        .values_list("member__inspector__name", flat=True)
+    )
+    if not names:
+        return None
+    return (
+        f"巡察组成员{'、'.join(names)}申报存在回避情形，巡察办尚未处理，不能进驻。"
+        "请更换人员，或由巡察办管理员在回避声明页填写特批理由。"
+    )
+
+
 def problems_ready_for_report(inspection) -> str | None:
     from xuncha.inspections.models import Fieldwork, Problem
 
@@ -116,6 +135,7 @@ def papers_filed(inspection) -> str | None:
 REQUIREMENT_LABELS = {
     announcement_published: "巡察公告已发布",
     team_has_leader: "已确定组长",
+    declared_conflicts_resolved: "成员申报的回避情形已处理（更换人员或特批）",
     problems_ready_for_report: "有已签批并核定的问题，或已说明未发现问题",
     no_paper_in_review: "已核定问题的底稿均已审签",
     review_recorded: "已登记领导小组审议",
@@ -143,7 +163,7 @@ TRANSITIONS: list[Transition] = [
         Stage.PREPARATION,
         Stage.STATIONING,
         {OFFICE, LEADER},
-        (team_has_leader, announcement_published),
+        (team_has_leader, declared_conflicts_resolved, announcement_published),
         "进驻",
     ),
     _t(Stage.STATIONING, Stage.INVESTIGATION, {OFFICE, LEADER}, (), "开始了解情况"),
@@ -217,11 +237,34 @@ def blocking_reasons(transition: Transition, inspection) -> list[str]:
     return [r for r in (check(inspection) for check in transition.requires) if r]
 
 
+def reason_needed(transition: Transition, inspection, today: date | None = None) -> str | None:
+    """A step that may go ahead only with a written reason (recorded in history and audit):
+    进驻 more than the office's number of working days before the scheduled start."""
+    from django.utils import timezone
+
+    from xuncha.inspections.models import FieldworkSettings
+
+    if transition.target != Stage.STATIONING:
+        return None
+    today = today or timezone.localdate()
+    days = FieldworkSettings.for_office(
+        inspection.office_id and inspection.office
+    ).early_stationing_days
+    earliest = _calendar()(inspection.office_id, inspection.start, -days)
+    if today >= earliest:
+        return None
+    return (
+        f"提前进驻：计划进驻日期为{inspection.start:%Y年%m月%d日}，"
+        f"提前超过 {days} 个工作日进驻须在“说明”中填写理由。"
+    )
+
+
 @dataclass
 class NextStep:
     transition: Transition
     allowed: bool
     reasons: list[str]
+    reason_needed: str | None = None
 
     @property
     def target_label(self) -> str:
@@ -239,7 +282,7 @@ def next_steps(inspection, user, caps: set[str] | None = None) -> list[NextStep]
         if not may_act(t, caps):
             continue
         reasons = blocking_reasons(t, inspection)
-        steps.append(NextStep(t, not reasons, reasons))
+        steps.append(NextStep(t, not reasons, reasons, reason_needed(t, inspection)))
     return steps
 
 

@@ -70,6 +70,11 @@ class OtpTokenForm(forms.Form):
         label="动态验证码",
         max_length=6,
         min_length=6,
+        error_messages={
+            "required": "请输入 6 位动态验证码。",
+            "min_length": "请输入 6 位动态验证码。",
+            "max_length": "请输入 6 位动态验证码。",
+        },
         widget=forms.TextInput(
             attrs={
                 "autocomplete": "one-time-code",

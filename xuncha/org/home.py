@@ -26,6 +26,8 @@ TODOS: list[tuple[str, str]] = [
     (Role.OFFICE_STAFF, "xuncha.petitions.home.awaiting_intake"),
     (Role.OFFICE_ADMIN, "xuncha.petitions.home.awaiting_intake"),
     (access.TEAM, "xuncha.petitions.home.awaiting_intake"),
+    (Role.OFFICE_ADMIN, "xuncha.petitions.home.announcements_to_approve"),
+    (Role.OFFICE_STAFF, "xuncha.petitions.home.announcements_to_approve"),
     (Role.CUSTODIAN, "xuncha.petitions.home.identity_requests"),
     (access.TEAM, "xuncha.inspections.home.papers_to_sign"),
     (Role.UNIT_LIAISON, "xuncha.inspections.home.fix_notices_to_answer"),

@@ -169,10 +169,7 @@ def _announcements(ctx, inspections, approver):
     for inspection in inspections:
         if inspection.announcements.filter(state="published").exists():
             continue
-        data = services.announcement_defaults(inspection)
-        if inspection.stage in ("stationing", "investigation"):
-            # Teams still in the field keep the channel open until about a week before leaving.
-            data["cutoff"] = min(inspection.end, max(data["cutoff"], ctx.today + timedelta(days=5)))
+        data = services.announcement_defaults(inspection)  # cut-off: the office's rule
         a = Announcement.objects.create(
             inspection=inspection,
             state=Announcement.State.PUBLISHED,

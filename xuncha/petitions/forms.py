@@ -39,6 +39,13 @@ class AnnouncementForm(forms.ModelForm):
         for name, field in self.fields.items():
             if name != "online":
                 field.widget.attrs.setdefault("class", "form-control")
+        # One rule, one source: the cut-off follows the office's setting (see
+        # services.rule_cutoff), shown here for reference and never taken from the post.
+        cutoff = self.fields["cutoff"]
+        cutoff.disabled, cutoff.required = True, False
+        cutoff.help_text = (
+            "按本机构“受理截止日早于结束日（工作日）”设置自动计算，与巡察工作台一致。"
+        )
 
 
 class MultiFileInput(forms.ClearableFileInput):

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from xuncha.org import access
 from xuncha.petitions import services
-from xuncha.petitions.models import Message, Submission
+from xuncha.petitions.models import Announcement, Message, Submission
 
 
 def awaiting_intake(user) -> list[dict]:
@@ -61,3 +61,36 @@ def identity_requests(user) -> list[dict]:
             "badge_class": "warning",
         }
     ]
+
+
+def announcements_to_approve(user) -> list[dict]:
+    """Announcements waiting for this approver: submitted ones (not the own drafts), approved
+    ones not yet published (one query)."""
+    counts = (
+        access.visible(Announcement.objects.all(), user, "approve")
+        .exclude(drafted_by=user)
+        .aggregate(
+            submitted=Count("pk", filter=Q(state="submitted")),
+            approved=Count("pk", filter=Q(state="approved")),
+        )
+    )
+    url = reverse("petitions:announcement_list")
+    items = []
+    if counts["submitted"]:
+        items.append(
+            {
+                "label": "待审批的巡察公告",
+                "url": f"{url}?state=submitted",
+                "badge": counts["submitted"],
+                "badge_class": "warning",
+            }
+        )
+    if counts["approved"]:
+        items.append(
+            {
+                "label": "已审批待发布的巡察公告",
+                "url": f"{url}?state=approved",
+                "badge": counts["approved"],
+            }
+        )
+    return items

@@ -109,12 +109,32 @@ def announcement_defaults(inspection) -> dict:
         "重点是违反政治纪律、组织纪律、廉洁纪律、群众纪律、工作纪律和生活纪律等方面的问题。",
         "not_accepted": "根据巡察工作职责，巡察组不受理属于其他职能部门处理的问题和涉法涉诉问题，请按规定向有关部门反映。",
         "hours": "工作日 8:30—12:00，14:30—17:30",
-        "cutoff": inspection.end - timedelta(days=7),
+        "cutoff": rule_cutoff(inspection),
         "elsewhere": "截止后如需反映问题，请向纪委监委信访室（12388）或有关职能部门反映。",
     }
 
 
+def rule_cutoff(inspection):
+    """The last day the public channel takes reports: the office's setting (受理截止日早于结束日,
+    working days), the same date the inspection workspace shows. Not typed by hand."""
+    from xuncha.inspections.workflow import deadlines
+
+    return deadlines(inspection)["cutoff"]
+
+
+OFFLINE_CHANNEL_MISSING = (
+    "请至少填写一种线下反映渠道（联系电话或邮政信箱），不上网的群众也要能反映问题。"
+)
+
+
+def _has_offline_channel(values) -> bool:
+    return any((values.get(f) or "").strip() for f in ("phone", "postal_box"))
+
+
 def announcement_save(*, inspection, data: dict, actor, announcement=None) -> Announcement:
+    data = {**data, "cutoff": rule_cutoff(inspection)}
+    if not _has_offline_channel(data):
+        raise DomainError(OFFLINE_CHANNEL_MISSING, field="phone")
     if data["period_end"] < data["period_start"]:
         raise DomainError("巡察结束日期不能早于开始日期。", field="period_end")
     if not data["period_start"] <= data["cutoff"] <= data["period_end"]:
@@ -171,8 +191,12 @@ def announcement_transition(*, announcement, to: str, actor, note: str = "") -> 
             if locked.drafted_by_id == actor.pk:
                 raise DomainError("公告须由起草人以外的巡察办人员审批。")
             locked.approved_by, locked.approved_at = actor, now
+        if to in ("submitted", "published") and not _has_offline_channel(vars(locked)):
+            raise DomainError(OFFLINE_CHANNEL_MISSING)
         if to == "published":
             locked.published_at = now
+            # The settings or the dates may have changed since the draft was saved.
+            locked.cutoff = rule_cutoff(locked.inspection)
         src = locked.state
         locked.state = to
         locked.save()

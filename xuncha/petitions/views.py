@@ -24,7 +24,7 @@ from xuncha.petitions.models import (
     Message,
     Submission,
 )
-from xuncha.plans.models import Inspection
+from xuncha.plans.models import Inspection, team_labels
 
 
 def _no_store(response):
@@ -42,6 +42,8 @@ def announcement_list(request):
         .select_related("inspection__office")
         .order_by("-period_start", "-pk")
     )
+    if request.GET.get("state") in Announcement.State.values:  # from the home page's to-dos
+        items = items.filter(state=request.GET["state"])
     inspections = (
         access.visible(Inspection.objects.all(), request.user)
         .filter(
@@ -463,11 +465,14 @@ def stats(request):
             {"name": str(labels.get(r[field], r[field] or "未指定")), "value": r["n"]} for r in rows
         ]
 
-    per_inspection = (
-        qs.values("inspection_id", "inspection__team__name")
+    per_inspection = list(
+        qs.values("inspection_id")
         .annotate(n=Count("pk"), spam=Count("pk", filter=Q(spam=True)))
         .order_by("-n")[:30]
     )
+    labels = team_labels([r["inspection_id"] for r in per_inspection])
+    for r in per_inspection:
+        r["label"] = labels.get(r["inspection_id"], "向巡察机构反映")
     accept_days = qs.filter(accepted_on__isnull=False).aggregate(
         d=Avg(F("accepted_on") - F("received_on"))
     )["d"]

@@ -2,7 +2,8 @@
 
 Coverage rate = units inspected in the term ÷ units that must be inspected. A unit counts
 as inspected when an inspection of a counting kind (an office setting; 回头看 never)
-started inside the term, up to the reference date, on the unit itself or on any unit
+started inside the term, up to the reference date, and its team has actually been stationed
+(stage 进驻 or later; a planned start date that passed while still in 准备 does not count), on the unit itself or on any unit
 that was later merged into it or renamed to it (history follows the successor chain).
 
 The computation reads five small result sets whatever the number of units (settings,
@@ -162,19 +163,20 @@ def compute(term: Term, as_of: date | None = None) -> Coverage:
     )
     final = _resolver(links)
 
-    # 3. Every (unit, start) of a counting inspection in the term.
+    # 3. Every (unit, start, stage) of a counting inspection in the term.
     through = Inspection.units.through
     rows = through.objects.filter(
         unit__office_id=term.office_id,
         inspection__kind__in=kinds,
         inspection__start__gte=term.start,
         inspection__start__lte=term.end,
-    ).values_list("unit_id", "inspection__start")
+    ).values_list("unit_id", "inspection__start", "inspection__stage")
     first_done: dict[int, date] = {}
     planned: set[int] = set()
-    for unit_id, start in rows:
+    preparing = Inspection.Stage.PREPARATION.value
+    for unit_id, start, stage in rows:
         target = final(unit_id)
-        if start <= as_of:
+        if start <= as_of and stage != preparing:
             if target not in first_done or start < first_done[target]:
                 first_done[target] = start
         else:

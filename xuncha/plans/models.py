@@ -280,6 +280,24 @@ class Team(models.Model):
         return self.name
 
 
+def team_labels(inspection_ids) -> dict[int, str]:
+    """Human labels for inspections' teams, e.g. 2026年第1轮 · 第一巡察组（组长 张三）: two queries."""
+    ids = [pk for pk in inspection_ids if pk]
+    rows = Inspection.objects.filter(pk__in=ids).values_list(
+        "pk", "round__plan__year", "round__number", "team__name"
+    )
+    leaders = dict(
+        TeamMember.objects.filter(team__inspection_id__in=ids, role="leader").values_list(
+            "team__inspection_id", "inspector__name"
+        )
+    )
+    labels = {}
+    for pk, year, number, team in rows:
+        label = f"{year}年第{number}轮 · {team or '巡察组'}"
+        labels[pk] = f"{label}（组长 {leaders[pk]}）" if pk in leaders else label
+    return labels
+
+
 class TeamMember(models.Model):
     """A member of a team, with the role held in it (组长 / 副组长 / 成员)."""
 

@@ -783,17 +783,8 @@ def team_compose(
             if not created and decl.known_conflicts != conflicts.get(pk, []):
                 decl.known_conflicts = conflicts.get(pk, [])
                 decl.save(update_fields=["known_conflicts"])
-            if pk in overrides and pk in conflicts:
-                decl.override_reason = overrides[pk]
-                decl.override_by = actor
-                decl.save(update_fields=["override_reason", "override_by"])
-                record(
-                    actor=actor,
-                    action=Action.OVERRIDE,
-                    obj=member,
-                    summary=f"特批{pool[pk].name}参加{team.name}",
-                    changes={"conflicts": conflicts[pk], "reason": overrides[pk]},
-                )
+            if pk in overrides and (pk in conflicts or decl.has_conflict):
+                _override(decl, overrides[pk], conflicts.get(pk, []), actor)
         after = {pk: role for pk, role in members}
         record(
             actor=actor,
@@ -808,6 +799,37 @@ def team_compose(
             },
         )
     return team
+
+
+def _override(decl: Declaration, reason: str, conflicts: list[str], actor) -> None:
+    """The office administrator lets a conflicted member take part, with a written reason."""
+    member = decl.member
+    decl.override_reason, decl.override_by = reason, actor
+    decl.save(update_fields=["override_reason", "override_by"])
+    declared = [decl.statement] if decl.has_conflict and decl.statement else []
+    record(
+        actor=actor,
+        action=Action.OVERRIDE,
+        obj=member,
+        summary=f"特批{member.inspector.name}参加{member.team.name}",
+        changes={"conflicts": conflicts + declared, "reason": reason},
+    )
+
+
+def declaration_override(*, declaration: Declaration, reason: str, actor) -> Declaration:
+    """Resolve a member's declared conflict by a written, audited override (office admin)."""
+    inspection = declaration.member.team.inspection
+    if not holds(actor, inspection.office, {Role.OFFICE_ADMIN}):
+        raise DomainError("只有巡察办管理员可以特批存在回避情形的人员。")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("请填写特批理由。", field="reason")
+    with transaction.atomic():
+        decl = Declaration.objects.select_for_update().get(pk=declaration.pk)
+        if not (decl.has_conflict or decl.known_conflicts):
+            raise DomainError("该成员未申报回避情形，无需特批。")
+        _override(decl, reason[:1000], list(decl.known_conflicts), actor)
+    return decl
 
 
 def declaration_submit(

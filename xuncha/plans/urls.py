@@ -15,6 +15,11 @@ urlpatterns = [
     path("inspections/<int:pk>/team/", views.team_compose, name="team_compose"),
     path("inspections/<int:pk>/appointment.docx", views.appointment_docx, name="appointment_docx"),
     path("declarations/<int:pk>/", views.declaration, name="declaration"),
+    path(
+        "declarations/<int:pk>/override/",
+        views.declaration_override,
+        name="declaration_override",
+    ),
     path("declarations/<int:pk>/form.docx", views.declaration_docx, name="declaration_docx"),
     path("inspectors/", views.inspector_list, name="inspector_list"),
     path("inspectors/new/", views.inspector_edit, name="inspector_create"),

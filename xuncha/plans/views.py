@@ -312,6 +312,7 @@ def team_compose(request, pk):
                 "conflicts": conflicts.get(c.pk, []),
                 "suggestion": sugg_map.get(c.pk),
                 "member": current.get(c.pk),
+                "declared": _declared(current.get(c.pk)),
                 "override": request.POST.get(f"override_{c.pk}", ""),
             }
         )
@@ -336,6 +337,12 @@ def team_compose(request, pk):
             "needs": request.GET.getlist("need"),
         },
     )
+
+
+def _declared(member) -> bool:
+    """A member's own conflict declaration not yet resolved by an override."""
+    decl = getattr(member, "declaration", None) if member else None
+    return bool(decl and decl.has_conflict and not decl.override_reason)
 
 
 @login_required
@@ -387,7 +394,36 @@ def declaration(request, pk):
                 return redirect("plans:declaration", decl.pk)
             except DomainError as e:
                 form.add_error(e.field if e.field in form.fields else None, e.message)
-    return render(request, "plans/declaration.html", {"decl": decl, "form": form, "own": own})
+    inspection = decl.member.team.inspection
+    return render(
+        request,
+        "plans/declaration.html",
+        {
+            "decl": decl,
+            "form": form,
+            "own": own,
+            "may_override": (decl.has_conflict or decl.known_conflicts)
+            and services.holds(request.user, inspection.office, {"office_admin"}),
+        },
+    )
+
+
+@login_required
+@require_POST
+def declaration_override(request, pk):
+    decl = access.get_for_user(
+        Declaration.objects.select_related("member__inspector", "member__team__inspection"),
+        request.user,
+        pk,
+    )
+    try:
+        services.declaration_override(
+            declaration=decl, reason=request.POST.get("reason", ""), actor=request.user
+        )
+        messages.success(request, "已特批，理由已记入审计日志。")
+    except DomainError as e:
+        messages.error(request, e.message)
+    return redirect("plans:declaration", decl.pk)
 
 
 @login_required

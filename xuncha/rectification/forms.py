@@ -63,14 +63,26 @@ class MeasureForm(BootstrapForm):
 
 
 class ProgressForm(BootstrapForm):
-    text = forms.CharField(label="整改进展", widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(
+        label="整改进展",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "请填写整改进展（做了什么、完成到什么程度）。"},
+    )
     files = forms.FileField(label="佐证材料", required=False)
     request_verification = forms.BooleanField(label="整改已完成，申请核验销号", required=False)
 
 
 class VerifyForm(BootstrapForm):
-    decision = forms.ChoiceField(label="核验结论", choices=Verification.Decision.choices)
-    reason = forms.CharField(label="核验意见", widget=forms.Textarea(attrs={"rows": 2}))
+    decision = forms.ChoiceField(
+        label="核验结论",
+        choices=[("", "请选择…"), *Verification.Decision.choices],
+        error_messages={"required": "请选择核验结论。", "invalid_choice": "请选择核验结论。"},
+    )
+    reason = forms.CharField(
+        label="核验意见",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "请填写核验意见。"},
+    )
 
 
 class OpinionForm(BootstrapForm):

@@ -66,6 +66,7 @@ class PublicMeasure:
     closed: bool
     closed_on: date | None
     long_term: bool
+    overdue: bool = False  # past its deadline and not yet closed
 
 
 @dataclass
@@ -74,6 +75,7 @@ class PublicItem:
     text: str
     measures: list
     addressed: bool
+    overdue: bool = False  # some measure of it is overdue
 
 
 def published_disclosures():
@@ -92,14 +94,17 @@ def public_view_of(disclosure) -> dict:
     )
     problem_ids = [i.problem_id for i in items]
     measures = {}
+    today = timezone.localdate()
     for m in Measure.objects.filter(plan=plan, problem_id__in=problem_ids).order_by("pk"):
+        closed = m.state == MS.CLOSED
         measures.setdefault(m.problem_id, []).append(
             PublicMeasure(
                 content=m.content,
                 deadline=m.deadline,
-                closed=m.state == MS.CLOSED,
+                closed=closed,
                 closed_on=timezone.localtime(m.closed_at).date() if m.closed_at else None,
                 long_term=m.long_term,
+                overdue=not closed and not m.long_term and bool(m.deadline) and m.deadline < today,
             )
         )
     public_items = []
@@ -113,7 +118,13 @@ def public_view_of(disclosure) -> dict:
         closed += sum(1 for m in ms if m.closed)
         addressed = bool(ms) and all(m.closed for m in ms)
         public_items.append(
-            PublicItem(number=n, text=item.public_text, measures=ms, addressed=addressed)
+            PublicItem(
+                number=n,
+                text=item.public_text,
+                measures=ms,
+                addressed=addressed,
+                overdue=not addressed and any(m.overdue for m in ms),
+            )
         )
         if addressed:
             last = max(m.closed_on for m in ms if m.closed_on)

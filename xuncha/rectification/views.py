@@ -378,6 +378,11 @@ def measure_delete(request, pk):
 
 @login_required
 def measure_detail(request, pk):
+    return _measure_page(request, pk)
+
+
+def _measure_page(request, pk, progress_form=None, verify_form=None):
+    """The measure page; a form that failed comes back bound, with its errors and what was typed."""
     measure = access.get_for_user(
         Measure.objects.select_related(
             "plan", "plan__unit", "plan__office", "problem", "responsible_user"
@@ -409,9 +414,10 @@ def measure_detail(request, pk):
             and measure.state == Measure.State.PENDING
             and signed is None,
             "party": party,
-            "progress_form": forms.ProgressForm(),
-            "verify_form": forms.VerifyForm(),
+            "progress_form": progress_form or forms.ProgressForm(),
+            "verify_form": verify_form or forms.VerifyForm(),
         },
+        status=400 if (progress_form or verify_form) else 200,
     )
 
 
@@ -420,21 +426,20 @@ def measure_detail(request, pk):
 def progress_add(request, pk):
     measure = access.get_for_user(Measure, request.user, pk, "edit")
     form = forms.ProgressForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, "请填写整改进展。")
-        return redirect("rectification:measure_detail", pk)
-    try:
-        services.progress_add(
-            measure=measure,
-            text=form.cleaned_data["text"],
-            files=request.FILES.getlist("files"),
-            request_verification=form.cleaned_data["request_verification"],
-            actor=request.user,
-        )
-        messages.success(request, "整改进展已报送。")
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    return redirect("rectification:measure_detail", pk)
+    if form.is_valid():
+        try:
+            services.progress_add(
+                measure=measure,
+                text=form.cleaned_data["text"],
+                files=request.FILES.getlist("files"),
+                request_verification=form.cleaned_data["request_verification"],
+                actor=request.user,
+            )
+            messages.success(request, "整改进展已报送。")
+            return redirect("rectification:measure_detail", pk)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    return _measure_page(request, pk, progress_form=form)
 
 
 @login_required
@@ -442,15 +447,14 @@ def progress_add(request, pk):
 def measure_verify(request, pk):
     measure = access.get_for_user(Measure, request.user, pk)
     form = forms.VerifyForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "请选择核验结论并填写核验意见。")
+    if form.is_valid():
+        try:
+            services.measure_verify(measure=measure, actor=request.user, **form.cleaned_data)
+            messages.success(request, "核验意见已记录。")
+        except DomainError as exc:  # e.g. the unit may not close its own measure: no form shown
+            messages.error(request, exc.message)
         return redirect("rectification:measure_detail", pk)
-    try:
-        services.measure_verify(measure=measure, actor=request.user, **form.cleaned_data)
-        messages.success(request, "核验意见已记录。")
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    return redirect("rectification:measure_detail", pk)
+    return _measure_page(request, pk, verify_form=form)
 
 
 @login_required

@@ -198,6 +198,7 @@ STATICFILES_DIRS = [
     ("vendor/echarts", BASE_DIR / "node_modules" / "echarts" / "dist"),
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
     ("vendor/altcha", BASE_DIR / "node_modules" / "altcha" / "dist"),
+    ("vendor/tom-select", BASE_DIR / "node_modules" / "tom-select" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -58,7 +58,11 @@ def index(request):
     imports = access.visible(FieldkitImport.objects.all(), request.user).select_related(
         "imported_by"
     )[:20]
-    return render(request, "reports/index.html", {"drafts": drafts, "imports": imports})
+    return render(
+        request,
+        "reports/index.html",
+        {"drafts": drafts, "imports": imports, "may_import": _may_import(request.user)},
+    )
 
 
 @login_required

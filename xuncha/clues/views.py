@@ -13,7 +13,7 @@ from xuncha.clues.models import Clue, ClueEvidence, Handover
 from xuncha.core.errors import DomainError
 from xuncha.core.uploads import attachment_response
 from xuncha.org import access
-from xuncha.org.models import Unit
+from xuncha.org.models import Role, Unit
 from xuncha.plans.models import Inspection
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -43,7 +43,10 @@ def clue_list(request):
 def clue_create(request):
     inspections = access.visible(Inspection.objects.all(), request.user)
     if not inspections.exists():
-        raise Http404
+        if not request.user.has_role(Role.OFFICE_ADMIN, Role.OFFICE_STAFF):
+            raise Http404
+        messages.info(request, "线索须登记在某次巡察之下：您可见的范围内还没有巡察。")
+        return redirect("clues:clue_list")
     form = forms.ClueForm(
         request.POST or None,
         inspections=inspections,

@@ -164,7 +164,10 @@ def plan_open(request):
     inspections = access.visible(Inspection.objects.all(), request.user, "change")
     units = access.visible(Unit.objects.all(), request.user, "change")
     if not inspections.exists():
-        raise Http404
+        if not request.user.has_role(Role.OFFICE_ADMIN, Role.OFFICE_STAFF):
+            raise Http404
+        messages.info(request, "整改任务须在某次巡察反馈之后下发：您可管理的范围内还没有巡察。")
+        return redirect("rectification:plan_list")
     form = forms.PlanOpenForm(request.POST or None, inspections=inspections, units=units)
     if request.method == "POST" and form.is_valid():
         try:

@@ -64,7 +64,14 @@ def index(request):
         "imported_by"
     )[:20]
     return render(
-        request, "reports/index.html", {"drafts": drafts, "imports": imports, "editable": editable}
+        request,
+        "reports/index.html",
+        {
+            "drafts": drafts,
+            "imports": imports,
+            "editable": editable,
+            "may_import": _may_import(request.user),
+        },
     )
 
 

@@ -32,7 +32,6 @@ class BootstrapForm(forms.Form):
 class PlanOpenForm(BootstrapForm):
     inspection = forms.ModelChoiceField(label="巡察", queryset=None)
     unit = forms.ModelChoiceField(label="被巡察单位", queryset=None)
-    feedback_date = forms.DateField(label="反馈日期", widget=DATE)
     main_leader = forms.CharField(label="主要负责人", max_length=50, required=False)
 
     def __init__(self, *args, inspections, units, **kwargs):

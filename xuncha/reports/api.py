@@ -156,7 +156,7 @@ def draft_deliver(request, draft_id: int, payload: DeliveryIn):
         delivered_by=payload.delivered_by,
         actor=request.user,
     )
-    return Status(201, _detail(ReportDraft.objects.get(pk=draft.pk)))
+    return Status(201, _detail(access.get_for_user(ReportDraft, request.user, draft.pk, "change")))
 
 
 @router.get(

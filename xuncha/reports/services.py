@@ -205,7 +205,7 @@ def feedback_deliver(
         if not ReportDraft.objects.for_user(actor, "change").filter(pk=draft.pk).exists():
             raise DomainError("只有本巡察机构或巡察组可以登记反馈意见送达。")
         draft = (
-            ReportDraft.objects.select_for_update()
+            ReportDraft.objects.select_for_update(of=("self",))
             .select_related("inspection__office", "unit")
             .get(pk=draft.pk)
         )

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from tests.cast import make_user
+from tests.feedback import deliver_feedback
 from tests.inspections.conftest import inspector_of, make_problem, pdf, set_stage, sign_off
 from xuncha.audit.models import AuditEntry
 from xuncha.inspections import services
@@ -122,7 +123,7 @@ def test_other_team_and_unit_never_list_confidential_rows(world):
 
 
 @pytest.mark.django_db
-def test_unit_sees_feedback_problems_only_after_feedback(world):
+def test_unit_sees_feedback_problems_only_after_feedback_was_delivered(world):
     from xuncha.org import access
 
     cast, inspection, _interview, problem = world
@@ -133,6 +134,9 @@ def test_unit_sees_feedback_problems_only_after_feedback(world):
     liaison = cast.unit_liaison
     assert not access.visible(Problem.objects.all(), liaison).exists()
     set_stage(inspection, "feedback")
+    # the stage alone is not enough: the feedback must have been delivered to the unit
+    assert not access.visible(Problem.objects.all(), liaison).exists()
+    deliver_feedback(cast, inspection, problem.unit, inspection.end)
     assert list(access.visible(Problem.objects.all(), liaison)) == [problem]
     # ... but never the working paper, and never through the fieldwork pages.
     assert not access.visible(WorkingPaper.objects.all(), liaison).exists()

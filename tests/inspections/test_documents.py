@@ -87,10 +87,11 @@ def test_feedback_only_feedback_problems_and_deadlines_on_working_days(cast, log
     assert draft.problem_count == 2
     text = layout_of(download(client, draft))["text"]
     assert "违规发放津补贴" in text and "工程招标把关不严" not in text
-    plan_due = add_working_days(date(2026, 9, 25), 22)
-    report_due = add_working_days(date(2026, 9, 25), 44)
-    # the National Day holiday lies in between: more than 22 calendar days pass
-    assert (plan_due - date(2026, 9, 25)).days > 31
+    # the office's rule (20 and 40 working days) from the planned feedback date
+    plan_due = add_working_days(date(2026, 9, 25), 20)
+    report_due = add_working_days(date(2026, 9, 25), 40)
+    # the National Day holiday lies in between: more than 20 calendar days pass
+    assert (plan_due - date(2026, 9, 25)).days > 28
     assert f"{plan_due.year}年{plan_due.month}月{plan_due.day}日前" in text
     assert f"{report_due.year}年{report_due.month}月{report_due.day}日前" in text
     assert "中共江州市交通运输局党组织：" in text
@@ -220,6 +221,14 @@ def test_liaison_reads_feedback_only_once_given(cast, login, fieldwork):
     url = reverse("reports:draft_download", args=[feedback.pk])
     assert liaison.get(url).status_code == 404  # stage: investigation
     Inspection.objects.filter(pk=fieldwork.pk).update(stage=Inspection.Stage.FEEDBACK)
+    assert liaison.get(url).status_code == 404  # reviewed, but not yet final and delivered
+    assert client.post(reverse("reports:draft_finalize", args=[feedback.pk])).status_code == 302
+    assert liaison.get(url).status_code == 404  # final, not yet delivered
+    response = client.post(
+        reverse("reports:draft_deliver", args=[feedback.pk]),
+        {"delivered_on": "2026-06-03", "delivered_by": "何组长"},
+    )
+    assert response.status_code == 302
     assert liaison.get(url).status_code == 200
     assert liaison.get(reverse("reports:draft_download", args=[report.pk])).status_code == 404
     assert liaison.get(reverse("reports:draft_edit", args=[feedback.pk])).status_code == 404

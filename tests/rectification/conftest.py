@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from tests.feedback import deliver_feedback
 from xuncha.inspections.models import Problem, TaxonomyCategory, WorkingPaper
 from xuncha.plans.models import Inspection
 from xuncha.rectification import services
@@ -86,16 +87,12 @@ def rect(cast):
     ]
     hidden = make_feedback_problem(cast, a, bureau, "A-003", "尚未核实的问题", in_feedback=False)
     other = make_feedback_problem(cast, b, township, "B-001", "村级财务公开不及时")
+    deliver_feedback(cast, a, bureau, FEEDBACK)
+    deliver_feedback(cast, b, township, FEEDBACK)
     plan = services.plan_open(
-        inspection=a,
-        unit=bureau,
-        feedback_date=FEEDBACK,
-        actor=cast.office_staff,
-        main_leader="张局长",
+        inspection=a, unit=bureau, actor=cast.office_staff, main_leader="张局长"
     )
-    other_plan = services.plan_open(
-        inspection=b, unit=township, feedback_date=FEEDBACK, actor=cast.office_staff
-    )
+    other_plan = services.plan_open(inspection=b, unit=township, actor=cast.office_staff)
     r = Rect(cast=cast, plan=plan, problems=problems, hidden=hidden, other_plan=other_plan)
     r.other_problem = other
     return r

@@ -6,43 +6,39 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.cast import client_for
+from tests.feedback import deliver_feedback
 from tests.rectification.conftest import FEEDBACK, adopt, measure_values, pdf
 from xuncha.audit.models import AuditEntry
 from xuncha.core.errors import DomainError
+from xuncha.core.workdays import add_working_days
 from xuncha.rectification import services
 from xuncha.rectification.models import ImmutableError, Measure, Verification
 
 
 def test_plan_due_dates_follow_office_settings(rect):
     plan = rect.plan
-    assert plan.due_date == date(2026, 7, 1)  # one month after feedback
-    assert plan.report_due_date == date(2026, 8, 1)  # two months after feedback
+    overrides = services.overrides_for(plan.office)
+    # 20 and 40 working days after delivery (the Dragon Boat Festival holiday in between)
+    assert plan.due_date == add_working_days(FEEDBACK, 20, overrides) == date(2026, 6, 30)
+    assert plan.report_due_date == add_working_days(FEEDBACK, 40, overrides)
     config = services.config_for(plan.office)
-    config.plan_due_months, config.report_due_months = 2, 3
+    config.plan_due_working_days, config.report_due_working_days = 30, 60
     config.save()
     unit = rect.cast.units["bureau_child"]
-    rect.cast.inspections["a"].units.add(unit)
-    other = services.plan_open(
-        inspection=rect.cast.inspections["a"],
-        unit=unit,
-        feedback_date=FEEDBACK,
-        actor=rect.cast.office_staff,
+    inspection = rect.cast.inspections["a"]
+    inspection.units.add(unit)
+    with pytest.raises(DomainError, match="尚未向该单位送达反馈意见"):
+        services.plan_open(inspection=inspection, unit=unit, actor=rect.cast.office_staff)
+    deliver_feedback(rect.cast, inspection, unit, FEEDBACK)
+    other = services.plan_open(inspection=inspection, unit=unit, actor=rect.cast.office_staff)
+    assert (other.due_date, other.report_due_date) == (
+        add_working_days(FEEDBACK, 30, overrides),
+        add_working_days(FEEDBACK, 60, overrides),
     )
-    assert (other.due_date, other.report_due_date) == (date(2026, 8, 1), date(2026, 9, 1))
     with pytest.raises(DomainError, match="已经建立"):
-        services.plan_open(
-            inspection=rect.cast.inspections["a"],
-            unit=unit,
-            feedback_date=FEEDBACK,
-            actor=rect.cast.office_staff,
-        )
+        services.plan_open(inspection=inspection, unit=unit, actor=rect.cast.office_staff)
     with pytest.raises(DomainError):
-        services.plan_open(
-            inspection=rect.cast.inspections["a"],
-            unit=unit,
-            feedback_date=FEEDBACK,
-            actor=rect.cast.unit_liaison,
-        )
+        services.plan_open(inspection=inspection, unit=unit, actor=rect.cast.unit_liaison)
 
 
 def test_plan_cannot_be_submitted_until_every_problem_has_a_measure(rect):

@@ -250,8 +250,12 @@ def _rect_plan() -> Workflow:
         RectificationPlan,
         "PLAN_TRANSITIONS",
         "xuncha.rectification.services.plan_transition",
-        "The unit writes its plan; the inspection's office reviews it. Co-reviewing bodies "
-        "named in the office's settings give their opinion before adoption.",
+        "A plan opens only from the feedback opinion delivered to that unit (one per inspected "
+        "unit, final, with a delivery record): it starts on the delivery date, lists exactly "
+        "the problems of that letter and takes its deadlines from the delivery record (the "
+        "office's rule in working days, the dates printed in the letter). The unit writes "
+        "its plan; the inspection's office reviews it. Co-reviewing bodies named in the "
+        "office's settings give their opinion before adoption.",
     )
 
 

@@ -13,10 +13,10 @@ enter any document.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from xuncha.core.workdays import add_working_days
 from xuncha.reports.officialdoc import OfficialDocument, Section, Table
 
 KIND_TITLES = {
@@ -40,6 +40,7 @@ class ProblemItem:
     severity: str
     responsible_posts: str = ""
     theme: str = ""
+    pk: int = 0
 
 
 @dataclass
@@ -78,8 +79,11 @@ class TaxonomyGroup:
 # --------------------------------------------------------------------------- gather
 
 
-def inspection_facts(inspection) -> InspectionFacts:
-    """What every document says about the inspection (a handful of queries)."""
+def inspection_facts(inspection, unit=None) -> InspectionFacts:
+    """What every document says about the inspection (a handful of queries).
+
+    With `unit`, the facts of a document addressed to that one unit (a feedback opinion):
+    it names only that unit."""
     team = getattr(inspection, "team", None)
     members, leader = [], ""
     if team is not None:
@@ -93,7 +97,7 @@ def inspection_facts(inspection) -> InspectionFacts:
         region=inspection.office.region,
         team=team.name if team else "巡察组",
         leader=leader,
-        units=[u.name for u in inspection.units.order_by("pk")],
+        units=[unit.name] if unit else [u.name for u in inspection.units.order_by("pk")],
         round=str(inspection.round),
         kind=inspection.get_kind_display(),
         theme=inspection.theme,
@@ -105,8 +109,11 @@ def inspection_facts(inspection) -> InspectionFacts:
     )
 
 
-def report_problems(inspection, user, *, feedback_only=False, topic="") -> list[ProblemItem]:
-    """Problems fit for a document: approved and signed off; optionally in feedback or a topic.
+def report_problems(
+    inspection, user, *, feedback_only=False, topic="", unit=None
+) -> list[ProblemItem]:
+    """Problems fit for a document: approved and signed off; optionally in feedback, a topic
+    or of one unit (a feedback opinion lists only the problems of the unit it goes to).
 
     `topic` is a taxonomy code prefix: "B" takes all of B, "B4" only B4.
     """
@@ -116,6 +123,8 @@ def report_problems(inspection, user, *, feedback_only=False, topic="") -> list[
     qs = visible(Problem.objects.filter(inspection=inspection), user).for_report()
     if feedback_only:
         qs = qs.filter(in_feedback=True)
+    if unit is not None:
+        qs = qs.filter(unit=unit)
     qs = qs.select_related("category__parent", "unit", "theme")
     items = []
     for p in qs.order_by("number", "pk"):
@@ -139,6 +148,7 @@ def report_problems(inspection, user, *, feedback_only=False, topic="") -> list[
                 severity=p.get_severity_display(),
                 responsible_posts=p.responsible_posts,
                 theme=p.theme.name if p.theme_id else "",
+                pk=p.pk,
             )
         )
     return items
@@ -259,14 +269,33 @@ def report_blocks(facts: InspectionFacts, problems: list[ProblemItem]) -> list[d
     return blocks
 
 
-def rectification_dates(
-    feedback_date: date, plan_days: int, report_days: int, overrides=None
-) -> tuple[date, date]:
-    """Due dates of the rectification plan and report, on the working-day calendar."""
-    return (
-        add_working_days(feedback_date, plan_days, overrides),
-        add_working_days(feedback_date, report_days, overrides),
-    )
+DEADLINE_RE = re.compile(r"收到本反馈意见后\d+个工作日内，即\d{4}年\d{1,2}月\d{1,2}日前")
+
+
+def deadline_phrase(days: int, due: date) -> str:
+    """How the letter states a rectification deadline (`stamp_deadlines` finds it again)."""
+    return f"收到本反馈意见后{days}个工作日内，即{due.year}年{due.month}月{due.day}日前"
+
+
+def stamp_deadlines(
+    blocks: list[dict], *, plan_days: int, plan_due: date, report_days: int, report_due: date
+) -> list[dict]:
+    """The blocks with their deadline phrases restated: the first is the plan's, the
+    others the report's. The letter thereby always prints the deadlines of the rule (or,
+    once delivered, of the delivery record), whatever was typed when it was drafted."""
+    phrases = [deadline_phrase(plan_days, plan_due), deadline_phrase(report_days, report_due)]
+    seen = 0
+
+    def replace(_match):
+        nonlocal seen
+        seen += 1
+        return phrases[min(seen, 2) - 1]
+
+    out = []
+    for block in blocks:
+        text = str(block.get("text") or "")
+        out.append({**block, "text": DEADLINE_RE.sub(replace, text)})
+    return out
 
 
 def feedback_blocks(
@@ -301,11 +330,8 @@ def feedback_blocks(
             "text": (
                 "一是提高政治站位，主要负责同志要切实履行整改第一责任人责任，"
                 "对巡察反馈问题照单全收、逐项整改。\n"
-                f"二是在收到本反馈意见后{plan_days}个工作日内，即"
-                f"{plan_due.year}年{plan_due.month}月{plan_due.day}日前，"
-                "将整改方案报送巡察办。\n"
-                f"三是在收到本反馈意见后{report_days}个工作日内，即"
-                f"{report_due.year}年{report_due.month}月{report_due.day}日前，"
+                f"二是在{deadline_phrase(plan_days, plan_due)}，将整改方案报送巡察办。\n"
+                f"三是在{deadline_phrase(report_days, report_due)}，"
                 "报送集中整改情况报告，并按规定公开整改进展情况。"
             ),
         },

@@ -485,7 +485,7 @@ POST_FEEDBACK_STAGES = [
 
 
 class ProblemQuerySet(FieldworkQuerySet):
-    """Fieldwork rule; after feedback the unit liaison also reads its own feedback problems."""
+    """Fieldwork rule; the unit liaison also reads the problems of the feedback delivered to it."""
 
     def for_user(self, user, action="view"):
         from xuncha.org import access
@@ -495,8 +495,13 @@ class ProblemQuerySet(FieldworkQuerySet):
             return self
         q = _fieldwork_q(user, action)
         if action == "view":
+            # Only problems listed in a feedback opinion delivered to the liaison's unit.
+            delivered = Problem.objects.filter(
+                feedback_documents__delivery__isnull=False,
+                feedback_documents__unit=models.F("unit"),
+            ).values("pk")
             q |= access.unit_q(user, {Role.UNIT_LIAISON}) & Q(
-                in_feedback=True, inspection__stage__in=POST_FEEDBACK_STAGES
+                in_feedback=True, inspection__stage__in=POST_FEEDBACK_STAGES, pk__in=delivered
             )
         return self.filter(q)
 

@@ -48,6 +48,29 @@ def add_working_days(start: date, days: int, overrides=None) -> date:
     return current
 
 
+@dataclass(frozen=True)
+class RectificationDue:
+    """The deadlines a feedback opinion sets: plan and report, in working days and as dates."""
+
+    start: date
+    plan_days: int
+    report_days: int
+    plan_due: date
+    report_due: date
+
+
+def rectification_due(start: date, plan_days: int, report_days: int, overrides=None):
+    """The one deadline rule: `plan_days`/`report_days` working days after the feedback was
+    delivered, on the office's calendar (so never on a weekend or a holiday)."""
+    return RectificationDue(
+        start=start,
+        plan_days=plan_days,
+        report_days=report_days,
+        plan_due=add_working_days(start, plan_days, overrides),
+        report_due=add_working_days(start, report_days, overrides),
+    )
+
+
 GREEN, YELLOW, ORANGE, RED, CLOSED = "green", "yellow", "orange", "red", "closed"
 LIGHTS = [GREEN, YELLOW, ORANGE, RED]
 LIGHT_LABELS = {

@@ -8,12 +8,10 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import Count
 from django.utils import timezone
 
 from xuncha.core.workdays import add_working_days, is_working_day
 from xuncha.org.models import Role, RoleAssignment, Unit, User
-from xuncha.rectification import deadlines
 from xuncha.rectification.models import (
     Assessment,
     AssessmentScore,
@@ -73,7 +71,6 @@ def _evidence_file():
 
 
 def build(ctx):
-    from xuncha.inspections.models import Problem
 
     rng, today = ctx.rng, ctx.today
     office_user = (
@@ -83,15 +80,16 @@ def build(ctx):
     if office_user is None:
         ctx.log("  整改落实：没有巡察办账号，跳过")
         return
-    groups = list(
-        Problem.objects.feedback_list()
-        .filter(inspection__feedback_date__isnull=False)
-        .values("inspection_id", "unit_id")
-        .annotate(n=Count("pk"))
-        .order_by("inspection_id", "unit_id")
+    from xuncha.reports.models import FeedbackDelivery
+
+    # One plan per feedback opinion delivered to a unit (the reports demo delivers them).
+    deliveries = list(
+        FeedbackDelivery.objects.filter(draft__problem_count__gt=0)
+        .select_related("draft__inspection__office", "draft__unit")
+        .order_by("draft__inspection_id", "draft__unit_id")
     )
-    if not groups:
-        ctx.log("  整改落实：没有列入反馈的问题（巡察实施演示数据缺失），跳过")
+    if not deliveries:
+        ctx.log("  整改落实：没有已送达的反馈意见（巡察文书演示数据缺失），跳过")
         return
     discipline = Unit.objects.filter(name__contains="纪委监委").order_by("depth", "pk").first()
     recipient = User.objects.filter(roles__role=Role.HANDOVER_RECIPIENT, unit=discipline).first()
@@ -103,18 +101,10 @@ def build(ctx):
     }
     path, digest = _evidence_file()
     counts = {"plans": 0, "measures": 0, "closed": 0, "overdue": 0, "rejected": 0}
-    from xuncha.plans.models import Inspection
-
-    inspections = {
-        i.pk: i
-        for i in Inspection.objects.filter(
-            pk__in={g["inspection_id"] for g in groups}
-        ).select_related("office")
-    }
     configs = {}
     bureau_plan = None
-    for g in groups:
-        insp = inspections[g["inspection_id"]]
+    for delivery in deliveries:
+        insp = delivery.draft.inspection
         office = insp.office
         if office.pk not in configs:
             config, _ = RectificationConfig.objects.get_or_create(office=office)
@@ -127,10 +117,10 @@ def build(ctx):
             configs[office.pk] = config
         config = configs[office.pk]
         co_units = list(config.co_reviewers.all())
-        feedback = insp.feedback_date
+        feedback = delivery.delivered_on
         if feedback > today:
             continue
-        unit = Unit.objects.get(pk=g["unit_id"])
+        unit = delivery.draft.unit
         liaison = liaisons.get(unit.pk)
         actor = liaison or office_user
         age = (today - feedback).days
@@ -149,9 +139,10 @@ def build(ctx):
             office=office,
             inspection=insp,
             unit=unit,
+            feedback=delivery.draft,
             feedback_date=feedback,
-            due_date=deadlines.month_later(feedback, config.plan_due_months),
-            report_due_date=deadlines.month_later(feedback, config.report_due_months),
+            due_date=delivery.plan_due,
+            report_due_date=delivery.report_due,
             main_leader=rng.choice(PEOPLE) + "（党组书记）",
             main_leader_user=liaison,
             summary="坚持问题导向，照单全收、立行立改，做到条条有着落、件件有回音。",
@@ -161,9 +152,7 @@ def build(ctx):
         counts["plans"] += 1
         if liaison is not None and bureau_plan is None:
             bureau_plan = plan
-        problems = list(
-            Problem.objects.feedback_list().filter(inspection=insp, unit=unit).order_by("number")
-        )
+        problems = list(delivery.draft.problems.order_by("number"))
         submitted_on = _workday(feedback + timedelta(days=rng.randint(15, 28)))
         history = []
         measures = []

@@ -31,8 +31,11 @@ class BootstrapForm(forms.Form):
 
 class PlanOpenForm(BootstrapForm):
     inspection = forms.ModelChoiceField(label="巡察", queryset=None)
-    unit = forms.ModelChoiceField(label="被巡察单位", queryset=None)
-    feedback_date = forms.DateField(label="反馈日期", widget=DATE)
+    unit = forms.ModelChoiceField(
+        label="被巡察单位",
+        queryset=None,
+        help_text="须已向该单位送达反馈意见；整改自送达之日起计，期限按本机构整改工作设置（工作日）",
+    )
     main_leader = forms.CharField(label="主要负责人", max_length=50, required=False)
 
     def __init__(self, *args, inspections, units, **kwargs):

@@ -13,7 +13,16 @@ OFFICE_REVIEW = {Role.OFFICE_ADMIN, Role.OFFICE_STAFF}
 
 
 class RectificationConfig(models.Model):
-    """整改工作设置: an office's deadlines, traffic-light thresholds and co-reviewers."""
+    """整改工作设置: an office's deadlines, traffic-light thresholds and co-reviewers.
+
+    The plan and report deadlines are counted in working days on the office's calendar
+    (`plans.calendar` over `core.workdays`) from the day the feedback was delivered; the
+    same rule prints the dates in the feedback letter, sets the plan's due dates, drives
+    the traffic lights and reminders and is returned by the API. Defaults: 20 working days
+    for the plan (about one calendar month) and 40 for the concentrated-rectification
+    report (about two months), the usual "一个月内报送方案、两个月内报送报告" expressed
+    so that a deadline never falls on a weekend or holiday.
+    """
 
     office = models.OneToOneField(
         Office,
@@ -21,8 +30,12 @@ class RectificationConfig(models.Model):
         on_delete=models.CASCADE,
         related_name="rectification_config",
     )
-    plan_due_months = models.PositiveSmallIntegerField(_("整改方案报送期限(月)"), default=1)
-    report_due_months = models.PositiveSmallIntegerField(_("整改报告报送期限(月)"), default=2)
+    plan_due_working_days = models.PositiveSmallIntegerField(
+        _("整改方案报送期限(工作日)"), default=20
+    )
+    report_due_working_days = models.PositiveSmallIntegerField(
+        _("整改报告报送期限(工作日)"), default=40
+    )
     handover_due_months = models.PositiveSmallIntegerField(_("移交结果反馈期限(月)"), default=3)
     yellow_days = models.PositiveSmallIntegerField(_("临期提醒(工作日)"), default=5)
     red_days = models.PositiveSmallIntegerField(_("严重逾期(工作日)"), default=10)
@@ -108,6 +121,15 @@ class RectificationPlan(models.Model):
         verbose_name=_("被巡察单位"),
         on_delete=models.PROTECT,
         related_name="rectification_plans",
+    )
+    feedback = models.ForeignKey(
+        "reports.ReportDraft",
+        verbose_name=_("反馈意见"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rectification_plans",
+        help_text=_("已送达本单位的反馈意见：整改问题清单即其所列问题"),
     )
     feedback_date = models.DateField(_("反馈日期"))
     due_date = models.DateField(_("方案报送期限"))

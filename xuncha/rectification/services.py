@@ -62,6 +62,18 @@ def overrides_for(office) -> dict:
     return plan_overrides(office)
 
 
+def rectification_due_for(office, start: date) -> deadlines.RectificationDue:
+    """The office's deadline rule (RectificationConfig, working days) applied from `start`.
+
+    Used for the dates printed in the feedback letter, stored on its delivery record and
+    copied to the rectification plan (due_date, report_due_date), from which the traffic
+    lights, the sweep's reminders and the API read them."""
+    config = config_for(office)
+    return deadlines.rectification_due(
+        start, config.plan_due_working_days, config.report_due_working_days, overrides_for(office)
+    )
+
+
 def thresholds_for(config: RectificationConfig) -> deadlines.Thresholds:
     return deadlines.Thresholds(yellow_days=config.yellow_days, red_days=config.red_days)
 
@@ -107,15 +119,41 @@ def _may(plan, user, who) -> bool:
     return access.visible(RectificationPlan.objects.filter(pk=plan.pk), user, who).exists()
 
 
-def plan_open(*, inspection, unit, feedback_date: date, actor, main_leader="") -> RectificationPlan:
-    """Open rectification for one unit after feedback: due dates from the office's settings."""
+def delivered_feedback(inspection, unit):
+    """The feedback opinion delivered to `unit` in `inspection` (with its delivery), or None."""
+    from xuncha.reports.models import ReportDraft
+
+    return (
+        ReportDraft.objects.filter(
+            inspection=inspection,
+            unit=unit,
+            kind=ReportDraft.Kind.FEEDBACK,
+            state=ReportDraft.State.FINAL,
+            delivery__isnull=False,
+        )
+        .select_related("delivery")
+        .first()
+    )
+
+
+def plan_open(*, inspection, unit, actor, main_leader="") -> RectificationPlan:
+    """Open rectification for one unit once its feedback opinion was delivered.
+
+    The plan starts on the delivery date, takes its due dates from the delivery record
+    (the dates printed in the letter) and lists exactly the problems of that letter."""
     if not access.visible(
         type(inspection).objects.filter(pk=inspection.pk), actor, "change"
     ).exists():
         raise DomainError("只有本巡察机构的工作人员才能下发整改任务。")
     if not inspection.units.filter(pk=unit.pk).exists():
         raise DomainError("该单位不是本次巡察的被巡察单位。", field="unit")
-    config = config_for(inspection.office)
+    feedback = delivered_feedback(inspection, unit)
+    if feedback is None:
+        raise DomainError(
+            "尚未向该单位送达反馈意见（反馈意见须定稿并登记送达），不能下发整改任务。",
+            field="unit",
+        )
+    delivery = feedback.delivery
     with transaction.atomic():
         if RectificationPlan.objects.filter(inspection=inspection, unit=unit).exists():
             raise DomainError("该单位本次巡察的整改方案已经建立。")
@@ -123,30 +161,40 @@ def plan_open(*, inspection, unit, feedback_date: date, actor, main_leader="") -
             office=inspection.office,
             inspection=inspection,
             unit=unit,
-            feedback_date=feedback_date,
-            due_date=deadlines.month_later(feedback_date, config.plan_due_months),
-            report_due_date=deadlines.month_later(feedback_date, config.report_due_months),
+            feedback=feedback,
+            feedback_date=delivery.delivered_on,
+            due_date=delivery.plan_due,
+            report_due_date=delivery.report_due,
             main_leader=main_leader,
         )
         record(
             actor=actor,
             action=Action.CREATE,
             obj=plan,
-            changes={"feedback_date": str(feedback_date), "due_date": str(plan.due_date)},
+            changes={
+                "feedback": feedback.pk,
+                "feedback_date": str(plan.feedback_date),
+                "due_date": str(plan.due_date),
+                "report_due_date": str(plan.report_due_date),
+            },
         )
     return plan
 
 
 def feedback_problems(plan):
-    """The plan's problem list: the feedback problems of this inspection for this unit."""
+    """The plan's problem list: the problems of the feedback opinion delivered to its unit.
+
+    Plans opened before feedback was given per unit (no `feedback`) keep the unit's
+    feedback problems of the inspection."""
     from xuncha.inspections.models import Problem
 
-    return (
-        Problem.objects.filter(inspection_id=plan.inspection_id, unit_id=plan.unit_id)
-        .feedback_list()
-        .select_related("category")
-        .order_by("number")
-    )
+    if plan.feedback_id:
+        qs = Problem.objects.filter(feedback_documents=plan.feedback_id, unit_id=plan.unit_id)
+    else:
+        qs = Problem.objects.filter(
+            inspection_id=plan.inspection_id, unit_id=plan.unit_id
+        ).feedback_list()
+    return qs.select_related("category").order_by("number")
 
 
 def plan_transition(*, plan, target: str, actor, comment: str = "") -> RectificationPlan:

@@ -6,6 +6,7 @@ from django.http import Http404, HttpResponse
 from ninja import Router, Schema, Status
 
 from xuncha.audit.schemas import ConfidentialOut
+from xuncha.core.errors import DomainError
 from xuncha.org import access
 from xuncha.plans.models import Inspection
 from xuncha.reports import services
@@ -24,12 +25,27 @@ class DraftOut(ConfidentialOut):  # the detail shows `sections` (机密 text): a
     id: int
     inspection_id: int
     kind: str
+    unit_id: int | None
     title: str
     recipient: str
     state: str
     version: int
     problem_count: int
     updated_at: datetime
+
+
+class DeliveryOut(Schema):
+    delivered_on: date
+    delivered_by: str
+    plan_working_days: int
+    report_working_days: int
+    plan_due: date
+    report_due: date
+
+
+class DeliveryIn(Schema):
+    delivered_on: date
+    delivered_by: str
 
 
 class DraftDetailOut(DraftOut):
@@ -39,10 +55,16 @@ class DraftDetailOut(DraftOut):
     secrecy: str
     cc: str
     sections: list[BlockIO]
+    delivery: DeliveryOut | None = None
+
+    @staticmethod
+    def resolve_delivery(obj):
+        return getattr(obj, "delivery", None)  # reverse one-to-one: absent until delivered
 
 
 class GenerateIn(Schema):
     kind: str
+    unit_id: int | None = None
     recipient: str = ""
     topic: str = ""
 
@@ -75,9 +97,15 @@ def draft_generate(request, inspection_id: int, payload: GenerateIn):
     inspection = access.get_for_user(Inspection, request.user, inspection_id)
     if not writable_inspections(request.user).filter(pk=inspection.pk).exists():
         raise Http404
+    unit = None
+    if payload.unit_id is not None:
+        unit = inspection.units.filter(pk=payload.unit_id).first()
+        if unit is None:
+            raise DomainError("该单位不是本次巡察的被巡察单位。", field="unit_id")
     draft = services.draft_generate(
         inspection=inspection,
         kind=payload.kind,
+        unit=unit,
         recipient=payload.recipient,
         topic=payload.topic,
         actor=request.user,
@@ -98,6 +126,22 @@ def draft_put(request, draft_id: int, payload: DraftIn):
     sections = data.pop("sections")
     draft = services.draft_update(draft=draft, actor=request.user, sections=sections, **data)
     return draft
+
+
+@router.post(
+    "/drafts/{draft_id}/delivery",
+    response={201: DraftDetailOut},
+    summary="登记反馈意见送达（定稿后；自送达日起计算整改期限）",
+)
+def draft_deliver(request, draft_id: int, payload: DeliveryIn):
+    draft = access.get_for_user(ReportDraft, request.user, draft_id, "change")
+    services.feedback_deliver(
+        draft=draft,
+        delivered_on=payload.delivered_on,
+        delivered_by=payload.delivered_by,
+        actor=request.user,
+    )
+    return Status(201, access.get_for_user(ReportDraft, request.user, draft.pk, "change"))
 
 
 @router.get(

@@ -54,13 +54,15 @@ class ReportDraftQuerySet(models.QuerySet):
             return self
         q = _office_or_team_q(user, action)
         if action == "view":
-            # The unit liaison reads the feedback opinion of its own unit once it was given.
-            # (the user's own liaison scope: a unit or two from the role assignments)
+            # The unit liaison reads the feedback opinion addressed to its own unit, and only
+            # once it was delivered (a FeedbackDelivery exists); never another unit's.
             units = [u.pk for u in access.user_units(user, {Role.UNIT_LIAISON})]
-            liaison = Inspection.objects.filter(
-                units__in=units, stage__in=POST_FEEDBACK_STAGES
-            ).values("pk")
-            q |= Q(kind=ReportDraft.Kind.FEEDBACK, inspection__in=liaison)
+            q |= Q(
+                kind=ReportDraft.Kind.FEEDBACK,
+                unit__in=units,
+                delivery__isnull=False,
+                inspection__stage__in=POST_FEEDBACK_STAGES,
+            )
         return self.filter(q)
 
 
@@ -81,6 +83,22 @@ class ReportDraft(models.Model):
         Inspection, verbose_name=_("巡察"), on_delete=models.CASCADE, related_name="documents"
     )
     kind = models.CharField(_("文书类型"), max_length=16, choices=Kind.choices)
+    unit = models.ForeignKey(
+        "org.Unit",
+        verbose_name=_("被反馈单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="feedback_documents",
+        help_text=_("反馈意见按被巡察党组织分别出具：一个单位一份"),
+    )
+    problems = models.ManyToManyField(
+        "inspections.Problem",
+        verbose_name=_("反馈问题"),
+        blank=True,
+        related_name="feedback_documents",
+        help_text=_("反馈意见所列问题（仅本单位的）；送达后即为整改问题清单"),
+    )
     title = models.CharField(_("标题"), max_length=200)
     recipient = models.CharField(_("主送"), max_length=200, blank=True)
     topic = models.CharField(
@@ -97,10 +115,6 @@ class ReportDraft(models.Model):
     doc_number = models.CharField(_("文号"), max_length=60, blank=True)
     secrecy = models.CharField(_("密级"), max_length=20, blank=True, default="机密")
     cc = models.CharField(_("抄送"), max_length=300, blank=True)
-    plan_working_days = models.PositiveSmallIntegerField(_("整改方案报送期限(工作日)"), default=22)
-    report_working_days = models.PositiveSmallIntegerField(
-        _("整改情况报告报送期限(工作日)"), default=44
-    )
     state = models.CharField(_("状态"), max_length=8, choices=State.choices, default=State.DRAFT)
     version = models.PositiveIntegerField(_("版本"), default=1)
     problem_count = models.PositiveIntegerField(_("问题数"), default=0)
@@ -120,17 +134,49 @@ class ReportDraft(models.Model):
         ordering = ["inspection", "kind", "pk"]
         indexes = [models.Index(fields=["inspection", "kind"])]
         constraints = [
-            # One report and one feedback opinion per inspection (topical reports and
-            # recommendation letters may be many).
+            # One report per inspection and one feedback opinion per inspected unit
+            # (topical reports and recommendation letters may be many).
             models.UniqueConstraint(
                 fields=["inspection", "kind"],
-                condition=Q(kind__in=["report", "feedback"]),
-                name="one_report_and_feedback_per_inspection",
-            )
+                condition=Q(kind="report"),
+                name="one_report_per_inspection",
+            ),
+            models.UniqueConstraint(
+                fields=["inspection", "unit"],
+                condition=Q(kind="feedback"),
+                name="one_feedback_per_unit",
+            ),
         ]
 
     def __str__(self):
         return self.title
+
+
+class FeedbackDelivery(models.Model):
+    """送达记录: the feedback opinion was given to its unit on this date, by this person.
+
+    Rectification of the unit starts from `delivered_on`; the deadlines printed in the
+    letter are fixed here (by the office's rule) and copied to the rectification plan.
+    """
+
+    draft = models.OneToOneField(
+        ReportDraft, verbose_name=_("反馈意见"), on_delete=models.PROTECT, related_name="delivery"
+    )
+    delivered_on = models.DateField(_("送达日期"))
+    delivered_by = models.CharField(_("送达人"), max_length=100)
+    plan_working_days = models.PositiveSmallIntegerField(_("整改方案报送期限(工作日)"))
+    report_working_days = models.PositiveSmallIntegerField(_("整改情况报告报送期限(工作日)"))
+    plan_due = models.DateField(_("整改方案报送期限"))
+    report_due = models.DateField(_("整改情况报告报送期限"))
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("反馈意见送达记录")
+        verbose_name_plural = _("反馈意见送达记录")
+
+    def __str__(self):
+        return f"{self.draft} 送达于 {self.delivered_on}"
 
 
 class FieldkitImportQuerySet(models.QuerySet):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -9,7 +11,7 @@ from xuncha.audit.models import Action
 from xuncha.audit.services import record
 from xuncha.core.errors import DomainError
 from xuncha.inspections import documents as gather
-from xuncha.reports.models import ReportDraft
+from xuncha.reports.models import POST_FEEDBACK_STAGES, FeedbackDelivery, ReportDraft
 from xuncha.reports.officialdoc import render_document
 from xuncha.reports.watermark import watermark_text
 
@@ -23,12 +25,30 @@ ISSUERS = {
 }
 
 
-def _overrides(office):
-    try:
-        from xuncha.plans.calendar import overrides_for
-    except ImportError:  # the planning app's calendar is optional for the pure computation
-        return {}
-    return overrides_for(office)
+def feedback_cc(office) -> str:
+    """抄送 of a feedback opinion: the 纪委监委 and 组织部 of the office's own level and place
+    (a county office copies its county's, a city office its city's)."""
+    place = office.region or office.name.removesuffix("巡察办").removesuffix("委")
+    return f"{place}纪委监委，{place}委组织部"
+
+
+def feedback_due(draft: ReportDraft):
+    """The deadlines a feedback opinion states: those fixed on its delivery record once it
+    was delivered; before that the office's rule from the planned feedback date."""
+    from xuncha.rectification.deadlines import RectificationDue
+    from xuncha.rectification.services import rectification_due_for
+
+    delivery = getattr(draft, "delivery", None) if draft.pk else None
+    if delivery is not None:
+        return RectificationDue(
+            start=delivery.delivered_on,
+            plan_days=delivery.plan_working_days,
+            report_days=delivery.report_working_days,
+            plan_due=delivery.plan_due,
+            report_due=delivery.report_due,
+        )
+    start = draft.inspection.feedback_date or timezone.localdate()
+    return rectification_due_for(draft.inspection.office, start)
 
 
 def _topic_name(topic: str) -> str:
@@ -42,26 +62,20 @@ def _topic_name(topic: str) -> str:
     return gather._category_name(cat.name)
 
 
-def _blocks(draft: ReportDraft, user) -> tuple[list[dict], int]:
+def _blocks(draft: ReportDraft, user) -> tuple[list[dict], list]:
     inspection = draft.inspection
-    facts = gather.inspection_facts(inspection)
+    facts = gather.inspection_facts(inspection, unit=draft.unit)
     kind = draft.kind
     if kind == ReportDraft.Kind.FEEDBACK:
-        problems = gather.report_problems(inspection, user, feedback_only=True)
-        start = inspection.feedback_date or timezone.localdate()
-        plan_due, report_due = gather.rectification_dates(
-            start,
-            draft.plan_working_days,
-            draft.report_working_days,
-            _overrides(inspection.office),
-        )
+        problems = gather.report_problems(inspection, user, feedback_only=True, unit=draft.unit)
+        due = feedback_due(draft)
         blocks = gather.feedback_blocks(
             facts,
             problems,
-            plan_due=plan_due,
-            report_due=report_due,
-            plan_days=draft.plan_working_days,
-            report_days=draft.report_working_days,
+            plan_due=due.plan_due,
+            report_due=due.report_due,
+            plan_days=due.plan_days,
+            report_days=due.report_days,
         )
     elif kind == ReportDraft.Kind.TOPICAL:
         problems = gather.report_problems(inspection, user, topic=draft.topic)
@@ -72,25 +86,42 @@ def _blocks(draft: ReportDraft, user) -> tuple[list[dict], int]:
     else:
         problems = gather.report_problems(inspection, user)
         blocks = gather.report_blocks(facts, problems)
-    return blocks, len(problems)
+    return blocks, problems
+
+
+def _feedback_unit(inspection, unit):
+    """The unit a feedback opinion goes to: given, or the inspection's only unit."""
+    if unit is None:
+        units = list(inspection.units.order_by("pk")[:2])
+        if len(units) != 1:
+            raise DomainError("反馈意见按被巡察单位分别出具，请选择被反馈单位。", field="unit")
+        return units[0]
+    if not inspection.units.filter(pk=unit.pk).exists():
+        raise DomainError("该单位不是本次巡察的被巡察单位。", field="unit")
+    return unit
 
 
 def draft_generate(
-    *, inspection, kind: str, actor, recipient: str = "", topic: str = ""
+    *, inspection, kind: str, actor, recipient: str = "", topic: str = "", unit=None
 ) -> ReportDraft:
-    """Create a draft from the fieldwork, or refill the existing report/feedback draft."""
+    """Create a draft from the fieldwork, or refill the existing report/feedback draft.
+
+    A feedback opinion is one per inspected unit (`unit`; optional when the inspection
+    has a single unit) and lists only that unit's problems."""
     if kind not in ReportDraft.Kind.values:
         raise DomainError("未知的文书类型。", field="kind")
     topic = (topic or "").strip().upper()
     if kind == ReportDraft.Kind.RECOMMENDATION and not recipient.strip():
         raise DomainError("巡察建议书须填写主送部门。", field="recipient")
+    feedback = kind == ReportDraft.Kind.FEEDBACK
+    unit = _feedback_unit(inspection, unit) if feedback else None
     with transaction.atomic():
-        facts = gather.inspection_facts(inspection)
+        facts = gather.inspection_facts(inspection, unit=unit)
         draft = None
         if kind in SINGLE_KINDS:
             draft = (
                 ReportDraft.objects.select_for_update()
-                .filter(inspection=inspection, kind=kind)
+                .filter(inspection=inspection, kind=kind, unit=unit)
                 .first()
             )
         if draft is not None and draft.state == ReportDraft.State.FINAL:
@@ -101,6 +132,7 @@ def draft_generate(
             draft = ReportDraft(
                 inspection=inspection,
                 kind=kind,
+                unit=unit,
                 topic=topic,
                 recipient=recipient.strip()
                 or (
@@ -112,7 +144,7 @@ def draft_generate(
                 ),
                 issuer=ISSUERS[kind].format(team=facts.team, office=facts.office),
                 doc_date=timezone.localdate(),
-                cc="市纪委监委，市委组织部" if kind == ReportDraft.Kind.FEEDBACK else "",
+                cc=feedback_cc(inspection.office) if feedback else "",
                 created_by=actor,
                 updated_by=actor,
             )
@@ -122,19 +154,117 @@ def draft_generate(
         draft.title = gather.default_title(kind, facts, _topic_name(topic) if topic else "")
         if kind == ReportDraft.Kind.RECOMMENDATION:
             draft.title = f"关于{_topic_name(topic) or '巡察发现有关'}问题的巡察建议书"
-        draft.sections, draft.problem_count = _blocks(draft, actor)
+        draft.sections, problems = _blocks(draft, actor)
+        draft.problem_count = len(problems)
         try:
             with transaction.atomic():
                 draft.save()
         except IntegrityError:  # another person generated the same document just now
             raise DomainError("该文书刚由他人生成，请刷新后再试。") from None
+        changes = {"kind": kind, "version": draft.version, "problems": draft.problem_count}
+        if feedback:
+            draft.problems.set([p.pk for p in problems])
+            changes["unit"] = unit.name
         record(
             actor=actor,
             action=Action.CREATE if created else Action.UPDATE,
             obj=draft,
-            changes={"kind": kind, "version": draft.version, "problems": draft.problem_count},
+            changes=changes,
         )
     return draft
+
+
+def feedback_generate_all(*, inspection, actor) -> list[ReportDraft]:
+    """Generate (or refill) the feedback opinion of every inspected unit not yet final."""
+    finals = set(
+        ReportDraft.objects.filter(
+            inspection=inspection,
+            kind=ReportDraft.Kind.FEEDBACK,
+            state=ReportDraft.State.FINAL,
+        ).values_list("unit_id", flat=True)
+    )
+    return [
+        draft_generate(inspection=inspection, kind=ReportDraft.Kind.FEEDBACK, unit=u, actor=actor)
+        for u in inspection.units.order_by("pk")
+        if u.pk not in finals
+    ]
+
+
+def feedback_deliver(
+    *, draft: ReportDraft, delivered_on, delivered_by: str, actor
+) -> FeedbackDelivery:
+    """Record that a final feedback opinion was given to its unit (date, who delivered).
+
+    Fixes the rectification deadlines from the delivery date by the office's rule: they
+    are stored here, printed in the letter and copied to the unit's rectification plan.
+    From now on the unit's liaison reads the letter and its problems."""
+    from xuncha.rectification.services import rectification_due_for
+
+    delivered_by = (delivered_by or "").strip()
+    with transaction.atomic():
+        if not ReportDraft.objects.for_user(actor, "change").filter(pk=draft.pk).exists():
+            raise DomainError("只有本巡察机构或巡察组可以登记反馈意见送达。")
+        draft = (
+            ReportDraft.objects.select_for_update(of=("self",))
+            .select_related("inspection__office", "unit")
+            .get(pk=draft.pk)
+        )
+        if draft.kind != ReportDraft.Kind.FEEDBACK or draft.unit_id is None:
+            raise DomainError("只有按单位出具的反馈意见才能登记送达。")
+        if draft.state != ReportDraft.State.FINAL:
+            raise DomainError("反馈意见须审定（定稿）后才能送达。")
+        inspection = draft.inspection
+        if inspection.stage not in POST_FEEDBACK_STAGES:
+            raise DomainError("巡察报告经审议、巡察进入反馈阶段后才能送达反馈意见。")
+        if FeedbackDelivery.objects.filter(draft=draft).exists():
+            raise DomainError("该反馈意见已登记送达。")
+        if not isinstance(delivered_on, date):
+            raise DomainError("请填写送达日期。", field="delivered_on")
+        if delivered_on > timezone.localdate():
+            raise DomainError("送达日期不能晚于今天。", field="delivered_on")
+        if delivered_on < inspection.end:
+            raise DomainError("送达日期不能早于巡察结束日期。", field="delivered_on")
+        if not delivered_by:
+            raise DomainError("请填写送达人。", field="delivered_by")
+        due = rectification_due_for(inspection.office, delivered_on)
+        delivery = FeedbackDelivery.objects.create(
+            draft=draft,
+            delivered_on=delivered_on,
+            delivered_by=delivered_by[:100],
+            plan_working_days=due.plan_days,
+            report_working_days=due.report_days,
+            plan_due=due.plan_due,
+            report_due=due.report_due,
+            recorded_by=actor,
+        )
+        draft.sections = _stamped(draft.sections, due)
+        draft.save(update_fields=["sections"])
+        record(
+            actor=actor,
+            action=Action.CREATE,
+            obj=delivery,
+            summary=f"反馈意见送达{draft.unit.name}",
+            changes={
+                "draft": draft.pk,
+                "unit": draft.unit.name,
+                "delivered_on": str(delivered_on),
+                "delivered_by": delivery.delivered_by,
+                "plan_due": str(due.plan_due),
+                "report_due": str(due.report_due),
+                "problems": list(draft.problems.values_list("number", flat=True)),
+            },
+        )
+    return delivery
+
+
+def _stamped(blocks, due):
+    return gather.stamp_deadlines(
+        blocks,
+        plan_days=due.plan_days,
+        plan_due=due.plan_due,
+        report_days=due.report_days,
+        report_due=due.report_due,
+    )
 
 
 EDITABLE = ["title", "recipient", "issuer", "doc_date", "doc_number", "secrecy", "cc"]
@@ -199,9 +329,12 @@ watermark_for = watermark_text
 def draft_export(*, draft: ReportDraft, actor) -> tuple[str, bytes]:
     """The .docx of a draft, watermarked with the reader's name and time; the export is audited."""
     watermark = watermark_for(actor)
+    blocks = draft.sections
+    if draft.kind == ReportDraft.Kind.FEEDBACK:
+        blocks = _stamped(blocks, feedback_due(draft))
     doc = gather.official_document(
         title=draft.title,
-        blocks=draft.sections,
+        blocks=blocks,
         recipient=draft.recipient,
         issuer=draft.issuer,
         doc_date=draft.doc_date,
@@ -218,5 +351,6 @@ def draft_export(*, draft: ReportDraft, actor) -> tuple[str, bytes]:
             obj=draft,
             changes={"format": "docx", "version": draft.version, "watermark": watermark},
         )
-    name = f"{draft.get_kind_display()}-{draft.inspection_id}-v{draft.version}.docx"
+    unit = f"-{draft.unit.name}" if draft.unit_id else ""
+    name = f"{draft.get_kind_display()}-{draft.inspection_id}{unit}-v{draft.version}.docx"
     return name, data

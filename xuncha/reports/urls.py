@@ -11,5 +11,6 @@ urlpatterns = [
     path("fieldkit/import/", views.fieldkit_import, name="fieldkit_import"),
     path("draft/<int:pk>/", views.draft_edit, name="draft_edit"),
     path("draft/<int:pk>/finalize/", views.draft_finalize, name="draft_finalize"),
+    path("draft/<int:pk>/deliver/", views.draft_deliver, name="draft_deliver"),
     path("draft/<int:pk>/download/", views.draft_download, name="draft_download"),
 ]

@@ -18,7 +18,7 @@ from xuncha.core.errors import DomainError
 from xuncha.org import access
 from xuncha.plans.models import Inspection
 from xuncha.reports import services
-from xuncha.reports.forms import DraftForm, GenerateForm, ImportForm
+from xuncha.reports.forms import DeliveryForm, DraftForm, GenerateForm, ImportForm
 from xuncha.reports.models import FieldkitImport, ReportDraft, writable_inspections
 
 LEVELS = [
@@ -80,7 +80,7 @@ def inspection_documents(request, pk):
     inspection = access.get_for_user(Inspection, request.user, pk)
     drafts = access.visible(
         ReportDraft.objects.filter(inspection=inspection), request.user
-    ).select_related("updated_by")
+    ).select_related("updated_by", "unit", "delivery")
     return render(
         request,
         "reports/inspection_documents.html",
@@ -89,7 +89,7 @@ def inspection_documents(request, pk):
             "drafts": drafts,
             "can_write": _can_write(request.user, inspection),
             "can_fieldkit": can_use_fieldkit(request.user, inspection),
-            "form": GenerateForm(),
+            "form": GenerateForm(inspection=inspection),
         },
     )
 
@@ -100,14 +100,20 @@ def generate(request, pk):
     inspection = access.get_for_user(Inspection, request.user, pk)
     if not _can_write(request.user, inspection):
         raise Http404("对象不存在或无权访问")
-    form = GenerateForm(request.POST)
+    form = GenerateForm(request.POST, inspection=inspection)
     if not form.is_valid():
-        messages.error(request, "请选择文书类型。")
+        messages.error(request, "请选择文书类型和被巡察单位。")
         return redirect("reports:inspection_documents", pk=pk)
+    kind, unit = form.cleaned_data["kind"], form.cleaned_data["unit"]
     try:
+        if kind == ReportDraft.Kind.FEEDBACK and unit is None:
+            drafts = services.feedback_generate_all(inspection=inspection, actor=request.user)
+            messages.success(request, f"已按被巡察单位分别生成反馈意见 {len(drafts)} 份。")
+            return redirect("reports:inspection_documents", pk=pk)
         draft = services.draft_generate(
             inspection=inspection,
-            kind=form.cleaned_data["kind"],
+            kind=kind,
+            unit=unit,
             recipient=form.cleaned_data["recipient"],
             topic=form.cleaned_data["topic"],
             actor=request.user,
@@ -131,7 +137,9 @@ def _sections_from_post(post) -> list[dict]:
 
 @login_required
 def draft_edit(request, pk):
-    draft = access.get_for_user(ReportDraft, request.user, pk, "change")
+    draft = access.get_for_user(
+        ReportDraft.objects.select_related("unit", "inspection"), request.user, pk, "change"
+    )
     # The form edits a copy: draft_update compares the saved row with the new values.
     form = DraftForm(request.POST or None, instance=copy.copy(draft))
     if request.method == "POST":
@@ -152,11 +160,57 @@ def draft_edit(request, pk):
     if request.method == "GET":
         confidential(draft, actor=request.user)
     blocks = [*draft.sections, {"heading": "", "level": 0, "text": ""}]
+    delivery = getattr(draft, "delivery", None)
+    delivery_form = None
+    if draft.kind == ReportDraft.Kind.FEEDBACK and delivery is None:
+        delivery_form = DeliveryForm(
+            initial={
+                "delivered_on": draft.inspection.feedback_date or timezone.localdate(),
+                "delivered_by": _team_leader(draft.inspection),
+            }
+        )
     return render(
         request,
         "reports/draft_edit.html",
-        {"draft": draft, "form": form, "blocks": blocks, "levels": LEVELS},
+        {
+            "draft": draft,
+            "form": form,
+            "blocks": blocks,
+            "levels": LEVELS,
+            "delivery": delivery,
+            "delivery_form": delivery_form,
+            "due": services.feedback_due(draft)
+            if draft.kind == ReportDraft.Kind.FEEDBACK
+            else None,
+        },
     )
+
+
+def _team_leader(inspection) -> str:
+    from xuncha.inspections.documents import inspection_facts
+
+    return inspection_facts(inspection).leader
+
+
+@login_required
+@require_POST
+def draft_deliver(request, pk):
+    draft = access.get_for_user(ReportDraft, request.user, pk, "change")
+    form = DeliveryForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写送达日期和送达人。")
+        return redirect("reports:draft_edit", pk=draft.pk)
+    try:
+        delivery = services.feedback_deliver(draft=draft, actor=request.user, **form.cleaned_data)
+    except DomainError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(
+            request,
+            f"已登记送达{draft.unit.name}：整改方案 {delivery.plan_due:%Y-%m-%d} 前、"
+            f"整改情况报告 {delivery.report_due:%Y-%m-%d} 前报送。",
+        )
+    return redirect("reports:draft_edit", pk=draft.pk)
 
 
 @login_required

@@ -171,8 +171,15 @@ SECURE_HSTS_PRELOAD = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env_bool("XUNCHA_BEHIND_PROXY", False):
+BEHIND_PROXY = env_bool("XUNCHA_BEHIND_PROXY", False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies of our own stand in front (each appends to X-Forwarded-For):
+# the client address is the hop just before them (xuncha/core/net.py); 0 ignores the header.
+TRUSTED_PROXIES = env_int("XUNCHA_TRUSTED_PROXIES", 1 if BEHIND_PROXY else 0)
+if TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured("XUNCHA_TRUSTED_PROXIES 不能为负数 / must not be negative")
+AXES_CLIENT_IP_CALLABLE = "xuncha.core.net.client_address"
 
 # --- Audit log ---------------------------------------------------------------
 AUDIT_HASH_ALGORITHM = env_choice("XUNCHA_AUDIT_HASH", "sm3", ("sm3", "sha256"))

@@ -14,11 +14,14 @@ import hmac
 import json
 import os
 import secrets
+import unicodedata
 from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
+
+from xuncha.analytics.text import strip_invisible
 
 _ALG_AES = 1
 _ALG_SM4 = 2
@@ -29,6 +32,9 @@ _KEYS: dict[str, bytes] = {}
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 24
 GROUP = 4
+# Dash-like characters outside Unicode's dash category: minus sign, hyphen bullet,
+# katakana-hiragana prolonged sound mark (ー, typed for a dash by some input methods).
+_DASHES = frozenset("\u2212\u2043\u30fc\uff70_")
 
 
 def _key_file(name: str) -> Path:
@@ -150,9 +156,14 @@ def new_receipt_code() -> str:
 
 def normalise_code(text: str) -> str | None:
     """The canonical form of a typed code, or None if it cannot be one (shape only)."""
-    if not isinstance(text, str) or len(text) > 80:
+    if not isinstance(text, str) or len(text) > 120:
         return None
-    cleaned = "".join(ch for ch in text.upper() if ch not in " -\t\r\n　－")
+    # Full-width letters and digits (a Chinese input method's default) become ASCII;
+    # any dash-like separator, space or invisible format character is dropped.
+    text = unicodedata.normalize("NFKC", strip_invisible(text)).upper()
+    cleaned = "".join(
+        ch for ch in text if not (ch.isspace() or ch in _DASHES or unicodedata.category(ch) == "Pd")
+    )
     if len(cleaned) != CODE_LENGTH or any(ch not in ALPHABET for ch in cleaned):
         return None
     return cleaned

@@ -181,8 +181,24 @@ if TRUSTED_PROXIES < 0:
     raise ImproperlyConfigured("XUNCHA_TRUSTED_PROXIES 不能为负数 / must not be negative")
 AXES_CLIENT_IP_CALLABLE = "xuncha.core.net.client_address"
 
+# --- Keys ----------------------------------------------------------------------
+# One folder for every key file: petitions, analytics index, field kit, the audit chain
+# key and its signed checkpoints (xuncha/core/keys.py). Empty: DATA_DIR/keys, for
+# development; in production put it outside DATA_DIR and outside the backups
+# (`xuncha check --deploy` warns otherwise).
+_KEYS_DIR = env_str("XUNCHA_KEYS_DIR", "")
+KEYS_DIR = Path(_KEYS_DIR).resolve() if _KEYS_DIR else ""
+# Where database backups are written (only checked: keys must not be inside it).
+_BACKUP_DIR = env_str("XUNCHA_BACKUP_DIR", "")
+BACKUP_DIR = Path(_BACKUP_DIR).resolve() if _BACKUP_DIR else ""
+
 # --- Audit log ---------------------------------------------------------------
 AUDIT_HASH_ALGORITHM = env_choice("XUNCHA_AUDIT_HASH", "sm3", ("sm3", "sha256"))
+# The chain is keyed (HMAC-SM3 / HMAC-SHA-256) under this key, base64 of 32 bytes; empty:
+# KEYS_DIR/audit-chain.key, generated on first use. Signed checkpoints of the chain head
+# are appended to this file (default KEYS_DIR/audit-checkpoints.jsonl).
+AUDIT_KEY = env_str("XUNCHA_AUDIT_KEY", "")
+AUDIT_CHECKPOINT_FILE = env_str("XUNCHA_AUDIT_CHECKPOINT_FILE", "")
 
 # --- Requests and uploads ----------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("XUNCHA_MAX_BODY_BYTES", 2 * 1024 * 1024)

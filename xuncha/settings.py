@@ -256,7 +256,7 @@ HOME_TODO_CACHE_SECONDS = env_int("XUNCHA_HOME_TODO_CACHE_SECONDS", 20)
 # Envelope encryption of submissions: "aes-256-gcm" (default) or "sm4-gcm" (国密, via gmssl).
 PETITIONS_CIPHER = env_choice("XUNCHA_PETITIONS_CIPHER", "aes-256-gcm", ("aes-256-gcm", "sm4-gcm"))
 # Master key (base64, 32 bytes) and receipt-code HMAC key; when unset they are generated
-# on first use under DATA_DIR/keys/ (keep that folder outside database backups).
+# on first use in KEYS_DIR (keep that folder outside database backups).
 PETITIONS_MASTER_KEY = env_str("XUNCHA_PETITIONS_MASTER_KEY", "")
 PETITIONS_RECEIPT_KEY = env_str("XUNCHA_PETITIONS_RECEIPT_KEY", "")
 ANALYTICS_INDEX_KEY = env_str("XUNCHA_ANALYTICS_INDEX_KEY", "")
@@ -275,7 +275,7 @@ PETITIONS_RESULT_DAYS = env_int("XUNCHA_PETITIONS_RESULT_DAYS", 15)
 CLAMD_SOCKET = env_str("XUNCHA_CLAMD_SOCKET", "")
 
 # --- Offline field kit (inspections/fieldkit.py) -------------------------------
-# Chunk cipher and package signature; keys are generated under DATA_DIR/keys/ on first use
+# Chunk cipher and package signature; keys are generated in KEYS_DIR on first use
 # (copy fieldkit.key to the offline machine; trust its public key in keys/fieldkit-trusted/).
 FIELDKIT_CIPHER = env_choice("XUNCHA_FIELDKIT_CIPHER", "aes-256-gcm", ("aes-256-gcm", "sm4-gcm"))
 FIELDKIT_SIGNATURE = env_choice("XUNCHA_FIELDKIT_SIGNATURE", "ed25519", ("ed25519", "sm2"))

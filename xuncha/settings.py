@@ -159,6 +159,10 @@ OTP_REQUIRED_ROLES = env_list("XUNCHA_OTP_REQUIRED_ROLES", "office_admin,sysadmi
 OTP_TOTP_ISSUER = "巡察综合监督平台"
 
 SESSION_IDLE_TIMEOUT_MINUTES = env_int("XUNCHA_SESSION_IDLE_MINUTES", 30)
+# API bearer tokens expire this many days after they are made.
+API_TOKEN_DAYS = env_int("XUNCHA_API_TOKEN_DAYS", 90)
+if API_TOKEN_DAYS < 1:
+    raise ImproperlyConfigured("XUNCHA_API_TOKEN_DAYS 至少为 1 / must be at least 1")
 SESSION_COOKIE_AGE = 12 * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

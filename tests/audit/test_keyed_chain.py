@@ -214,3 +214,11 @@ def test_existing_plain_chain_switches_at_a_recorded_point(db, settings):
     # A rewrite of the new entries with plain hashes is found...
     _rewrite_from(5, key=None, change={"summary": "改"})
     assert _problem().seq == 5
+
+
+def test_the_periodic_task_writes_a_checkpoint(db, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    _fill(3)
+    call_command("audit_checkpoint", "--enqueue")
+    found, problem = checkpoints.load()
+    assert problem is None and [cp.seq for cp in found] == [3]

@@ -10,6 +10,9 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.db.models import F
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from xuncha.audit import checkpoints
 from xuncha.audit.chain import ALTERED, CHECKPOINT, GENESIS, REMOVED, entry_hash
@@ -222,3 +225,11 @@ def test_the_periodic_task_writes_a_checkpoint(db, settings):
     call_command("audit_checkpoint", "--enqueue")
     found, problem = checkpoints.load()
     assert problem is None and [cp.seq for cp in found] == [3]
+
+
+@given(key=st.binary(min_size=1, max_size=100), data=st.binary(max_size=300))
+@hsettings(max_examples=100, deadline=None)
+def test_fast_hmac_sm3_equals_the_reference_construction(key, data):
+    from xuncha.audit.chain import _hmac_sm3_openssl, _hmac_sm3_python
+
+    assert _hmac_sm3_openssl(key, data) == _hmac_sm3_python(key, data)

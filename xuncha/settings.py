@@ -290,5 +290,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("XUNCHA_LOG_LEVEL", "WARNING")},
+    # Every signed audit checkpoint goes to the log too, for shipping to a log server.
+    "loggers": {"xuncha.audit.checkpoint": {"level": "INFO"}},
 }
 CSRF_FAILURE_VIEW = "xuncha.core.views.csrf_failure"

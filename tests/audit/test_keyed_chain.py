@@ -233,3 +233,10 @@ def test_fast_hmac_sm3_equals_the_reference_construction(key, data):
     from xuncha.audit.chain import _hmac_sm3_openssl, _hmac_sm3_python
 
     assert _hmac_sm3_openssl(key, data) == _hmac_sm3_python(key, data)
+
+
+def test_each_checkpoint_is_logged_for_an_external_log(db, caplog):
+    _fill(2)
+    with caplog.at_level("INFO", logger="xuncha.audit.checkpoint"):
+        line, _ = checkpoint()
+    assert any(line["signature"] in r.getMessage() for r in caplog.records)

@@ -183,7 +183,6 @@ if BEHIND_PROXY:
 TRUSTED_PROXIES = env_int("XUNCHA_TRUSTED_PROXIES", 1 if BEHIND_PROXY else 0)
 if TRUSTED_PROXIES < 0:
     raise ImproperlyConfigured("XUNCHA_TRUSTED_PROXIES 不能为负数 / must not be negative")
-AXES_CLIENT_IP_CALLABLE = "xuncha.core.net.client_address"
 
 # --- Keys ----------------------------------------------------------------------
 # One folder for every key file: petitions, analytics index, field kit, the audit chain

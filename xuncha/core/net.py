@@ -20,4 +20,4 @@ def client_address(request) -> str:
         # Fewer hops than proxies: the request did not pass all of them; the furthest
         # hop any of our proxies recorded is the best we know.
         remote = hops[-(proxies + 1)] if len(hops) > proxies else hops[0]
-    return remote[:45] or "unknown"
+    return remote[:45]

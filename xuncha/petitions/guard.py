@@ -19,7 +19,7 @@ from django.core.cache import cache
 from django.db import IntegrityError
 
 from xuncha.core.errors import DomainError
-from xuncha.core.net import client_address
+from xuncha.core.net import client_address as _client_address
 from xuncha.petitions import crypto
 
 log = logging.getLogger("xuncha.petitions")
@@ -31,6 +31,11 @@ def parse_rate(rate: str) -> tuple[int, int]:
     """ "20/h" -> (20, 3600); "0/h" disables."""
     count, _, unit = rate.partition("/")
     return int(count), _UNITS.get(unit.strip() or "h", 3600)
+
+
+def client_address(request) -> str:
+    """The rate-limit identity of the client (xuncha/core/net.py)."""
+    return _client_address(request) or "unknown"
 
 
 def hit(scope: str, ident: str, rate: str) -> bool:

@@ -12,7 +12,7 @@ step "ruff check" && .venv/bin/ruff check . || status=1
 step "ruff format --check" && .venv/bin/ruff format --check . || status=1
 step "makemigrations --check" && $PY manage.py makemigrations --check --dry-run >/dev/null || { echo "模型改动缺少迁移 (missing migrations)"; status=1; }
 step "check --deploy (production settings)"
-XUNCHA_PRODUCTION=1 XUNCHA_ALLOWED_HOSTS=xuncha.example XUNCHA_SECRET_KEY="$($PY -c 'import secrets;print(secrets.token_urlsafe(64))')" \
+XUNCHA_PRODUCTION=1 XUNCHA_KEYS_DIR="$(mktemp -d)" XUNCHA_ALLOWED_HOSTS=xuncha.example XUNCHA_SECRET_KEY="$($PY -c 'import secrets;print(secrets.token_urlsafe(64))')" \
   $PY manage.py check --deploy --fail-level WARNING || status=1
 
 # Two workers: the suite's machines have two cores (pytest-xdist; each worker its own test DB).

@@ -42,10 +42,15 @@ class SessionAuth(APIKeyCookie):
 
 
 class TokenAuth(HttpBearer):
-    """Authorization: Bearer <token>; only the token's SHA-256 digest is stored."""
+    """Authorization: Bearer <token>; only the token's SHA-256 digest is stored.
+
+    A token stops working when revoked, when it expires (XUNCHA_API_TOKEN_DAYS after it was
+    made), when its account is disabled and while the account owes a password change: the
+    same doors the session login closes. Refused tokens get the API's 401."""
 
     def authenticate(self, request, token):
         from xuncha.org.models import ApiToken
+        from xuncha.org.passwords import password_expired
         from xuncha.org.services import digest_token
 
         if not token or len(token) > 200:
@@ -55,7 +60,9 @@ class TokenAuth(HttpBearer):
             .filter(digest=digest_token(token), revoked=False)
             .first()
         )
-        if row is None or not row.user.is_active:
+        if row is None or not row.user.is_active or row.expired:
+            return None
+        if row.user.must_change_password or password_expired(row.user):
             return None
         now = timezone.now()
         # One write per minute at most: the token is used on every request.

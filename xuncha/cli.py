@@ -6,7 +6,10 @@
                                    web server (gunicorn) for production
   xuncha worker                    task worker (django-tasks database backend, db_worker)
   xuncha check [--deploy]          system checks (--deploy for production settings)
-  xuncha audit verify              walk the audit hash chain, report the first broken entry
+  xuncha audit verify              walk the keyed audit chain and its signed checkpoints,
+                                   report the first broken entry (then checkpoint the head)
+  xuncha audit checkpoint [--enqueue]
+                                   sign the audit chain head into the checkpoint file (hourly)
   xuncha unlock <username>         lift a login lockout (audited)
   xuncha rectification_sweep       daily reminders and overdue escalation (--enqueue: via worker)
   xuncha fieldkit export|import    the encrypted, signed offline field kit of one inspection

@@ -160,6 +160,10 @@ OTP_REQUIRED_ROLES = env_list("XUNCHA_OTP_REQUIRED_ROLES", "office_admin,sysadmi
 OTP_TOTP_ISSUER = "巡察综合监督平台"
 
 SESSION_IDLE_TIMEOUT_MINUTES = env_int("XUNCHA_SESSION_IDLE_MINUTES", 30)
+# API bearer tokens expire this many days after they are made.
+API_TOKEN_DAYS = env_int("XUNCHA_API_TOKEN_DAYS", 90)
+if API_TOKEN_DAYS < 1:
+    raise ImproperlyConfigured("XUNCHA_API_TOKEN_DAYS 至少为 1 / must be at least 1")
 SESSION_COOKIE_AGE = 12 * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -178,11 +182,33 @@ CSP_REPORT_ONLY = env_bool("XUNCHA_CSP_REPORT_ONLY", False)
 CSP_REPORT_URI = "/csp-report/"
 CSP_REPORT_RATE = env_str("XUNCHA_CSP_REPORT_RATE", "30/m")
 CSP_REPORT_RATE_SITE = env_str("XUNCHA_CSP_REPORT_RATE_SITE", "1000/h")
-if env_bool("XUNCHA_BEHIND_PROXY", False):
+BEHIND_PROXY = env_bool("XUNCHA_BEHIND_PROXY", False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies of our own stand in front (each appends to X-Forwarded-For):
+# the client address is the hop just before them (xuncha/core/net.py); 0 ignores the header.
+TRUSTED_PROXIES = env_int("XUNCHA_TRUSTED_PROXIES", 1 if BEHIND_PROXY else 0)
+if TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured("XUNCHA_TRUSTED_PROXIES 不能为负数 / must not be negative")
+
+# --- Keys ----------------------------------------------------------------------
+# One folder for every key file: petitions, analytics index, field kit, the audit chain
+# key and its signed checkpoints (xuncha/core/keys.py). Empty: DATA_DIR/keys, for
+# development; in production put it outside DATA_DIR and outside the backups
+# (`xuncha check --deploy` warns otherwise).
+_KEYS_DIR = env_str("XUNCHA_KEYS_DIR", "")
+KEYS_DIR = Path(_KEYS_DIR).resolve() if _KEYS_DIR else ""
+# Where database backups are written (only checked: keys must not be inside it).
+_BACKUP_DIR = env_str("XUNCHA_BACKUP_DIR", "")
+BACKUP_DIR = Path(_BACKUP_DIR).resolve() if _BACKUP_DIR else ""
 
 # --- Audit log ---------------------------------------------------------------
 AUDIT_HASH_ALGORITHM = env_choice("XUNCHA_AUDIT_HASH", "sm3", ("sm3", "sha256"))
+# The chain is keyed (HMAC-SM3 / HMAC-SHA-256) under this key, base64 of 32 bytes; empty:
+# KEYS_DIR/audit-chain.key, generated on first use. Signed checkpoints of the chain head
+# are appended to this file (default KEYS_DIR/audit-checkpoints.jsonl).
+AUDIT_KEY = env_str("XUNCHA_AUDIT_KEY", "")
+AUDIT_CHECKPOINT_FILE = env_str("XUNCHA_AUDIT_CHECKPOINT_FILE", "")
 
 # --- Requests and uploads ----------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("XUNCHA_MAX_BODY_BYTES", 2 * 1024 * 1024)
@@ -252,7 +278,7 @@ SERVER_NONCE = env_str("XUNCHA_SERVER_NONCE", "")
 # Envelope encryption of submissions: "aes-256-gcm" (default) or "sm4-gcm" (国密, via gmssl).
 PETITIONS_CIPHER = env_choice("XUNCHA_PETITIONS_CIPHER", "aes-256-gcm", ("aes-256-gcm", "sm4-gcm"))
 # Master key (base64, 32 bytes) and receipt-code HMAC key; when unset they are generated
-# on first use under DATA_DIR/keys/ (keep that folder outside database backups).
+# on first use in KEYS_DIR (keep that folder outside database backups).
 PETITIONS_MASTER_KEY = env_str("XUNCHA_PETITIONS_MASTER_KEY", "")
 PETITIONS_RECEIPT_KEY = env_str("XUNCHA_PETITIONS_RECEIPT_KEY", "")
 ANALYTICS_INDEX_KEY = env_str("XUNCHA_ANALYTICS_INDEX_KEY", "")
@@ -271,7 +297,7 @@ PETITIONS_RESULT_DAYS = env_int("XUNCHA_PETITIONS_RESULT_DAYS", 15)
 CLAMD_SOCKET = env_str("XUNCHA_CLAMD_SOCKET", "")
 
 # --- Offline field kit (inspections/fieldkit.py) -------------------------------
-# Chunk cipher and package signature; keys are generated under DATA_DIR/keys/ on first use
+# Chunk cipher and package signature; keys are generated in KEYS_DIR on first use
 # (copy fieldkit.key to the offline machine; trust its public key in keys/fieldkit-trusted/).
 FIELDKIT_CIPHER = env_choice("XUNCHA_FIELDKIT_CIPHER", "aes-256-gcm", ("aes-256-gcm", "sm4-gcm"))
 FIELDKIT_SIGNATURE = env_choice("XUNCHA_FIELDKIT_SIGNATURE", "ed25519", ("ed25519", "sm2"))
@@ -282,5 +308,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("XUNCHA_LOG_LEVEL", "WARNING")},
+    # Every signed audit checkpoint goes to the log too, for shipping to a log server.
+    "loggers": {"xuncha.audit.checkpoint": {"level": "INFO"}},
 }
 CSRF_FAILURE_VIEW = "xuncha.core.views.csrf_failure"

@@ -12,7 +12,7 @@ from django.utils import timezone
 from tests.cast import client_for
 from xuncha.audit.chain import GENESIS, entry_hash
 from xuncha.audit.models import Action, AuditEntry, AuditHead
-from xuncha.audit.services import record
+from xuncha.audit.services import audit_key, record
 from xuncha.org.models import Office, Unit, User
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +41,7 @@ def _reseal():
     prev = GENESIS
     for entry in AuditEntry.objects.order_by("seq"):
         entry.prev_hash = prev
-        entry.hash = entry_hash(prev, entry.hashed_fields(), entry.algorithm)
+        entry.hash = entry_hash(prev, entry.hashed_fields(), entry.algorithm, audit_key())
         AuditEntry.objects.filter(pk=entry.pk).update(prev_hash=entry.prev_hash, hash=entry.hash)
         prev = entry.hash
     AuditHead.objects.filter(pk=1).update(hash=prev)

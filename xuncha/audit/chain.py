@@ -1,12 +1,21 @@
-"""Pure hash-chain arithmetic for the audit log (no Django imports)."""
+"""Pure hash-chain arithmetic for the audit log (no Django imports).
+
+Entries are chained by keyed hashes (HMAC-SM3 or HMAC-SHA-256 under the audit key, kept
+outside the database): without the key, nobody can recompute the chain after changing an
+entry. Entries older than the installation's switch to keying (`keyed_from`) keep their
+plain hashes. Signed checkpoints of the head, kept outside the database too, pin the
+chain: a rewrite of anything up to a checkpoint is found even by someone holding the key.
+"""
 
 import hashlib
+import hmac
 import json
 from collections import OrderedDict
 from dataclasses import dataclass
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hmac as crypto_hmac
 from gmssl import func, sm3
 
 GENESIS = "0" * 64
@@ -33,6 +42,36 @@ except UnsupportedAlgorithm:  # pragma: no cover - depends on the OpenSSL build
     sm3_hex = _sm3_python
 
 
+def _hmac_sm3_openssl(key: bytes, data: bytes) -> str:
+    h = crypto_hmac.HMAC(key, hashes.SM3())
+    h.update(data)
+    return h.finalize().hex()
+
+
+def _hmac_sm3_python(key: bytes, data: bytes) -> str:
+    block = 64
+    if len(key) > block:
+        key = bytes.fromhex(_sm3_python(key))
+    key = key.ljust(block, b"\0")
+    inner = bytes.fromhex(_sm3_python(bytes(k ^ 0x36 for k in key) + data))
+    return _sm3_python(bytes(k ^ 0x5C for k in key) + inner)
+
+
+try:
+    _hmac_sm3_openssl(b"k", b"")
+    hmac_sm3 = _hmac_sm3_openssl
+except UnsupportedAlgorithm:  # pragma: no cover - depends on the OpenSSL build
+    hmac_sm3 = _hmac_sm3_python
+
+
+def keyed_digest(key: bytes, data: bytes, algorithm: str) -> str:
+    if algorithm == "sm3":
+        return hmac_sm3(key, data)
+    if algorithm == "sha256":
+        return hmac.new(key, data, hashlib.sha256).hexdigest()
+    raise ValueError(f"unknown audit hash algorithm {algorithm!r}")
+
+
 def digest(data: bytes, algorithm: str) -> str:
     if algorithm == "sm3":
         return sm3_hex(data)
@@ -48,19 +87,23 @@ def canonical(fields: dict) -> bytes:
     ).encode()
 
 
-def entry_hash(prev_hash: str, fields: dict, algorithm: str) -> str:
-    return digest(prev_hash.encode() + b"|" + canonical(fields), algorithm)
+def entry_hash(prev_hash: str, fields: dict, algorithm: str, key: bytes | None = None) -> str:
+    """The entry's hash: keyed (HMAC) when `key` is given, plain for pre-keying entries."""
+    data = prev_hash.encode() + b"|" + canonical(fields)
+    return digest(data, algorithm) if key is None else keyed_digest(key, data, algorithm)
 
 
 # --- Verification -----------------------------------------------------------------
 ALTERED = "altered"
 REMOVED = "removed"
 INSERTED = "inserted"
+CHECKPOINT = "checkpoint"  # the checkpoint file itself does not verify
 
 _KIND_TEXT = {
     ALTERED: ("被篡改", "altered"),
     REMOVED: ("被删除", "removed"),
     INSERTED: ("被插入", "inserted"),
+    CHECKPOINT: ("的签名检查点无效", "checkpoint invalid"),
 }
 
 
@@ -68,7 +111,7 @@ _KIND_TEXT = {
 class Problem:
     """The first break found in the chain."""
 
-    kind: str  # ALTERED, REMOVED or INSERTED
+    kind: str  # ALTERED, REMOVED, INSERTED or CHECKPOINT
     seq: int  # the first entry concerned (for REMOVED: the first missing sequence number)
     detail_zh: str
     detail_en: str
@@ -94,15 +137,33 @@ class ChainVerifier:
 
     RECENT = 4096  # how far back an insertion is recognised (memory stays bounded)
 
-    def __init__(self):
+    def __init__(
+        self,
+        *,
+        key: bytes | None = None,
+        keyed_from: int | None = None,
+        checkpoints: dict[int, str] | None = None,
+        start: tuple[int, str] = (0, GENESIS),
+    ):
+        """`key` and `keyed_from`: entries from sequence number `keyed_from` on must carry
+        the keyed hash (earlier ones the plain hash; None: all plain). `checkpoints`:
+        {seq: hash} from signed checkpoints, each entry must match. `start`: resume after
+        an entry already known good (seq, hash)."""
+        self.key = key
+        self.keyed_from = keyed_from
+        self.checkpoints = checkpoints or {}
         self.count = 0
-        self.last_seq = 0
-        self.last_hash = GENESIS
-        self._recent: OrderedDict[str, int] = OrderedDict({GENESIS: 0})
+        self.last_seq, self.last_hash = start
+        self._recent: OrderedDict[str, int] = OrderedDict({self.last_hash: self.last_seq})
+
+    def _key_for(self, seq: int) -> bytes | None:
+        if self.key is None or self.keyed_from is None or seq < self.keyed_from:
+            return None
+        return self.key
 
     def feed(self, seq, prev_hash, stored_hash, algorithm, fields) -> Problem | None:
         try:
-            content_ok = entry_hash(prev_hash, fields, algorithm) == stored_hash
+            content_ok = entry_hash(prev_hash, fields, algorithm, self._key_for(seq)) == stored_hash
         except ValueError:
             content_ok = False
         linked = prev_hash == self.last_hash
@@ -142,6 +203,14 @@ class ChainVerifier:
             return Problem(
                 ALTERED, seq, "序号与链不连续", f"sequence number does not follow #{self.last_seq}"
             )
+        pinned = self.checkpoints.get(seq)
+        if pinned is not None and pinned != stored_hash:
+            return Problem(
+                ALTERED,
+                seq,
+                "与已签名的检查点不符：该条或此前的记录被整体改写过",
+                "it differs from the signed checkpoint: it or earlier entries were rewritten",
+            )
         self.count += 1
         self.last_seq, self.last_hash = seq, stored_hash
         self._recent[stored_hash] = seq
@@ -150,6 +219,15 @@ class ChainVerifier:
         return None
 
     def finish(self, head_seq: int, head_hash: str) -> Problem | None:
+        pinned = max(self.checkpoints, default=0)
+        reached = min(self.last_seq, head_seq)
+        if pinned > reached:
+            return Problem(
+                REMOVED,
+                reached + 1,
+                f"已签名的检查点表明链曾到第 {pinned} 条，现在只到第 {reached} 条",
+                f"a signed checkpoint shows the chain reached #{pinned}; it now ends at #{reached}",
+            )
         if self.last_seq > head_seq:
             return Problem(
                 INSERTED,

@@ -1,4 +1,5 @@
 from xuncha.audit.context import current_ip
+from xuncha.core.net import client_address
 
 
 class AuditContextMiddleware:
@@ -8,7 +9,7 @@ class AuditContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = current_ip.set(request.META.get("REMOTE_ADDR", ""))
+        token = current_ip.set(client_address(request))
         try:
             return self.get_response(request)
         finally:

@@ -6,9 +6,36 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from xuncha.audit import checkpoints
 from xuncha.audit.chain import GENESIS, ChainVerifier, Problem, entry_hash
 from xuncha.audit.context import current_ip
 from xuncha.audit.models import Action, AuditEntry, AuditHead
+from xuncha.core.keys import key_file, keys_dir, secret_key
+
+_KEYED_FROM: dict[str, int] = {}
+
+
+def audit_key() -> bytes:
+    """The chain key (HMAC), outside the database: XUNCHA_AUDIT_KEY or KEYS_DIR/audit-chain.key."""
+    return secret_key("audit-chain", settings.AUDIT_KEY)
+
+
+def keyed_from(*, first_new: int | None = None) -> int | None:
+    """The first sequence number hashed with the key, recorded in KEYS_DIR/audit-keyed-from.
+
+    Written once, by the first entry appended after keying was introduced (`first_new`, its
+    number): a new installation starts keyed at #1; an existing chain keeps its earlier,
+    plain-hashed entries, verified the old way up to this switch point. It is kept beside
+    the key, outside the database, so a rewrite cannot move it. None: not keyed yet.
+    """
+    path = str(keys_dir() / "audit-keyed-from")
+    if path in _KEYED_FROM:
+        return _KEYED_FROM[path]
+    if first_new is None and not (keys_dir() / "audit-keyed-from").exists():
+        return None
+    value = int(key_file("audit-keyed-from", lambda: str(first_new).encode()))
+    _KEYED_FROM[path] = value
+    return value
 
 
 def _clean(text) -> str:
@@ -77,7 +104,9 @@ def record(
         prev_hash=head.hash,
         algorithm=algorithm,
     )
-    entry.hash = entry_hash(entry.prev_hash, entry.hashed_fields(), algorithm)
+    start = keyed_from(first_new=entry.seq)
+    key = audit_key() if entry.seq >= start else None
+    entry.hash = entry_hash(entry.prev_hash, entry.hashed_fields(), algorithm, key)
     entry.save()
     head.seq, head.hash = entry.seq, entry.hash
     head.save(update_fields=["seq", "hash"])
@@ -157,18 +186,71 @@ def diff(before: dict, after: dict) -> dict:
     return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
 
 
-def verify_chain(*, chunk_size: int = 2000) -> tuple[int, Problem | None]:
+def verify_chain(
+    *, chunk_size: int = 2000, write_checkpoint: bool = False
+) -> tuple[int, Problem | None]:
     """Walk the whole chain in sequence order; return (entries checked, first problem).
+
+    Each entry is checked against the keyed chain (plain hashes only before the recorded
+    switch point) and against every signed checkpoint. With `write_checkpoint`, a chain
+    found intact gets a new checkpoint at the head just verified.
+    """
+    found, problem = checkpoints.load()
+    if problem is None:
+        pinned, problem = checkpoints.pins(found)
+    if problem is not None:
+        return 0, problem
+    count, problem, last = _walk(ChainVerifier(**_keying(), checkpoints=pinned), chunk_size)
+    if problem is None and write_checkpoint:
+        _checkpoint_if_new(last, found)
+    return count, problem
+
+
+def checkpoint(*, chunk_size: int = 2000) -> tuple[dict | None, Problem | None]:
+    """Verify the entries since the last checkpoint, then sign the head (periodic task).
+
+    Returns (the new checkpoint line or None when the head is already checkpointed or the
+    chain is empty, problem). A chain that does not verify gets no checkpoint.
+    """
+    found, problem = checkpoints.load()
+    if problem is None:
+        pinned, problem = checkpoints.pins(found)
+    if problem is not None:
+        return None, problem
+    latest = max(found, key=lambda cp: cp.seq, default=None)
+    start = (latest.seq, latest.hash) if latest else (0, GENESIS)
+    verifier = ChainVerifier(**_keying(), checkpoints=pinned, start=start)
+    _count, problem, last = _walk(verifier, chunk_size)
+    if problem is not None:
+        return None, problem
+    return _checkpoint_if_new(last, found), None
+
+
+def _keying() -> dict:
+    start = keyed_from()
+    return {"key": audit_key() if start is not None else None, "keyed_from": start}
+
+
+def _checkpoint_if_new(last, found) -> dict | None:
+    seq, hash_, at = last
+    if seq == 0 or any(cp.seq == seq for cp in found):
+        return None
+    return checkpoints.append(seq=seq, hash=hash_, at=at)
+
+
+def _walk(verifier: ChainVerifier, chunk_size: int):
+    """Stream the entries after the verifier's start through it; (count, problem, last).
 
     Memory stays bounded: rows are streamed in chunks and the verifier keeps only a
     window of recent hashes. Writers are not blocked. Entries appended while the walk
     runs are legitimate, so the head is read after the walk and anything found beyond
-    the head as read then counts as inserted.
+    the head as read then counts as inserted. `last` is (seq, hash, time) of the last
+    entry verified.
     """
-    verifier = ChainVerifier()
     fields = ["seq", "at", "actor_id", "actor_name", "ip", "action", "object_type"]
     fields += ["object_id", "summary", "changes", "prev_hash", "hash", "algorithm"]
     problem = None
+    last_at = None
     while problem is None:
         before = verifier.last_seq
         rows = (
@@ -183,6 +265,7 @@ def verify_chain(*, chunk_size: int = 2000) -> tuple[int, Problem | None]:
             )
             if problem is not None:
                 break
+            last_at = entry.at
         head = AuditHead.objects.filter(pk=1).first()
         head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
         if problem is not None:
@@ -198,4 +281,4 @@ def verify_chain(*, chunk_size: int = 2000) -> tuple[int, Problem | None]:
             continue  # entries were appended while we walked: check them too
         problem = verifier.finish(head_seq, head_hash)
         break
-    return verifier.count, problem
+    return verifier.count, problem, (verifier.last_seq, verifier.last_hash, last_at)

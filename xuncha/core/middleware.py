@@ -1,9 +1,16 @@
 """Guards that run before any view: malformed request bodies get a Chinese answer."""
 
+import json
+from urllib.parse import parse_qsl
+
 from django.conf import settings
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse, QueryDict
+
+from xuncha.analytics.text import strip_invisible
 
 _TEXT_TYPES = ("application/x-www-form-urlencoded", "application/json", "text/")
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+_NOT_UTF8 = "提交的内容不是有效的 UTF-8 文本，请检查编码后重试。"
 
 
 def _refuse(request, status, message):
@@ -50,7 +57,10 @@ class RequestGuardMiddleware:
             try:
                 body = request.body.decode("utf-8")
             except UnicodeDecodeError:
-                return _refuse(request, 400, "提交的内容不是有效的 UTF-8 文本，请检查编码后重试。")
+                return _refuse(request, 400, _NOT_UTF8)
+            if content_type.startswith(_FORM_TYPES[0]) and not _percent_utf8(body):
+                # %FF in a form body would otherwise be saved as a replacement character.
+                return _refuse(request, 400, _NOT_UTF8)
         # NUL cannot be stored (PostgreSQL refuses it in text) and never belongs in a form
         # field, a search or a JSON string: refuse it up front rather than fail half-way.
         query = request.META.get("QUERY_STRING", "")
@@ -58,7 +68,65 @@ class RequestGuardMiddleware:
             return _refuse(
                 request, 400, "提交的内容含有不允许的控制字符（空字符 NUL），请删除后重试。"
             )
+        if content_type.startswith("application/json"):
+            _strip_json_body(request, body)
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        """Form fields lose their invisible format characters (zero-width, BOM, soft
+        hyphen, bidi marks) before any view or form sees them: stored text is clean, and
+        look-alike names or codes cannot hide in it. Runs before CSRF reads the form."""
+        if request.method != "POST":
+            return None
+        if not request.META.get("CONTENT_TYPE", "").startswith(_FORM_TYPES):
+            return None
+        post = request.POST
+        values = [v for _key, items in post.lists() for v in items]
+        if request.META["CONTENT_TYPE"].startswith(_FORM_TYPES[1]) and any(
+            "\ufffd" in v for v in values
+        ):
+            # The multipart parser replaces bytes that are not UTF-8; refuse, not store.
+            return _refuse(request, 400, _NOT_UTF8)
+        if any(strip_invisible(t) != t for t in [*post, *values]):
+            cleaned = QueryDict(mutable=True, encoding=post.encoding)
+            for key, items in post.lists():
+                cleaned.setlist(strip_invisible(key), [strip_invisible(v) for v in items])
+            cleaned._mutable = False
+            request.POST = cleaned
+        return None
+
+
+def _percent_utf8(body: str) -> bool:
+    if "%" not in body:
+        return True
+    try:
+        parse_qsl(body, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _strip_json_body(request, body: str) -> None:
+    """Invisible format characters leave JSON strings (raw or as \\u escapes)."""
+    if not body or ("\\u" not in body and strip_invisible(body) == body):
+        return
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return  # the API answers malformed JSON itself
+    clean = _strip_strings(data)
+    if clean != data:
+        request._body = json.dumps(clean, ensure_ascii=False).encode()
+
+
+def _strip_strings(value):
+    if isinstance(value, str):
+        return strip_invisible(value)
+    if isinstance(value, list):
+        return [_strip_strings(v) for v in value]
+    if isinstance(value, dict):
+        return {strip_invisible(k): _strip_strings(v) for k, v in value.items()}
+    return value
 
 
 def _has_nul(body: str, content_type: str) -> bool:

@@ -19,10 +19,10 @@ key derived by HKDF from the shared field-kit key and a random salt; the nonce i
 index, and the additional data binds package id, chunk index and the final flag, so
 reordered, dropped or appended chunks and a cut-off end are detected. The signature is
 Ed25519 (default) or SM2 with SM3 (gmssl); an import accepts only this system's own key or
-a key placed in `DATA_DIR/keys/fieldkit-trusted/`. Export and import stream with bounded
+a key placed in `KEYS_DIR/fieldkit-trusted/`. Export and import stream with bounded
 memory (one chunk plus tar buffers), whatever the size of the attachments.
 
-Keys live under `DATA_DIR/keys/` (never in the database), generated on first use:
+Keys live in KEYS_DIR (xuncha/core/keys.py; never in the database), generated on first use:
 `fieldkit.key` (shared secret: copy it to the offline machine), `fieldkit-origin.id`,
 `fieldkit-ed25519.key` / `fieldkit-sm2.key` (signing), `fieldkit-trusted/*.pub`.
 
@@ -45,14 +45,9 @@ import struct
 import tarfile
 import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-    Ed25519PrivateKey,
-    Ed25519PublicKey,
-)
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -63,6 +58,11 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from xuncha.core.errors import DomainError
+from xuncha.core.keys import Signer as _Signer
+from xuncha.core.keys import key_file as _key_file
+from xuncha.core.keys import keys_dir as _keys_dir
+from xuncha.core.keys import signature_algorithm
+from xuncha.core.keys import verify_signature as _verify
 
 MAGIC = b"XCFK\x01\n"
 CHUNK = 1 << 20
@@ -104,30 +104,6 @@ INSPECTION_LABEL = "plans.inspection"
 # --------------------------------------------------------------------------- keys
 
 
-def _keys_dir() -> Path:
-    return Path(settings.DATA_DIR) / "keys"
-
-
-def _key_file(name: str, make) -> bytes:
-    """The content of DATA_DIR/keys/<name>, created atomically by `make()` on first use."""
-    path = _keys_dir() / name
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = path.with_name(f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(make())
-            f.flush()
-            os.fsync(f.fileno())
-        try:
-            os.link(tmp, path)  # the first process wins; the others read its key
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
-    return path.read_bytes().strip()
-
-
 def origin_id() -> str:
     """This installation's identity in packages (not secret)."""
     return _key_file("fieldkit-origin.id", lambda: secrets.token_hex(8).encode()).decode()
@@ -151,56 +127,7 @@ def _cipher() -> str:
 
 
 def _signature_alg() -> str:
-    return getattr(settings, "FIELDKIT_SIGNATURE", "ed25519")
-
-
-class _Signer:
-    def __init__(self, alg: str):
-        self.alg = alg
-        if alg == "ed25519":
-            raw = base64.b64decode(
-                _key_file("fieldkit-ed25519.key", lambda: base64.b64encode(secrets.token_bytes(32)))
-            )
-            self._key = Ed25519PrivateKey.from_private_bytes(raw)
-            from cryptography.hazmat.primitives import serialization
-
-            self.public = (
-                self._key.public_key()
-                .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-                .hex()
-            )
-        elif alg == "sm2":
-            from gmssl import sm2
-
-            private = _key_file("fieldkit-sm2.key", lambda: secrets.token_hex(32).encode()).decode()
-            base = sm2.CryptSM2(private_key=private, public_key="")
-            self.public = base._kg(int(private, 16), sm2.default_ecc_table["g"])
-            self._key = sm2.CryptSM2(private_key=private, public_key=self.public)
-        else:
-            raise DomainError(f"不支持的签名算法：{alg}")
-
-    def sign(self, digest: bytes) -> bytes:
-        if self.alg == "ed25519":
-            return self._key.sign(digest)
-        return bytes.fromhex(self._key.sign_with_sm3(digest))
-
-
-def _verify(alg: str, public: str, signature: bytes, digest: bytes) -> bool:
-    try:
-        if alg == "ed25519":
-            Ed25519PublicKey.from_public_bytes(bytes.fromhex(public)).verify(signature, digest)
-            return True
-        if alg == "sm2":
-            from gmssl import sm2
-
-            return bool(
-                sm2.CryptSM2(private_key="", public_key=public).verify_with_sm3(
-                    signature.hex(), digest
-                )
-            )
-    except (InvalidSignature, ValueError, TypeError):
-        return False
-    return False
+    return signature_algorithm()
 
 
 def trusted_keys() -> set[tuple[str, str]]:

@@ -130,12 +130,18 @@ class TokenOut(Schema):
     name: str
     prefix: str
     created_at: str
-    last_used_at: str | None
+    expires_at: str = Field(description="失效时间")
+    last_used_at: str | None = Field(description="最近使用时间（每分钟至多更新一次）")
     revoked: bool
+    expired: bool
 
     @staticmethod
     def resolve_created_at(obj):
         return obj.created_at.isoformat()
+
+    @staticmethod
+    def resolve_expires_at(obj):
+        return obj.expires.isoformat()
 
     @staticmethod
     def resolve_last_used_at(obj):

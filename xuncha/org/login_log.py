@@ -10,10 +10,11 @@ from django.dispatch import receiver
 
 from xuncha.audit.models import Action
 from xuncha.audit.services import record
+from xuncha.core.net import client_address
 
 
 def _ip(request):
-    return request.META.get("REMOTE_ADDR", "")[:45] if request is not None else ""
+    return client_address(request) if request is not None else ""
 
 
 def on_login(sender, request, user, **kwargs):

@@ -378,6 +378,9 @@ class ApiToken(models.Model):
     digest = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=8)
     created_at = models.DateTimeField(default=timezone.now)
+    # Empty for tokens made before expiry existed: they expire XUNCHA_API_TOKEN_DAYS after
+    # their creation (see `expires`).
+    expires_at = models.DateTimeField(_("有效期至"), null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked = models.BooleanField(default=False)
 
@@ -389,3 +392,15 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def expires(self):
+        from datetime import timedelta
+
+        from django.conf import settings
+
+        return self.expires_at or self.created_at + timedelta(days=settings.API_TOKEN_DAYS)
+
+    @property
+    def expired(self) -> bool:
+        return self.expires <= timezone.now()

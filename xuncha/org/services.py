@@ -17,8 +17,9 @@ Unit history (domain.md §5: merged or renamed units keep their history):
 import hashlib
 import secrets
 import string
-from datetime import date
+from datetime import date, timedelta
 
+from django.conf import settings
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -343,16 +344,25 @@ def token_create(*, name: str, actor) -> tuple[ApiToken, str]:
     name = (name or "").strip()
     _require(bool(name), "请填写令牌用途。", "name")
     _require(len(name) <= 60, "令牌用途不能超过 60 个字。", "name")
-    active = ApiToken.objects.filter(user=actor, revoked=False).count()
+    mine = ApiToken.objects.filter(user=actor, revoked=False)
+    active = sum(1 for t in mine.only("created_at", "expires_at") if not t.expired)
     _require(active < MAX_ACTIVE_TOKENS, f"每个账号最多保留 {MAX_ACTIVE_TOKENS} 个有效令牌。")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=actor, name=name, digest=digest_token(raw), prefix=raw[:8])
+    now = timezone.now()
+    token = ApiToken.objects.create(
+        user=actor,
+        name=name,
+        digest=digest_token(raw),
+        prefix=raw[:8],
+        created_at=now,
+        expires_at=now + timedelta(days=settings.API_TOKEN_DAYS),
+    )
     record(
         actor=actor,
         action=Action.CREATE,
         obj=token,
         summary=f"创建 API 令牌 {name}",
-        changes={"name": name, "prefix": token.prefix},
+        changes={"name": name, "prefix": token.prefix, "expires_at": token.expires_at},
     )
     return token, raw
 

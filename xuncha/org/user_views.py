@@ -662,7 +662,13 @@ def token_list(request):
     response = render(
         request,
         "org/token_list.html",
-        {"form": form, "secret": secret, "tokens": tokens.order_by("-pk"), "now": timezone.now()},
+        {
+            "form": form,
+            "secret": secret,
+            "tokens": tokens.order_by("-pk"),
+            "now": timezone.now(),
+            "token_days": settings.API_TOKEN_DAYS,
+        },
     )
     if secret:
         response["Cache-Control"] = "no-store"

@@ -4,64 +4,39 @@ Every submission gets its own random data key; its content, the reporter's ident
 its messages and its files are sealed with that key (AES-256-GCM by default, SM4-GCM
 when configured). The data key is stored only wrapped by the master key, and the master
 key lives outside the database: in XUNCHA_PETITIONS_MASTER_KEY or in
-DATA_DIR/keys/petitions-master.key (generated on first use). Receipt codes are stored
+KEYS_DIR/petitions-master.key (generated on first use; xuncha/core/keys.py). Receipt codes are stored
 only as HMAC-SHA-256 (or HMAC-SM3) under a second key kept the same way.
 """
 
-import base64
 import hashlib
 import hmac
 import json
-import os
 import secrets
-from pathlib import Path
+import unicodedata
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 
+from xuncha.analytics.text import strip_invisible
+from xuncha.audit.chain import hmac_sm3
+from xuncha.core.keys import secret_key
+
 _ALG_AES = 1
 _ALG_SM4 = 2
 _NONCE = 12
-_KEYS: dict[str, bytes] = {}
 
 # Receipt codes: no 0/O, 1/I/L look-alikes; 31 symbols, 24 of them = 118 bits.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 24
 GROUP = 4
-
-
-def _key_file(name: str) -> Path:
-    return Path(settings.DATA_DIR) / "keys" / f"{name}.key"
+# Dash-like characters outside Unicode's dash category: minus sign, hyphen bullet,
+# katakana-hiragana prolonged sound mark (ー, typed for a dash by some input methods).
+_DASHES = frozenset("\u2212\u2043\u30fc\uff70_")
 
 
 def _load_key(name: str, env_value: str) -> bytes:
-    cache_key = f"{settings.DATA_DIR}:{name}:{env_value[:4]}"
-    if cache_key in _KEYS:
-        return _KEYS[cache_key]
-    if env_value:
-        key = base64.b64decode(env_value)
-    else:
-        path = _key_file(name)
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            tmp = path.with_suffix(f".{os.getpid()}.{secrets.token_hex(4)}.tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as f:
-                f.write(base64.b64encode(secrets.token_bytes(32)))
-                f.flush()
-                os.fsync(f.fileno())
-            try:
-                os.link(tmp, path)  # atomic: the first worker wins, the others read its key
-            except FileExistsError:
-                pass
-            finally:
-                tmp.unlink()
-        key = base64.b64decode(path.read_bytes().strip())
-    if len(key) != 32:
-        raise ValueError("petitions key must be 32 bytes (base64)")
-    _KEYS[cache_key] = key
-    return key
+    return secret_key(name, env_value)
 
 
 def master_key() -> bytes:
@@ -150,31 +125,23 @@ def new_receipt_code() -> str:
 
 def normalise_code(text: str) -> str | None:
     """The canonical form of a typed code, or None if it cannot be one (shape only)."""
-    if not isinstance(text, str) or len(text) > 80:
+    if not isinstance(text, str) or len(text) > 120:
         return None
-    cleaned = "".join(ch for ch in text.upper() if ch not in " -\t\r\n　－")
+    # Full-width letters and digits (a Chinese input method's default) become ASCII;
+    # any dash-like separator, space or invisible format character is dropped.
+    text = unicodedata.normalize("NFKC", strip_invisible(text)).upper()
+    cleaned = "".join(
+        ch for ch in text if not (ch.isspace() or ch in _DASHES or unicodedata.category(ch) == "Pd")
+    )
     if len(cleaned) != CODE_LENGTH or any(ch not in ALPHABET for ch in cleaned):
         return None
     return cleaned
 
 
-def _hmac_sm3(key: bytes, message: bytes) -> str:
-    from gmssl import func, sm3
-
-    block = 64
-    if len(key) > block:
-        key = bytes.fromhex(sm3.sm3_hash(func.bytes_to_list(key)))
-    key = key.ljust(block, b"\0")
-    inner = bytes(k ^ 0x36 for k in key) + message
-    inner_hash = bytes.fromhex(sm3.sm3_hash(func.bytes_to_list(inner)))
-    outer = bytes(k ^ 0x5C for k in key) + inner_hash
-    return sm3.sm3_hash(func.bytes_to_list(outer))
-
-
 def receipt_digest(canonical: str) -> str:
     message = canonical.encode()
     if settings.PETITIONS_RECEIPT_HMAC == "sm3":
-        return _hmac_sm3(receipt_key(), message)
+        return hmac_sm3(receipt_key(), message)
     return hmac.new(receipt_key(), message, hashlib.sha256).hexdigest()
 
 

@@ -19,6 +19,7 @@ from django.core.cache import cache
 from django.db import IntegrityError
 
 from xuncha.core.errors import DomainError
+from xuncha.core.net import client_address as _client_address
 from xuncha.petitions import crypto
 
 log = logging.getLogger("xuncha.petitions")
@@ -33,11 +34,8 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 
 def client_address(request) -> str:
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The rate-limit identity of the client (xuncha/core/net.py)."""
+    return _client_address(request) or "unknown"
 
 
 def hit(scope: str, ident: str, rate: str) -> bool:
@@ -154,14 +152,18 @@ def verify_pow(payload: str) -> str:
     if not payload or len(payload) > 4000:
         raise DomainError("请先完成页面上的“人机验证”，再提交。", field="altcha")
     try:
-        result = altcha.verify_solution(payload, crypto.pow_secret())
+        parsed = altcha.Payload.from_base64(payload)
+        result = altcha.verify_solution(parsed, crypto.pow_secret())
     except Exception:  # malformed base64 / JSON from a forged form
         result = None
     if result is None or not result.verified:
         if result is not None and result.expired:
             raise DomainError("人机验证已过期，请重新验证后提交。", field="altcha")
         raise DomainError("人机验证未通过，请重新验证后提交。", field="altcha")
-    return hashlib.sha256(payload.encode()).hexdigest()
+    # Spent by the challenge, not by the payload's text: the server's signature over the
+    # challenge parameters (salt, expiry) names one issued challenge however the JSON
+    # around it is re-serialised, padded, extended or re-wrapped in base64.
+    return hashlib.sha256(b"altcha-challenge:" + parsed.challenge.signature.encode()).hexdigest()
 
 
 def spend(digest: str) -> None:

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from xuncha.core.errors import DomainError
 from xuncha.org.models import Office
-from xuncha.petitions import guard, services
+from xuncha.petitions import crypto, guard, services
 from xuncha.petitions.models import Announcement, Submission
 
 
@@ -208,16 +208,14 @@ def _lookup(request):
             status=429,
         )
     code = request.POST.get("code", "")
+    if crypto.normalise_code(code) is None:
+        # A typo in the shape is no guess at a code: it does not count against the limit.
+        msg = "回执码格式不正确：应为 24 位字母和数字（不含 0、1、I、L、O），每 4 位一组。"
+        return None, render(request, "petitions/public/followup.html", {"error": msg}, status=404)
     sub = services.find_by_receipt(code)
     if sub is None:
         guard.receipt_failed(request)
-        from xuncha.petitions import crypto
-
-        msg = (
-            "回执码格式不正确：应为 24 位字母和数字（不含 0、1、I、L、O），每 4 位一组。"
-            if crypto.normalise_code(code) is None
-            else "未找到与该回执码对应的反映，请核对后重新输入。"
-        )
+        msg = "未找到与该回执码对应的反映，请核对后重新输入。"
         return None, render(request, "petitions/public/followup.html", {"error": msg}, status=404)
     return sub, None
 

@@ -1,4 +1,5 @@
-"""`xuncha audit verify`: walk the audit hash chain and report the first break."""
+"""`xuncha audit verify`: walk the keyed audit chain, check it against every signed
+checkpoint, report the first break; an intact chain gets a new checkpoint at its head."""
 
 import time
 
@@ -14,10 +15,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--chunk-size", type=int, default=2000, help="每批读取的记录数 / rows per batch"
         )
+        parser.add_argument(
+            "--no-checkpoint",
+            action="store_true",
+            help="校验通过后不写入新的签名检查点 / do not checkpoint the verified head",
+        )
 
-    def handle(self, *args, chunk_size, **options):
+    def handle(self, *args, chunk_size, no_checkpoint, **options):
         started = time.monotonic()
-        count, problem = verify_chain(chunk_size=max(chunk_size, 1))
+        count, problem = verify_chain(
+            chunk_size=max(chunk_size, 1), write_checkpoint=not no_checkpoint
+        )
         seconds = time.monotonic() - started
         if problem is not None:
             raise CommandError(

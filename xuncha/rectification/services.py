@@ -49,6 +49,16 @@ DS = Disclosure.State
 # --------------------------------------------------------------------------- settings
 
 
+def _index(obj, state_only=False):
+    """Keep the search index in step (analytics reads every app; imported lazily)."""
+    from xuncha.analytics import search
+
+    if state_only:
+        search.set_state(obj)
+    else:
+        search.index(obj)
+
+
 def config_for(office) -> RectificationConfig:
     config, _ = RectificationConfig.objects.get_or_create(office=office)
     return config
@@ -134,6 +144,7 @@ def plan_open(*, inspection, unit, feedback_date: date, actor, main_leader="") -
             obj=plan,
             changes={"feedback_date": str(feedback_date), "due_date": str(plan.due_date)},
         )
+        _index(plan)
     return plan
 
 
@@ -188,6 +199,7 @@ def plan_transition(*, plan, target: str, actor, comment: str = "") -> Rectifica
             obj=plan,
             changes={"state": [source, target], "comment": comment},
         )
+        _index(plan, state_only=True)
     return plan
 
 
@@ -281,6 +293,7 @@ def plan_update(*, plan, actor, main_leader: str, summary: str) -> Rectification
             obj=plan,
             changes=_diff(before, {"main_leader": main_leader, "summary": summary}),
         )
+        _index(plan)
     return plan
 
 
@@ -357,6 +370,7 @@ def measure_create(*, plan, problem, actor, **values) -> Measure:
         clean = validate_measure_values(plan, values)
         measure = Measure.objects.create(plan=plan, problem=problem, **clean)
         record(actor=actor, action=Action.CREATE, obj=measure, changes=_jsonable(clean))
+        _index(measure)
     return measure
 
 
@@ -376,6 +390,7 @@ def measure_update(*, measure, actor, **values) -> Measure:
             obj=measure,
             changes=_jsonable(_diff(before, clean)),
         )
+        _index(measure)
     return measure
 
 
@@ -420,6 +435,9 @@ def measure_delete(*, measure, actor):
         if measure.progress.exists():
             raise DomainError("该措施已有进展记录，不能删除。")
         record(actor=actor, action=Action.DELETE, obj=measure, changes={"content": measure.content})
+        from xuncha.analytics import search
+
+        search.unindex(measure)
         measure.delete()
 
 
@@ -565,6 +583,7 @@ def measure_verify(*, measure, decision: str, reason: str, actor) -> Verificatio
                 measure.state = MS.CLOSED
                 measure.closed_at = timezone.now()
         measure.save()
+        _index(measure, state_only=True)
         record(
             actor=actor,
             action=Action.TRANSITION if measure.state != source else Action.CREATE,

@@ -325,17 +325,25 @@ def hot_issue_to_clue(*, topic, inspection, actor, unit, people_concerned, facts
     return clue
 
 
+def may_write(user, inspection) -> bool:
+    """The inspection's team or its office's admin/staff (who turn hot issues into work)."""
+    from xuncha.inspections.models import _fieldwork_q
+    from xuncha.plans.models import Inspection
+
+    return (
+        Inspection.objects.filter(pk=inspection.pk)
+        .filter(_fieldwork_q(user, "change", field=None))
+        .exists()
+    )
+
+
 def focus_item_add(*, inspection, actor, title, note="", topic=None, unit=None):
     """Add a focus item (巡察重点) to an inspection: the team or the office."""
     from xuncha.analytics.models import FocusItem
     from xuncha.audit.services import Action, record
-    from xuncha.inspections.models import _fieldwork_q
     from xuncha.plans.models import Inspection
 
-    allowed = Inspection.objects.filter(pk=inspection.pk).filter(
-        _fieldwork_q(actor, "change", field=None)
-    )
-    if not allowed.exists():
+    if not may_write(actor, inspection):
         raise DomainError("只有本巡察组成员或巡察机构工作人员可以添加巡察重点。")
     if inspection.stage == Inspection.Stage.ARCHIVED:
         raise DomainError("巡察已归档，不能添加巡察重点。")

@@ -141,7 +141,10 @@ def _target(request, topic):
     pk = _int(request.POST.get("target"))
     if pk is None:
         raise DomainError("请选择巡察。", field="target")
-    return access.get_for_user(Inspection, request.user, pk)
+    target = access.get_for_user(Inspection, request.user, pk)
+    if not hot.may_write(request.user, target):
+        raise PermissionDenied("只有本巡察组成员或巡察机构工作人员可以办理热点问题。")
+    return target
 
 
 def _back(topic, inspection):

@@ -131,3 +131,33 @@ def test_unit_summary_one_query(reports, django_assert_num_queries):
     with django_assert_num_queries(1):
         summary = hot.unit_summary(user, [reports.units["bureau"].pk])
     assert summary[reports.units["bureau"].pk]["volume"] >= len(CANTEEN)
+
+
+@pytest.mark.django_db
+def test_coverage_and_workspace_show_hot_issues(reports, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(reports.office_staff)
+    client.get(f"/plans/coverage/?term={reports.term.pk}")  # warm: session, caches
+    with CaptureQueriesContext(connection) as small:
+        page = client.get(f"/plans/coverage/?term={reports.term.pk}").content.decode()
+    assert "群众反映较多的单位" in page and "江州市交通运输局" in page
+    for i in range(5):
+        enter(
+            reports,
+            f"江州市公路事业发展中心工程项目围标串标第{i}次。",
+            unit="江州市公路事业发展中心",
+        )
+    topics.recompute()
+    with CaptureQueriesContext(connection) as large:
+        page = client.get(f"/plans/coverage/?term={reports.term.pk}").content.decode()
+    assert "江州市公路事业发展中心" in page
+    assert len(large) == len(small), [q["sql"][:100] for q in large.captured_queries]
+    workspace = (
+        login(reports.team_leader)
+        .get(f"/inspections/{reports.inspections['a'].pk}/")
+        .content.decode()
+    )
+    assert "群众反映热点与巡察重点" in workspace
+    assert hot.issues(reports.team_leader)[0].label in workspace

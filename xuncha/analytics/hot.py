@@ -209,6 +209,39 @@ def unit_summary(user, unit_ids, since: date | None = None) -> dict[int, dict]:
     return out
 
 
+def top_units(user, office, since: date | None = None, limit: int = 15) -> list[dict]:
+    """The units of an office (and below) the people report most about, each with its
+    volume and top hot issues, for choosing targets (one aggregate query)."""
+    qs = visible_members(user).filter(
+        unit__office__path__startswith=office.path, submission__spam=False
+    )
+    if since is not None:
+        qs = qs.filter(submission__received_on__gte=since)
+    rows = (
+        qs.values_list("unit_id", "unit__name", "topic_id", "topic__label")
+        .annotate(n=Count("pk", filter=Q(submission__merged_into__isnull=True)))
+        .order_by("unit_id", "-n", "topic_id")
+    )
+    units: dict[int, dict] = {}
+    for unit_id, name, topic_id, label, n in rows:
+        entry = units.setdefault(
+            unit_id, {"unit_id": unit_id, "name": name, "volume": 0, "issues": []}
+        )
+        entry["volume"] += n
+        if n >= 2 and len(entry["issues"]) < 3:
+            entry["issues"].append({"topic_id": topic_id, "label": label, "n": n})
+    ranked = sorted(units.values(), key=lambda e: (-e["volume"], e["name"]))
+    return [e for e in ranked if e["volume"]][:limit]
+
+
+def planning_panel(user, office, today=None) -> dict:
+    """Context for the coverage and plan pages: who may see it, and the top units."""
+    if office is None or not may_see_hot(user):
+        return {"hot_units": None}
+    today = today or timezone.localdate()
+    return {"hot_units": top_units(user, office, since=today - timedelta(days=365))}
+
+
 def members(user, topic, **scope):
     """The submissions of a topic the user may read, newest first."""
     from xuncha.petitions.models import Submission

@@ -32,7 +32,8 @@ def main():
     parser.add_argument("--vocabulary", type=int, default=5000)
     parser.add_argument("--words", type=int, default=40, help="distinct tokens per record")
     args = parser.parse_args()
-    os.environ.setdefault("XUNCHA_DATA_DIR", tempfile.mkdtemp(prefix="xuncha-bench-search-"))
+    if not os.environ.get("XUNCHA_DATA_DIR"):
+        os.environ["XUNCHA_DATA_DIR"] = tempfile.mkdtemp(prefix="xuncha-bench-search-")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xuncha.settings")
     import django
 

@@ -259,6 +259,8 @@ def _server_error(request, exc):
 
 
 # One router per app, mounted under /api/v1/<app>/.
+from xuncha.analytics.api_search import hot_router  # noqa: E402
+from xuncha.analytics.api_search import router as search_router  # noqa: E402
 from xuncha.clues.api import router as clues_router  # noqa: E402
 from xuncha.inspections.api import router as inspections_router  # noqa: E402
 from xuncha.org.api import router as org_router  # noqa: E402
@@ -274,3 +276,5 @@ api.add_router("/petitions", petitions_router)
 api.add_router("/clues", clues_router)
 api.add_router("/rectification", rectification_router)
 api.add_router("/reports", reports_router)
+api.add_router("/search", search_router)
+api.add_router("/hot", hot_router)

@@ -85,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "xuncha.org.context_processors.navigation",
+                "xuncha.analytics.context_processors.search_box",
             ],
         },
     },
@@ -282,6 +283,12 @@ PETITIONS_CIPHER = env_choice("XUNCHA_PETITIONS_CIPHER", "aes-256-gcm", ("aes-25
 PETITIONS_MASTER_KEY = env_str("XUNCHA_PETITIONS_MASTER_KEY", "")
 PETITIONS_RECEIPT_KEY = env_str("XUNCHA_PETITIONS_RECEIPT_KEY", "")
 ANALYTICS_INDEX_KEY = env_str("XUNCHA_ANALYTICS_INDEX_KEY", "")
+# Hot issues: recency half-life (days) and the surge alert (last 7 days > weekly mean of the
+# previous N weeks + K standard deviations, and at least MIN submissions).
+ANALYTICS_HALF_LIFE_DAYS = env_int("XUNCHA_ANALYTICS_HALF_LIFE_DAYS", 30)
+ANALYTICS_SURGE_WEEKS = env_int("XUNCHA_ANALYTICS_SURGE_WEEKS", 8)
+ANALYTICS_SURGE_K = float(env_str("XUNCHA_ANALYTICS_SURGE_K", "2.0"))
+ANALYTICS_SURGE_MIN = env_int("XUNCHA_ANALYTICS_SURGE_MIN", 3)
 PETITIONS_RECEIPT_HMAC = env_choice("XUNCHA_PETITIONS_RECEIPT_HMAC", "sha256", ("sha256", "sm3"))
 PETITIONS_POW_ENABLED = env_bool("XUNCHA_POW_ENABLED", True)
 PETITIONS_POW_ALGORITHM = env_str("XUNCHA_POW_ALGORITHM", "PBKDF2/SHA-256")

@@ -77,6 +77,16 @@ def submission_summary(submission) -> str:
     )
 
 
+def _index(obj, state_only=False):
+    """Keep the search index in step (analytics reads every app; imported lazily)."""
+    from xuncha.analytics import search
+
+    if state_only:
+        search.set_state(obj)
+    else:
+        search.index(obj)
+
+
 def clue_create(
     *,
     inspection,
@@ -230,6 +240,7 @@ def handover_create(
                 "evidence": sorted(e.pk for e in evidence),
             },
         )
+        _index(handover)
     return handover
 
 
@@ -303,6 +314,7 @@ def handover_transition(
         handover.state = target
         handover.save()
         record(actor=actor, action=Action.TRANSITION, obj=handover, changes=changes)
+        _index(handover, state_only=True)
     return handover
 
 

@@ -71,6 +71,16 @@ def _text(value, label: str, *, required=True, max_length=None) -> str:
     return value
 
 
+def _index(obj, state_only=False):
+    """Keep the search index in step (analytics reads every app; imported lazily)."""
+    from xuncha.analytics import search
+
+    if state_only:
+        search.set_state(obj)
+    else:
+        search.index(obj)
+
+
 # --- Lifecycle ---------------------------------------------------------------------
 
 
@@ -407,6 +417,7 @@ def activity_create(*, inspection, kind, actor, files=(), **data) -> Activity:
     activity.save()
     _store_all(inspection, files, actor, activity=activity)
     record(actor=actor, action=Action.CREATE, obj=activity, changes={"kind": kind})
+    _index(activity)
     return activity
 
 
@@ -427,6 +438,7 @@ def activity_update(*, activity: Activity, actor, files=(), **data) -> Activity:
     activity.save()
     _store_all(inspection, files, actor, activity=activity)
     record(actor=actor, action=Action.UPDATE, obj=activity, changes=changed)
+    _index(activity)
     return activity
 
 
@@ -644,6 +656,8 @@ def problem_create(
         obj=problem,
         changes={"category": problem.category.code, "paper": paper.pk},
     )
+    _index(problem)
+    _index(paper)
     return problem
 
 
@@ -674,6 +688,7 @@ def problem_update(
     _validate_tags(problem)
     problem.save()
     record(actor=actor, action=Action.UPDATE, obj=problem, changes=changes)
+    _index(problem)
     return problem
 
 
@@ -693,6 +708,7 @@ def problem_approve(*, problem: Problem, actor) -> Problem:
     problem.state = Problem.State.APPROVED
     problem.save(update_fields=["state", "updated_at"])
     record(actor=actor, action=Action.UPDATE, obj=problem, changes={"state": [before, "approved"]})
+    _index(problem, state_only=True)
     return problem
 
 
@@ -710,6 +726,7 @@ def problem_withdraw(*, problem: Problem, actor, reason: str) -> Problem:
         obj=problem,
         changes={"state": [before, "withdrawn"], "reason": _text(reason, "撤销理由")},
     )
+    _index(problem, state_only=True)
     return problem
 
 
@@ -759,6 +776,7 @@ def paper_update(*, paper: WorkingPaper, actor, source_ids=None, files=(), **dat
         changes["sources"] = sorted(a.pk for a in sources)
     _store_all(inspection, files, actor, paper=paper)
     record(actor=actor, action=Action.UPDATE, obj=paper, changes=changes)
+    _index(paper)
     return paper
 
 
@@ -777,6 +795,7 @@ def _step(paper, action, actor, comment=""):
         summary=f"底稿{paper.number}：{PaperStep.Action(action).label}",
         changes={"state": paper.state, "comment": comment[:200]},
     )
+    _index(paper, state_only=True)
 
 
 @transaction.atomic

@@ -241,8 +241,30 @@ def workspace(request, pk):
         "new_kinds": [
             (k, label) for k, label in Activity.Kind.choices if k not in {Activity.Kind.SURVEY}
         ],
+        **_hot_panel(user, inspection),
     }
     return render(request, "inspections/workspace.html", context)
+
+
+def _hot_panel(user, inspection) -> dict:
+    """Hot issues the people report about this inspection's units (before and during
+    stationing) and the team's focus items (analytics app)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from xuncha.analytics import hot
+    from xuncha.analytics.models import FocusItem
+
+    if not hot.may_see_hot(user):
+        return {"hot_panel": False}
+    since = timezone.localdate() - timedelta(days=365)
+    units = list(inspection.units.all())
+    return {
+        "hot_panel": True,
+        "hot_issues": hot.issues(user, units=units, since=since, limit=5),
+        "focus_items": list(FocusItem.objects.filter(inspection=inspection)[:20]),
+    }
 
 
 @login_required

@@ -34,6 +34,12 @@ MENU = [
     ("巡察公告", "petitions:announcement_list", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, "team"}),
     ("来信来访统计", "petitions:stats", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP}),
     ("身份查看审批", "petitions:custodian", {Role.CUSTODIAN}),
+    ("热点问题", "hot:index", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP, "team"}),
+    (
+        "全文检索",
+        "search:index",
+        {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP, "team"},
+    ),
     (
         "整改监督",
         "rectification:overview",
@@ -72,7 +78,10 @@ PAGE_CHECKS = {"inspections:taxonomy_versions": _manages_taxonomy}
 GROUPS = [
     ("巡察计划", ["计划管理", "覆盖情况", "巡察干部库"]),
     ("巡察实施", ["巡察工作", "巡察文书", "问题线索", "立行立改", "移交办理"]),
-    ("群众参与", ["来信来访登记", "巡察公告", "来信来访统计", "身份查看审批"]),
+    (
+        "群众参与",
+        ["来信来访登记", "巡察公告", "来信来访统计", "热点问题", "身份查看审批", "全文检索"],
+    ),
     ("整改监督", ["整改监督", "整改落实"]),
     (
         "系统",

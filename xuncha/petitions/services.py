@@ -363,6 +363,7 @@ def _create(
                 sub.accept_due = _deadline(office, today, settings.PETITIONS_ACCEPT_DAYS)
             sub.save()
             Attachment.objects.bulk_create(Attachment(submission=sub, **item) for item in stored)
+            _analyse(sub, content)
             if actor is not None:
                 record(
                     actor=actor, action=Action.CREATE, obj=sub, summary=f"登记来信来访 {sub.number}"
@@ -371,6 +372,14 @@ def _create(
         _remove_files(stored)
         raise
     return Receipt(sub, code)
+
+
+def _analyse(sub, content):
+    """Index a new submission (blind index) and place it in a topic (analytics app)."""
+    from xuncha.analytics import search, topics
+
+    search.index(sub)
+    topics.assign(sub, content)
 
 
 def submit_public(
@@ -612,6 +621,9 @@ def submission_transition(
             obj=sub,
             changes={"state": [src, to], "reason": reason, "competent_body": competent_body},
         )
+        from xuncha.analytics import search
+
+        search.set_state(sub)
     return sub
 
 

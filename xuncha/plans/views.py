@@ -189,6 +189,7 @@ def plan_detail(request, pk):
             "can_change": plan.state != AnnualPlan.State.SUBMITTED,
             "round_form": RoundForm(),
             "gantt": _gantt(rounds),
+            **_hot_units(request.user, office),
         },
     )
 
@@ -549,6 +550,13 @@ def inspector_detail(request, pk):
     )
 
 
+def _hot_units(user, office) -> dict:
+    """Units the people report most about (analytics app), to help choose targets."""
+    from xuncha.analytics.hot import planning_panel
+
+    return planning_panel(user, office)
+
+
 @login_required
 def coverage(request):
     _require_plan_role(request.user)
@@ -575,6 +583,7 @@ def coverage(request):
             "cov": data,
             "tiles": cov.district_grid(data) if data else [],
             "subordinates": subordinates,
+            **_hot_units(request.user, term.office if term else None),
             "chart": {
                 "progress": data.progress,
                 "by_district": [d.as_dict() for d in data.by_district],

@@ -49,6 +49,16 @@ DS = Disclosure.State
 # --------------------------------------------------------------------------- settings
 
 
+def _index(obj, state_only=False):
+    """Keep the search index in step (analytics reads every app; imported lazily)."""
+    from xuncha.analytics import search
+
+    if state_only:
+        search.set_state(obj)
+    else:
+        search.index(obj)
+
+
 def config_for(office) -> RectificationConfig:
     config, _ = RectificationConfig.objects.get_or_create(office=office)
     return config
@@ -178,6 +188,7 @@ def plan_open(*, inspection, unit, actor, main_leader="") -> RectificationPlan:
                 "report_due_date": str(plan.report_due_date),
             },
         )
+        _index(plan)
     return plan
 
 
@@ -236,6 +247,7 @@ def plan_transition(*, plan, target: str, actor, comment: str = "") -> Rectifica
             obj=plan,
             changes={"state": [source, target], "comment": comment},
         )
+        _index(plan, state_only=True)
     return plan
 
 
@@ -329,6 +341,7 @@ def plan_update(*, plan, actor, main_leader: str, summary: str) -> Rectification
             obj=plan,
             changes=_diff(before, {"main_leader": main_leader, "summary": summary}),
         )
+        _index(plan)
     return plan
 
 
@@ -405,6 +418,7 @@ def measure_create(*, plan, problem, actor, **values) -> Measure:
         clean = validate_measure_values(plan, values)
         measure = Measure.objects.create(plan=plan, problem=problem, **clean)
         record(actor=actor, action=Action.CREATE, obj=measure, changes=_jsonable(clean))
+        _index(measure)
     return measure
 
 
@@ -424,6 +438,7 @@ def measure_update(*, measure, actor, **values) -> Measure:
             obj=measure,
             changes=_jsonable(_diff(before, clean)),
         )
+        _index(measure)
     return measure
 
 
@@ -468,6 +483,9 @@ def measure_delete(*, measure, actor):
         if measure.progress.exists():
             raise DomainError("该措施已有进展记录，不能删除。")
         record(actor=actor, action=Action.DELETE, obj=measure, changes={"content": measure.content})
+        from xuncha.analytics import search
+
+        search.unindex(measure)
         measure.delete()
 
 
@@ -613,6 +631,7 @@ def measure_verify(*, measure, decision: str, reason: str, actor) -> Verificatio
                 measure.state = MS.CLOSED
                 measure.closed_at = timezone.now()
         measure.save()
+        _index(measure, state_only=True)
         record(
             actor=actor,
             action=Action.TRANSITION if measure.state != source else Action.CREATE,

@@ -111,6 +111,7 @@ def _http_error(request, exc):
 
 
 # One router per app, mounted under /api/v1/<app>/.
+from xuncha.analytics.api import router as analytics_router  # noqa: E402
 from xuncha.clues.api import router as clues_router  # noqa: E402
 from xuncha.inspections.api import router as inspections_router  # noqa: E402
 from xuncha.org.api import router as org_router  # noqa: E402
@@ -123,6 +124,7 @@ api.add_router("/org", org_router)
 api.add_router("/plans", plans_router)
 api.add_router("/inspections", inspections_router)
 api.add_router("/petitions", petitions_router)
+api.add_router("/analytics", analytics_router)
 api.add_router("/clues", clues_router)
 api.add_router("/rectification", rectification_router)
 api.add_router("/reports", reports_router)

@@ -237,6 +237,11 @@ PETITIONS_CIPHER = env_choice("XUNCHA_PETITIONS_CIPHER", "aes-256-gcm", ("aes-25
 PETITIONS_MASTER_KEY = env_str("XUNCHA_PETITIONS_MASTER_KEY", "")
 PETITIONS_RECEIPT_KEY = env_str("XUNCHA_PETITIONS_RECEIPT_KEY", "")
 ANALYTICS_INDEX_KEY = env_str("XUNCHA_ANALYTICS_INDEX_KEY", "")
+# A suggested taxonomy category is applied without a person at or above this confidence
+# (0–1; the default 1.1 means never: staff accept each suggestion).
+ANALYTICS_AUTO_CATEGORY_CONFIDENCE = float(
+    env_str("XUNCHA_ANALYTICS_AUTO_CATEGORY_CONFIDENCE", "1.1")
+)
 PETITIONS_RECEIPT_HMAC = env_choice("XUNCHA_PETITIONS_RECEIPT_HMAC", "sha256", ("sha256", "sm3"))
 PETITIONS_POW_ENABLED = env_bool("XUNCHA_POW_ENABLED", True)
 PETITIONS_POW_ALGORITHM = env_str("XUNCHA_POW_ALGORITHM", "PBKDF2/SHA-256")

@@ -34,6 +34,7 @@ MENU = [
     ("巡察公告", "petitions:announcement_list", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, "team"}),
     ("来信来访统计", "petitions:stats", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP}),
     ("身份查看审批", "petitions:custodian", {Role.CUSTODIAN}),
+    ("群众反映分析", "analytics:overview", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF}),
     (
         "整改监督",
         "rectification:overview",
@@ -60,7 +61,10 @@ MENU = [
 GROUPS = [
     ("巡察计划", ["计划管理", "覆盖情况", "巡察干部库"]),
     ("巡察实施", ["巡察工作", "巡察文书", "问题线索", "立行立改", "移交办理"]),
-    ("群众参与", ["来信来访登记", "巡察公告", "来信来访统计", "身份查看审批"]),
+    (
+        "群众参与",
+        ["来信来访登记", "巡察公告", "来信来访统计", "群众反映分析", "身份查看审批"],
+    ),
     ("整改监督", ["整改监督", "整改落实"]),
     (
         "系统",

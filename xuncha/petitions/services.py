@@ -55,16 +55,6 @@ def clean_text(value, *, label: str, required=False, max_len=None, min_len=0) ->
     return value
 
 
-_SPAM = re.compile(
-    r"(加\s*[vV微]|微信[号:：\s]*[A-Za-z0-9_-]{5,}|[vV][xX][:：\s]*[A-Za-z0-9_-]{5,}|QQ[:：\s]*\d{5,}"
-    r"|代开发票|贷款|刷单|兼职日结|博彩|澳门|优惠|加盟|代理)"
-)
-
-
-def looks_like_spam(text: str) -> bool:
-    return bool(_SPAM.search(text))
-
-
 # --- Announcements ------------------------------------------------------------------
 
 # (from, to): (label, access action needed)
@@ -332,13 +322,13 @@ def _create(
                 else None,
                 real_name=bool(identity),
                 received_on=today,
-                spam=looks_like_spam(content["text"]),
                 entered_by=actor,
             )
             if identity and content["kind"] == Submission.Kind.REPORT:
                 sub.accept_due = _deadline(office, today, settings.PETITIONS_ACCEPT_DAYS)
             sub.save()
             Attachment.objects.bulk_create(Attachment(submission=sub, **item) for item in stored)
+            _analyse(sub, content, identity, data_key)
             if actor is not None:
                 record(
                     actor=actor, action=Action.CREATE, obj=sub, summary=f"登记来信来访 {sub.number}"
@@ -347,6 +337,17 @@ def _create(
         _remove_files(stored)
         raise
     return Receipt(sub, code)
+
+
+def _analyse(sub, content, identity, data_key):
+    """Spam passages, duplicates, unit and category suggestions, in the request (a few ms).
+    Lazy: analytics reads petitions, not the other way round."""
+    from django.apps import apps
+
+    if apps.is_installed("xuncha.analytics"):
+        from xuncha.analytics.intake import analyse_safely
+
+        analyse_safely(submission=sub, content=content, identity=identity, data_key=data_key)
 
 
 def submit_public(

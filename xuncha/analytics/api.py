@@ -165,4 +165,5 @@ def suggestion_decide(request, suggestion_id: int, data: SuggestionIn):
     out = services.suggestion_decide(
         suggestion=s, what=data.what, accept=data.accept, actor=request.auth
     )
-    return _suggestion(Suggestion.objects.select_related("unit", "category").get(pk=out.pk))
+    qs = Suggestion.objects.select_related("unit", "category")
+    return _suggestion(access.get_for_user(qs, request.auth, out.pk))

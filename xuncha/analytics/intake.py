@@ -9,6 +9,7 @@ recomputation (services.recompute) bumps the generation and every process reload
 
 import logging
 import threading
+import time
 
 import numpy as np
 from django.conf import settings
@@ -28,12 +29,17 @@ from xuncha.petitions import crypto
 log = logging.getLogger("xuncha.analytics")
 _LOCK = threading.RLock()
 _STATE: dict = {}
+_GENERATION: dict = {}
 PASSAGES = "analytics-passages"
 
 
 def generation() -> int:
-    """Changes whenever a recomputation or a retraining finishes."""
-    return (
+    """Changes whenever a recomputation or a retraining finishes (read at most every 2 s)."""
+    now = time.monotonic()
+    cached = _GENERATION.get("value")
+    if cached is not None and now - _GENERATION["at"] < 2:
+        return cached
+    value = (
         AnalyticsRun.objects.filter(state=AnalyticsRun.State.DONE)
         .exclude(kind=AnalyticsRun.Kind.EVALUATE)
         .order_by("-pk")
@@ -41,11 +47,14 @@ def generation() -> int:
         .first()
         or 0
     )
+    _GENERATION.update(value=value, at=now)
+    return value
 
 
 def reset() -> None:
     with _LOCK:
         _STATE.clear()
+        _GENERATION.clear()
 
 
 def _state() -> dict:
@@ -139,24 +148,27 @@ def identity_digest(identity: dict | None) -> str:
     return crypto.blind_token("identity:" + who.lower()) if who else ""
 
 
-def analyse(*, submission, content: dict, identity: dict | None, data_key: bytes) -> dict:
+def analyse(
+    *, submission, content: dict, identity: dict | None, data_key: bytes, fresh: bool = True
+) -> dict:
     """Run the whole pipeline on a submission just saved; writes flag, fingerprint,
     duplicate proposal and suggestion rows. Returns what it found (for tests and logs)."""
     normal = text.normalize(content.get("text", ""))
     result = spam.detect(normal)
     found = {"spam": result.flagged}
     if result.flagged:
-        write_flag(submission, normal, result, data_key)
+        write_flag(submission, content.get("text", ""), normal, result, data_key)
     core = spam.strip_passages(normal, result.spans())
     sig = hasher().signature_of(core)
-    Fingerprint.objects.update_or_create(
-        submission=submission,
-        defaults={
-            "office_id": submission.office_id,
-            "signature": sig.tobytes(),
-            "identity_digest": identity_digest(identity),
-        },
-    )
+    values = {
+        "office_id": submission.office_id,
+        "signature": sig.tobytes(),
+        "identity_digest": identity_digest(identity),
+    }
+    if fresh:  # a new submission: one INSERT
+        Fingerprint.objects.create(submission=submission, **values)
+    else:
+        Fingerprint.objects.update_or_create(submission=submission, defaults=values)
     idx, offices = index()
     matches = [
         (pk, s)
@@ -168,18 +180,20 @@ def analyse(*, submission, content: dict, identity: dict | None, data_key: bytes
         offices[submission.pk] = submission.office_id
     if matches and not result.whole:
         found["duplicates"] = propose(submission, matches)
-    found["suggestion"] = suggest(submission, core, content.get("unit", ""))
+    found["suggestion"] = suggest(submission, core, content.get("unit", ""), fresh=fresh)
     return found
 
 
-def write_flag(submission, normal: str, result: spam.SpamResult, data_key: bytes) -> SpamFlag:
+def write_flag(
+    submission, raw: str, normal: str, result: spam.SpamResult, data_key: bytes
+) -> SpamFlag:
     flag, _ = SpamFlag.objects.update_or_create(
         submission=submission,
         defaults={
             "reasons": result.reasons,
             "spans": [[p.start, p.end, list(p.reasons)] for p in result.passages],
             "passages_sealed": crypto.seal_json(
-                data_key, [normal[p.start : p.end] for p in result.passages], PASSAGES
+                data_key, spam.original_passages(raw, normal, result), PASSAGES
             ),
             "whole": result.whole,
             "score": min(max(p.score for p in result.passages), 32767),
@@ -233,7 +247,18 @@ def propose(submission, matches) -> int | None:
     return group.pk
 
 
-def suggest(submission, core: str, unit_hint: str = "") -> dict:
+def category_ids() -> dict[str, int]:
+    st = _state()
+    if "category_ids" not in st:
+        from xuncha.inspections.models import TaxonomyCategory
+
+        st["category_ids"] = dict(
+            TaxonomyCategory.objects.filter(version__active=True).values_list("code", "pk")
+        )
+    return st["category_ids"]
+
+
+def suggest(submission, core: str, unit_hint: str = "", fresh: bool = True) -> dict:
     matcher, unit_office_path = unit_matcher()
     office_path = submission.office.path if hasattr(submission.office, "path") else ""
     unit = None
@@ -241,26 +266,19 @@ def suggest(submission, core: str, unit_hint: str = "") -> dict:
     if guess and unit_office_path.get(guess[0], "").startswith(office_path):
         unit = guess
     cat = category_model().suggest(core[:2000]) if core else None
-    category_id = None
-    if cat:
-        from xuncha.inspections.models import TaxonomyCategory
-
-        category_id = (
-            TaxonomyCategory.objects.filter(version__active=True, code=cat.code)
-            .values_list("pk", flat=True)
-            .first()
-        )
+    category_id = category_ids().get(cat.code) if cat else None
     auto = bool(cat and cat.confidence >= settings.ANALYTICS_AUTO_CATEGORY_CONFIDENCE)
-    Suggestion.objects.update_or_create(
-        submission=submission,
-        defaults={
-            "unit_id": unit[0] if unit else None,
-            "unit_confidence": unit[1] if unit else 0,
-            "category_id": category_id,
-            "category_confidence": cat.confidence if cat else 0,
-            "category_state": Suggestion.State.AUTO if auto else Suggestion.State.SUGGESTED,
-        },
-    )
+    values = {
+        "unit_id": unit[0] if unit else None,
+        "unit_confidence": unit[1] if unit else 0,
+        "category_id": category_id,
+        "category_confidence": cat.confidence if cat else 0,
+        "category_state": Suggestion.State.AUTO if auto else Suggestion.State.SUGGESTED,
+    }
+    if fresh:
+        Suggestion.objects.create(submission=submission, **values)
+    else:
+        Suggestion.objects.update_or_create(submission=submission, defaults=values)
     return {"unit": unit, "category": cat.code if cat else None}
 
 

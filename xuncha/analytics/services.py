@@ -244,6 +244,7 @@ def run_execute(run_id: int) -> AnalyticsRun:
     try:
         if run.kind == AnalyticsRun.Kind.RECOMPUTE:
             run.figures = recompute(progress=lambda done, total: _progress(run, done, total))
+            run.total = run.done = run.figures["submissions"]
         elif run.kind == AnalyticsRun.Kind.RETRAIN:
             examples = confirmed_examples()
             run.figures = {"examples": len(examples)}
@@ -321,7 +322,7 @@ def recompute(*, progress=None, batch: int = 2000, queryset=None) -> dict:
                         spans=[[p.start, p.end, list(p.reasons)] for p in result.passages],
                         passages_sealed=crypto.seal_json(
                             data_key,
-                            [normal[p.start : p.end] for p in result.passages],
+                            spam.original_passages(content.get("text", ""), normal, result),
                             intake.PASSAGES,
                         ),
                         whole=result.whole,

@@ -179,3 +179,17 @@ def strip_passages(text: str, spans) -> str:
         last = max(last, end)
     out.append(text[last:])
     return "".join(out)
+
+
+def original_passages(raw: str, normal: str, result: SpamResult) -> list[str]:
+    """The flagged passages as the reporter wrote them (full-width, traditional, …):
+    the raw sentence whose normalised form is the flagged one, else the normalised text."""
+    from xuncha.analytics.text import normalize
+
+    by_normal = {}
+    for s in sentences(raw or ""):
+        by_normal.setdefault(normalize(s.text), s.text.strip())
+    return [
+        by_normal.get(normal[p.start : p.end].strip(), normal[p.start : p.end])
+        for p in result.passages
+    ]

@@ -125,6 +125,8 @@ def wording(request):
     from xuncha.analytics import wording as lib
     from xuncha.inspections.models import Problem
 
+    if not (access.role_keys(request.user) & {"office_admin", "office_staff", "team"}):
+        raise Http404
     draft = (request.GET.get("title") or "")[:200]
     code = (request.GET.get("category_code") or "")[:10]
     if not code and draft.strip():

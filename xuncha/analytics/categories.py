@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+import ahocorasick
 import numpy as np
 
 from xuncha.analytics.text import compact
@@ -113,6 +114,16 @@ class CategoryModel:
         for (code, _), g in zip(docs, grams, strict=True):
             centroid[code] += self._vector(g)
         self.matrix = np.array([_unit(centroid[c]) for c in self.codes])
+        # One Aho–Corasick automaton over every keyword: a single pass over the text.
+        self.automaton = ahocorasick.Automaton()
+        by_word: dict[str, list[int]] = {}
+        for i, code in enumerate(self.codes):
+            for w in self.keywords[code]:
+                by_word.setdefault(w.lower(), []).append(i)
+        for w, rows in by_word.items():
+            self.automaton.add_word(w, (w, rows))
+        if by_word:
+            self.automaton.make_automaton()
 
     def _vector(self, grams: Counter) -> np.ndarray:
         v = np.zeros(len(self.vocab))
@@ -122,19 +133,38 @@ class CategoryModel:
                 v[i] = (1 + math.log(tf)) * self.idf[g]
         return _unit(v)
 
+    def _similarities(self, grams: Counter) -> np.ndarray:
+        """Cosine with every prototype, from the sparse TF-IDF vector of the text."""
+        idx, val = [], []
+        for g, tf in grams.items():
+            i = self.vocab.get(g)
+            if i is not None:
+                idx.append(i)
+                val.append((1 + math.log(tf)) * self.idf[g])
+        if not idx:
+            return np.zeros(len(self.codes))
+        v = np.array(val)
+        return self.matrix[:, idx] @ (v / np.linalg.norm(v))
+
     def scores(self, text: str) -> tuple[np.ndarray, dict[str, list[str]]]:
         core = compact(text).lower()
-        sim = self.matrix @ self._vector(_ngrams(text)) if core else np.zeros(len(self.codes))
+        if not core:
+            return np.zeros(len(self.codes)), {}
+        sim = self._similarities(_ngrams(text))
+        found: dict[int, set[str]] = {}
+        if len(self.automaton):
+            for _end, (w, rows) in self.automaton.iter(core):
+                for i in rows:
+                    found.setdefault(i, set()).add(w)
         matched: dict[str, list[str]] = {}
         kw = np.zeros(len(self.codes))
-        for i, code in enumerate(self.codes):
+        for i, words in found.items():
             hits = []
-            for w in self.keywords[code]:
-                if w in core and not any(w in h for h in hits):
+            for w in sorted(words, key=len, reverse=True):
+                if not any(w in h for h in hits):
                     hits.append(w)
-            if hits:
-                matched[code] = hits
-                kw[i] = sum(min(len(h), 6) for h in hits) / 6
+            matched[self.codes[i]] = hits
+            kw[i] = sum(min(len(h), 6) for h in hits) / 6
         return sim + self.keyword_weight * kw, matched
 
     def suggest(self, text: str, top: int = 3) -> Suggestion | None:

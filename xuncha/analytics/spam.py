@@ -154,11 +154,41 @@ def _is_noise(passage: str) -> bool:
     return len(core) >= 10 and most / len(core) > 0.6
 
 
+# Any cue that can give a passage a reason; a passage without one (and without a dominant
+# character) scores nothing, so most sentences of a complaint skip the full scoring.
+_CUES = re.compile(
+    "|".join(
+        r.pattern
+        for r in (
+            _WECHAT,
+            _WECHAT_BARE,
+            _QQ,
+            _LINK,
+            _PHONE,
+            _ADVERT_STRONG,
+            _BOILERPLATE,
+            _REPEAT,
+            _EMOJI,
+        )
+    ),
+    re.I,
+)
+
+
+def _may_score(passage: str, cues_in_text: bool) -> bool:
+    if cues_in_text and _CUES.search(passage):
+        return True
+    return len(passage) >= 6 and len(set(passage)) <= 0.4 * len(passage) + 12
+
+
 def detect(text: str, threshold: int = 3) -> SpamResult:
     """Flag the passages of normalised `text` that are adverts or noise."""
     parts: list[Sentence] = sentences(text)
     out = SpamResult(sentences=len(parts))
+    cues = bool(_CUES.search(text))
     for s in parts:
+        if not _may_score(s.text, cues):
+            continue
         score, reasons = score_passage(s.text)
         if score >= threshold and reasons:
             out.passages.append(Passage(s.start, s.end, reasons, score))

@@ -45,7 +45,7 @@ def texts(n: int, rng: random.Random) -> list[str]:
     """Complaints of ~300 characters; some repeats (reworded), some with advert lines."""
     out = []
     while len(out) < n:
-        sents = evaluate.complaint(rng, rng.randint(6, 9))
+        sents = evaluate.complaint(rng, rng.randint(10, 14))
         out.append("".join(sents))
         roll = rng.random()
         if roll < 0.1:

@@ -134,3 +134,11 @@ def test_wording_offers_standard_phrases_of_the_code():
     lib = wording.PhraseLibrary(list(wording.seed_phrases()))
     items = lib.suggest("党费没有按时交", "C4")
     assert items and items[0][0].code == "C4"
+
+
+def test_band_layout_is_datasketchs_optimum():
+    from datasketch.lsh import _optimal_param
+
+    assert (dedup.BANDS, dedup.ROWS) == _optimal_param(
+        dedup.LSH_THRESHOLD, dedup.NUM_PERM, 0.2, 0.8
+    )

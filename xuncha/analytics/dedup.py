@@ -80,9 +80,17 @@ def similarity(sig1: np.ndarray, sig2: np.ndarray) -> float:
     return float(np.count_nonzero(sig1 == sig2)) / len(sig1)
 
 
+# datasketch's optimum for (LSH_THRESHOLD, NUM_PERM) with false-positive / negative
+# weights 0.2 / 0.8 (recall first: candidates are verified on the full signature).
+# Computed once and kept here: importing datasketch pulls in scipy (~1 s), too slow for the
+# first intake of a fresh worker. tests/analytics/test_pure.py checks it still matches.
+BANDS, ROWS = 30, 4
+
+
 def band_layout(threshold: float = LSH_THRESHOLD, num_perm: int = NUM_PERM) -> tuple[int, int]:
-    """(bands, rows) minimising false positives and negatives (datasketch's optimum,
-    weighted towards recall: candidates are verified on the full signature)."""
+    """(bands, rows) of the LSH index."""
+    if (threshold, num_perm) == (LSH_THRESHOLD, NUM_PERM):
+        return BANDS, ROWS
     from datasketch.lsh import _optimal_param
 
     return _optimal_param(threshold, num_perm, 0.2, 0.8)

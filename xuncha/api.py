@@ -259,6 +259,7 @@ def _server_error(request, exc):
 
 
 # One router per app, mounted under /api/v1/<app>/.
+from xuncha.analytics.api import router as analytics_router  # noqa: E402
 from xuncha.analytics.api_search import hot_router  # noqa: E402
 from xuncha.analytics.api_search import router as search_router  # noqa: E402
 from xuncha.clues.api import router as clues_router  # noqa: E402
@@ -273,6 +274,7 @@ api.add_router("/org", org_router)
 api.add_router("/plans", plans_router)
 api.add_router("/inspections", inspections_router)
 api.add_router("/petitions", petitions_router)
+api.add_router("/analytics", analytics_router)
 api.add_router("/clues", clues_router)
 api.add_router("/rectification", rectification_router)
 api.add_router("/reports", reports_router)

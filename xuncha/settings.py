@@ -289,6 +289,11 @@ ANALYTICS_HALF_LIFE_DAYS = env_int("XUNCHA_ANALYTICS_HALF_LIFE_DAYS", 30)
 ANALYTICS_SURGE_WEEKS = env_int("XUNCHA_ANALYTICS_SURGE_WEEKS", 8)
 ANALYTICS_SURGE_K = float(env_str("XUNCHA_ANALYTICS_SURGE_K", "2.0"))
 ANALYTICS_SURGE_MIN = env_int("XUNCHA_ANALYTICS_SURGE_MIN", 3)
+# A suggested taxonomy category is applied without a person at or above this confidence
+# (0–1; the default 1.1 means never: staff accept each suggestion).
+ANALYTICS_AUTO_CATEGORY_CONFIDENCE = float(
+    env_str("XUNCHA_ANALYTICS_AUTO_CATEGORY_CONFIDENCE", "1.1")
+)
 PETITIONS_RECEIPT_HMAC = env_choice("XUNCHA_PETITIONS_RECEIPT_HMAC", "sha256", ("sha256", "sm3"))
 PETITIONS_POW_ENABLED = env_bool("XUNCHA_POW_ENABLED", True)
 PETITIONS_POW_ALGORITHM = env_str("XUNCHA_POW_ALGORITHM", "PBKDF2/SHA-256")

@@ -18,6 +18,7 @@ urlpatterns = [
     path("plans/", include("xuncha.plans.urls")),
     path("inspections/", include("xuncha.inspections.urls")),
     path("petitions/", include("xuncha.petitions.urls")),
+    path("analytics/", include("xuncha.analytics.urls")),
     path("public/disclosures/", include("xuncha.rectification.public_urls")),
     path("public/", include("xuncha.petitions.public_urls")),
     path("clues/", include("xuncha.clues.urls")),

@@ -17,13 +17,23 @@ from datetime import date
 
 from django.db import transaction
 
-DEMO_APPS = ["org", "plans", "inspections", "reports", "petitions", "clues", "rectification"]
+DEMO_APPS = [
+    "org",
+    "plans",
+    "inspections",
+    "reports",
+    "petitions",
+    "analytics",
+    "clues",
+    "rectification",
+]
 APP_LABELS = {
     "org": "机构、单位与账号",
     "plans": "届内规划、年度计划与巡察组",
     "inspections": "巡察工作与发现问题",
     "reports": "巡察报告与反馈意见",
     "petitions": "巡察公告与来信来访",
+    "analytics": "群众反映分析（垃圾信息、重复件、分类建议）",
     "clues": "问题线索与移交",
     "rectification": "整改任务与销号",
 }

@@ -196,6 +196,25 @@ class ProblemForm(StyledForm):
         self.fields["theme_code"].choices = [("", "—")] + [(t.code, str(t)) for t in themes]
         units = list(inspection.units.all())
         self.fields["unit_id"].choices = [(u.pk, u.name) for u in units]
+        _wording_suggestions(self.fields["title"])
+
+
+def _wording_suggestions(field):
+    """Standard phrasing (巡察话语) offered under the title as the user types (htmx)."""
+    from django.apps import apps
+    from django.urls import reverse
+
+    if not apps.is_installed("xuncha.analytics"):
+        return
+    field.widget.attrs.update(
+        {
+            "hx-get": reverse("analytics:wording"),
+            "hx-trigger": "keyup changed delay:500ms, load",
+            "hx-target": "#wording-suggest",
+            "hx-include": "[name=category_code]",
+        }
+    )
+    field.help_text = '<div id="wording-suggest"></div>'
 
 
 class PaperForm(StyledForm):

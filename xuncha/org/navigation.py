@@ -40,6 +40,7 @@ MENU = [
         "search:index",
         {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP, "team"},
     ),
+    ("群众反映分析", "analytics:overview", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF}),
     (
         "整改监督",
         "rectification:overview",
@@ -80,7 +81,15 @@ GROUPS = [
     ("巡察实施", ["巡察工作", "巡察文书", "问题线索", "立行立改", "移交办理"]),
     (
         "群众参与",
-        ["来信来访登记", "巡察公告", "来信来访统计", "热点问题", "身份查看审批", "全文检索"],
+        [
+            "来信来访登记",
+            "巡察公告",
+            "来信来访统计",
+            "群众反映分析",
+            "热点问题",
+            "全文检索",
+            "身份查看审批",
+        ],
     ),
     ("整改监督", ["整改监督", "整改落实"]),
     (

@@ -131,6 +131,24 @@ def _person(rng):
     return rng.choice(SURNAMES) + "某某"
 
 
+def _repeat(text, rng):
+    """The same matter told again: reworded, sentences reordered, now and then a typo."""
+    from xuncha.analytics import evaluate
+
+    parts = [p + "。" for p in text.split("。") if p.strip()]
+    parts = evaluate.reword(parts, rng)
+    if len(parts) > 1 and rng.random() < 0.5:
+        rng.shuffle(parts)
+    out = "".join(parts)
+    return evaluate.typos(out, rng, 0.02) if rng.random() < 0.3 else out
+
+
+def _with_advert(text, rng):
+    from xuncha.analytics import evaluate
+
+    return text + "\n" + evaluate._fill(rng.choice(evaluate.ADVERTS), rng)
+
+
 def _content(rng, inspection_units, kind_pick):
     unit = rng.choice(inspection_units) if inspection_units else "某单位"
     fill = {
@@ -228,6 +246,7 @@ def build(ctx):
     pool = [i for i, w in weights for _ in range(w)]
     created = []
     events = []
+    reports: dict[int, list] = {}
     key_id = crypto.key_id()
     for _ in range(total):
         inspection = rng.choice(pool)
@@ -245,6 +264,16 @@ def build(ctx):
             else "report"
         )
         kind, category, unit, people, text = _content(rng, units, pick)
+        # Repeats and pasted adverts for the analytics pipeline to find (never pre-labelled):
+        # a reworded repeat of an earlier report by another reporter, or an advert line.
+        earlier = reports.get(inspection.pk)
+        if pick == "report" and earlier and rng.random() < 0.15:
+            kind, category, unit, people, text = rng.choice(earlier)
+            text = _repeat(text, rng)
+        elif pick == "report":
+            reports.setdefault(inspection.pk, []).append((kind, category, unit, people, text))
+            if rng.random() < 0.04:
+                text = _with_advert(text, rng)
         span = max(
             1, min((inspection.end - inspection.start).days, (today - inspection.start).days)
         )
@@ -282,7 +311,6 @@ def build(ctx):
             identity_sealed=crypto.seal_json(dk, identity, "identity") if identity else None,
             real_name=real,
             received_on=received,
-            spam=services.looks_like_spam(text),
             entered_by=None if channel == "online" else staff,
         )
         if real and kind == "report":

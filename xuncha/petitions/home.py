@@ -11,7 +11,8 @@ from xuncha.petitions.models import Announcement, Message, Submission
 def awaiting_intake(user) -> list[dict]:
     qs = access.visible(Submission.objects.all(), user)
     counts = qs.aggregate(
-        received=Count("pk", filter=Q(state="received", spam=False)),
+        # Suspected spam stays counted: nothing is hidden until staff decide.
+        received=Count("pk", filter=Q(state="received")),
         overdue=Count("pk", filter=services.overdue_q()),
         unread=Count("pk", filter=Q(unread=True)),
     )
@@ -37,7 +38,7 @@ def awaiting_intake(user) -> list[dict]:
         items.append(
             {
                 "label": "待受理的来信来访",
-                "url": f"{url}?state=received&spam=0",
+                "url": f"{url}?state=received",
                 "badge": counts["received"],
                 "badge_class": "warning",
             }

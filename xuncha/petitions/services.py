@@ -55,16 +55,6 @@ def clean_text(value, *, label: str, required=False, max_len=None, min_len=0) ->
     return value
 
 
-_SPAM = re.compile(
-    r"(加\s*[vV微]|微信[号:：\s]*[A-Za-z0-9_-]{5,}|[vV][xX][:：\s]*[A-Za-z0-9_-]{5,}|QQ[:：\s]*\d{5,}"
-    r"|代开发票|贷款|刷单|兼职日结|博彩|澳门|优惠|加盟|代理)"
-)
-
-
-def looks_like_spam(text: str) -> bool:
-    return bool(_SPAM.search(text))
-
-
 # --- Announcements ------------------------------------------------------------------
 
 # (from, to): (label, access action needed)
@@ -356,14 +346,13 @@ def _create(
                 else None,
                 real_name=bool(identity),
                 received_on=today,
-                spam=looks_like_spam(content["text"]),
                 entered_by=actor,
             )
             if identity and content["kind"] == Submission.Kind.REPORT:
                 sub.accept_due = _deadline(office, today, settings.PETITIONS_ACCEPT_DAYS)
             sub.save()
             Attachment.objects.bulk_create(Attachment(submission=sub, **item) for item in stored)
-            _analyse(sub, content)
+            _analyse(sub, content, identity, data_key)
             if actor is not None:
                 record(
                     actor=actor, action=Action.CREATE, obj=sub, summary=f"登记来信来访 {sub.number}"
@@ -374,12 +363,19 @@ def _create(
     return Receipt(sub, code)
 
 
-def _analyse(sub, content):
-    """Index a new submission (blind index) and place it in a topic (analytics app)."""
-    from xuncha.analytics import search, topics
+def _analyse(sub, content, identity, data_key):
+    """Analysis of a new submission in the request (a few ms): spam passages, duplicates,
+    unit and category suggestions, the blind search index and its topic. Lazy: analytics
+    reads petitions, not the other way round."""
+    from django.apps import apps
 
-    search.index(sub)
-    topics.assign(sub, content)
+    if apps.is_installed("xuncha.analytics"):
+        from xuncha.analytics import search, topics
+        from xuncha.analytics.intake import analyse_safely
+
+        analyse_safely(submission=sub, content=content, identity=identity, data_key=data_key)
+        search.index(sub)
+        topics.assign(sub, content)
 
 
 def submit_public(

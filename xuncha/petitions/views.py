@@ -184,6 +184,11 @@ def register(request):
         qs = qs.filter(inspection_id=int(f["inspection"]))
     if f.get("overdue"):
         qs = qs.filter(services.overdue_q())
+    tab = f.get("tab", "")
+    if tab == "received":
+        qs = qs.filter(state=Submission.State.RECEIVED)
+    elif tab == "spam":
+        qs = qs.filter(spam=True)
     if f.get("spam") == "1":
         qs = qs.filter(spam=True)
     elif f.get("spam") == "0":
@@ -208,6 +213,8 @@ def register(request):
                 "states": Submission.State.choices,
                 "channels": Submission.Channel.choices,
                 "f": f,
+                "tab": tab,
+                "tabs": [("", "全部"), ("received", "待受理"), ("spam", "疑似垃圾")],
             },
         )
     )
@@ -280,6 +287,7 @@ def detail(request, pk):
                 "required_label": services.REQUIRED_LABEL,
                 "events": sub.events.select_related("actor"),
                 "duplicates": sub.duplicates.all(),
+                "analytics": _analytics_panel(sub, request.user, content),
                 "links": sub.links.select_related("content_type"),
                 "message_kinds": [
                     (Message.Kind.REPLY, "答复"),
@@ -289,6 +297,16 @@ def detail(request, pk):
             },
         )
     )
+
+
+def _analytics_panel(sub, user, content):
+    from django.apps import apps
+
+    if not apps.is_installed("xuncha.analytics"):
+        return None
+    from xuncha.analytics.selectors import submission_panel
+
+    return submission_panel(sub, user, content)
 
 
 @login_required

@@ -9,6 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
+        ("analytics", "0001_flags_duplicates_categories"),
         ("org", "0001_initial_offices_units_users"),
         ("petitions", "0001_announcements_submissions"),
         ("plans", "0003_inspection_date_indexes"),

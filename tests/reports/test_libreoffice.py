@@ -16,11 +16,12 @@ import pytest
 from django.db import transaction
 
 from tests.cast import build_cast
+from tests.feedback import deliver_feedback
 from tests.reports.fieldwork import make_problem
 from xuncha.clues.models import Handover
 from xuncha.clues.services import handover_letter_docx
 from xuncha.plans import documents as plan_documents
-from xuncha.plans.models import Declaration, TeamMember
+from xuncha.plans.models import Declaration, Inspection, TeamMember
 from xuncha.rectification import services as rectification
 from xuncha.rectification.models import SupervisionLetter
 from xuncha.reports import services as reports
@@ -86,10 +87,11 @@ def _documents() -> dict[str, bytes]:
         created_by=staff,
     )
     handover.problems.set(a.problems.all())  # the letter's problem table
-    docs["handover"] = handover_letter_docx(handover)
-    plan = rectification.plan_open(
-        inspection=a, unit=cast.units["bureau"], feedback_date=date(2026, 6, 1), actor=staff
-    )
+    docs["handover"] = handover_letter_docx(handover, actor=staff)
+    Inspection.objects.filter(pk=a.pk).update(stage="feedback")
+    a.refresh_from_db()
+    deliver_feedback(cast, a, cast.units["bureau"], date(2026, 6, 1), actor=staff)
+    plan = rectification.plan_open(inspection=a, unit=cast.units["bureau"], actor=staff)
     letter = SupervisionLetter.objects.create(
         plan=plan,
         number="江巡督〔2026〕1号",
@@ -97,7 +99,7 @@ def _documents() -> dict[str, bytes]:
         reply_by=date(2026, 7, 1) + timedelta(days=30),
         issued_by=staff,
     )
-    docs["supervision"] = rectification.supervision_letter_docx(letter)
+    docs["supervision"] = rectification.supervision_letter_docx(letter, actor=staff)
     return docs
 
 

@@ -444,8 +444,10 @@ def highlight(body: str, words: list[str], width: int = 60) -> str:
 
 
 def present(user, result: Result) -> list[dict]:
-    """Title, link and highlighted passage of each row; submission reads are audited."""
-    from xuncha.audit.services import record_read
+    """Title, link and highlighted passage of each row. Reading a passage is a read of the
+    record: submissions through `record_read`, the rest (problems, papers, activities,
+    handovers…) in one `audit.services.confidential` entry for the page."""
+    from xuncha.audit.services import confidential, confidential_fields, record_read
     from xuncha.org import access
 
     by_kind: dict[str, list[int]] = {}
@@ -458,11 +460,13 @@ def present(user, result: Result) -> list[dict]:
         qs = qs.select_related(*_RELATED.get(key, []))
         for obj in qs:
             objects[(key, obj.pk)] = obj
-    out = []
+    out, shown = [], []
     for row in result.rows:
         obj = objects.get((row.kind, row.object_id))
         if obj is None:  # a stale index row: never shown
             continue
+        if row.kind != "submission" and confidential_fields(obj):
+            shown.append(obj)
         body, _meta = describe(row.kind, obj)
         if row.kind == "submission":
             record_read(actor=user, obj=obj, summary=f"检索结果中查阅来信来访 {obj.number}")
@@ -482,6 +486,8 @@ def present(user, result: Result) -> list[dict]:
                 "snippet": highlight(body, result.words),
             }
         )
+    if shown:
+        confidential(shown, actor=user, summary=f"检索结果中查阅 {len(shown)} 条记录的内容摘录")
     return out
 
 

@@ -153,9 +153,10 @@ def plan_list(request):
         .order_by("-feedback_date", "pk")
     )
     page = Paginator(plans, 25).get_page(request.GET.get("page"))
-    can_open = request.user.has_role(Role.OFFICE_ADMIN, Role.OFFICE_STAFF) or access.is_sysadmin(
-        request.user
-    )
+    can_open = (
+        request.user.has_role(Role.OFFICE_ADMIN, Role.OFFICE_STAFF)
+        or access.is_sysadmin(request.user)
+    ) and access.visible(Inspection.objects.all(), request.user, "change").exists()
     return render(request, "rectification/plan_list.html", {"page": page, "can_open": can_open})
 
 
@@ -164,10 +165,7 @@ def plan_open(request):
     inspections = access.visible(Inspection.objects.all(), request.user, "change")
     units = access.visible(Unit.objects.all(), request.user, "change")
     if not inspections.exists():
-        if not request.user.has_role(Role.OFFICE_ADMIN, Role.OFFICE_STAFF):
-            raise Http404
-        messages.info(request, "整改任务须在某次巡察反馈之后下发：您可管理的范围内还没有巡察。")
-        return redirect("rectification:plan_list")
+        raise Http404
     form = forms.PlanOpenForm(request.POST or None, inspections=inspections, units=units)
     if request.method == "POST" and form.is_valid():
         try:

@@ -23,9 +23,9 @@ DEMO_APPS = [
     "inspections",
     "reports",
     "petitions",
-    "analytics",
     "clues",
     "rectification",
+    "analytics",  # last: reads every record above (index, topics, duplicates)
 ]
 APP_LABELS = {
     "org": "机构、单位与账号",

@@ -5,6 +5,7 @@ from ninja import Router, Schema
 
 from xuncha.analytics import services
 from xuncha.analytics.models import DuplicateGroup, DuplicateMember, SpamFlag, Suggestion
+from xuncha.core.apitypes import Limit, Offset
 from xuncha.org import access
 
 router = Router(tags=["群众反映分析"])
@@ -76,7 +77,7 @@ def _flag(f: SpamFlag) -> dict:
 
 
 @router.get("/flags", response=list[FlagOut])
-def flag_list(request, state: str = "", limit: int = 100, offset: int = 0):
+def flag_list(request, state: str = "", limit: Limit = 100, offset: Offset = 0):
     qs = access.visible(SpamFlag.objects.all(), request.auth).order_by("-pk")
     if state:
         qs = qs.filter(state=state)
@@ -115,7 +116,7 @@ def _group(g: DuplicateGroup) -> dict:
 
 
 @router.get("/duplicates", response=list[GroupOut])
-def group_list(request, open_only: bool = True, limit: int = 50, offset: int = 0):
+def group_list(request, open_only: bool = True, limit: Limit = 50, offset: Offset = 0):
     qs = access.visible(DuplicateGroup.objects.all(), request.auth).order_by("-pk")
     if open_only:
         qs = qs.filter(members__state="proposed").distinct()

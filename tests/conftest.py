@@ -30,3 +30,33 @@ def _fast_test_settings(settings):
     # Home-page to-dos are cached per process in production; tests want them fresh
     # (tests/org/test_home_cache.py checks the cache itself).
     settings.HOME_TODO_CACHE_SECONDS = 0
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_connection_outlives_the_run(request):
+    """On PostgreSQL, pytest-django drops each worker's test database at the end; a
+    connection still open then (a live-server or worker thread that never closed its own)
+    makes the drop fail with "is being accessed by other users" and leaves the database
+    behind. Torn down before the database (it depends on django_db_setup): close this
+    process's connections, then name and end any other session still on the database."""
+    request.getfixturevalue("django_db_setup")
+    yield
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        return
+    name = connection.settings_dict["NAME"]
+    for alias in connections:
+        connections[alias].close()
+    blocker = request.getfixturevalue("django_db_blocker")
+    with blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, application_name, state, left(query, 120) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name],
+        )
+        leftover = cursor.fetchall()
+        for pid, app, state, query in leftover:
+            print(f"\n[test teardown] ending a session left on {name}: {pid} {app} {state} {query}")
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    connection.close()

@@ -161,3 +161,28 @@ def test_coverage_and_workspace_show_hot_issues(reports, login):
     )
     assert "群众反映热点与巡察重点" in workspace
     assert hot.issues(reports.team_leader)[0].label in workspace
+
+
+@pytest.mark.django_db
+def test_problem_form_of_a_hot_issue_starts_with_the_suggested_category(reports, login):
+    from collections import Counter
+
+    from xuncha.analytics.models import Suggestion
+
+    user = reports.team_leader
+    issue = hot.issues(user)[0]
+    topic = Topic.objects.get(pk=issue.topic_id)
+    subs = list(hot.members(user, topic))
+    codes = Counter(
+        Suggestion.objects.filter(submission__in=subs, category__isnull=False).values_list(
+            "category__code", flat=True
+        )
+    )
+    expected = codes.most_common(1)[0][0]
+    assert expected.startswith("B")  # canteen banquets on public money: 八项规定 (B4)
+    page = login(user).get(f"/analytics/hot/topics/{topic.pk}/").content.decode()
+    assert f'<option value="{expected}" selected>' in page
+    # Staff dismissing every suggestion leaves the form without a preselection.
+    Suggestion.objects.filter(submission__in=subs).update(category_state=Suggestion.State.DISMISSED)
+    page = login(user).get(f"/analytics/hot/topics/{topic.pk}/").content.decode()
+    assert " selected>" not in page.split('id="p-category"')[1].split("</select>")[0]

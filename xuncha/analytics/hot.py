@@ -254,6 +254,21 @@ def members(user, topic, **scope):
     )
 
 
+def suggested_category(submissions) -> str:
+    """The taxonomy code most often suggested or accepted for these submissions ("" if
+    none): what the problem form of a hot issue starts with. Dismissed ones do not count."""
+    from xuncha.analytics.models import Suggestion
+
+    codes = Counter(
+        Suggestion.objects.filter(
+            submission__in=[s.pk for s in submissions], category__isnull=False
+        )
+        .exclude(category_state=Suggestion.State.DISMISSED)
+        .values_list("category__code", flat=True)
+    )
+    return codes.most_common(1)[0][0] if codes else ""
+
+
 def excerpts(user, submissions, width=80) -> list[dict]:
     """Decrypted excerpts for display (audited reads); never stored."""
     from xuncha.audit.services import record_read

@@ -132,6 +132,7 @@ def topic_detail(request, pk):
             "targets": targets,
             "unit": unit,
             "categories": categories,
+            "suggested_code": hot.suggested_category(subs),
             "handlings": Clue.Handling.choices,
         },
     )

@@ -121,12 +121,12 @@ def test_feedback_list(field):
 
 
 @pytest.mark.django_db
-def test_watermark_reader_info(field):
+def test_watermark_names_reader_office_and_time(field):
     from datetime import datetime
 
     from django.utils import timezone
 
-    from xuncha.inspections.selectors import watermark_text
+    from xuncha.reports.watermark import watermark_text
 
     at = timezone.make_aware(datetime(2026, 4, 1, 9, 30))
     text = watermark_text(field.leading_group, at)

@@ -20,9 +20,12 @@ from xuncha.core.sheets import watermark_xlsx, xlsx_watermark  # noqa: F401  (th
 
 
 def watermark_text(user, when=None) -> str:
+    """The reader's line: 姓名（账号） · 单位 · 时间 导出 · 仅限本人阅看."""
     when = timezone.localtime(when or timezone.now())
     name = getattr(user, "full_name", "") or user.get_username()
-    return f"{name}（{user.get_username()}） {when:%Y-%m-%d %H:%M} 导出 · 仅限本人阅看"
+    place = getattr(user, "office", None) or getattr(user, "unit", None)
+    where = f" · {place}" if place else ""
+    return f"{name}（{user.get_username()}）{where} {when:%Y-%m-%d %H:%M} 导出 · 仅限本人阅看"
 
 
 def confidential_docx(doc, *, actor, objs, summary: str = "") -> bytes:

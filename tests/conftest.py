@@ -1,6 +1,7 @@
 import pytest
 
 from tests.cast import build_cast, client_for
+from tests.pg_sessions import end_sessions, other_sessions
 
 
 @pytest.fixture
@@ -50,13 +51,8 @@ def _no_connection_outlives_the_run(request):
         connections[alias].close()
     blocker = request.getfixturevalue("django_db_blocker")
     with blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pid, application_name, state, left(query, 120) FROM pg_stat_activity"
-            " WHERE datname = %s AND pid <> pg_backend_pid()",
-            [name],
-        )
-        leftover = cursor.fetchall()
+        leftover = other_sessions(cursor, name)
         for pid, app, state, query in leftover:
             print(f"\n[test teardown] ending a session left on {name}: {pid} {app} {state} {query}")
-            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        end_sessions(cursor, [row[0] for row in leftover])
     connection.close()

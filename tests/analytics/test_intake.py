@@ -59,6 +59,25 @@ def test_staff_clear_a_flag_audited_and_nothing_is_deleted(cast):
         services.flag_decide(flag=flag, confirm=False, actor=cast.office_admin)
 
 
+def test_staff_confirm_a_flag_audited_and_the_item_stays_counted_and_reachable(cast, login):
+    sub = enter(cast, ADVERT)
+    flag = SpamFlag.objects.get(submission=sub)
+    services.flag_decide(flag=flag, confirm=True, actor=cast.office_staff, note="纯广告")
+    sub.refresh_from_db()
+    assert SpamFlag.objects.get(pk=flag.pk).state == "confirmed" and sub.spam
+    entry = AuditEntry.objects.filter(summary__startswith="确认垃圾信息").latest("pk")
+    assert entry.changes["spam_flag"] == ["open", "confirmed"] and entry.changes["note"] == "纯广告"
+    assert entry.actor_id == cast.office_staff.pk
+    # Still in the register, under its own tab, and still counted as awaiting intake.
+    assert Submission.objects.filter(pk=sub.pk, state=Submission.State.RECEIVED).exists()
+    page = login(cast.office_staff).get("/petitions/?tab=spam").content.decode()
+    assert sub.number in page
+    received = next(
+        i for i in awaiting_intake(cast.office_staff) if i["label"] == "待受理的来信来访"
+    )
+    assert received["badge"] == 1
+
+
 def test_genuine_wording_is_not_flagged(cast):
     sub = enter(cast, "代理局长王某某违规审批发放贷款给其亲属的公司。党费收缴不规范。")
     assert not SpamFlag.objects.filter(submission=sub).exists()

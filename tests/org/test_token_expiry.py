@@ -101,3 +101,18 @@ def test_token_page_shows_expiry_and_last_use(cast, settings):
     mine = {t["name"]: t for t in api}
     assert mine["过期的"]["expired"] is True and mine["整改同步"]["expired"] is False
     assert mine["整改同步"]["expires_at"].startswith(token.expires_at.date().isoformat()[:4])
+
+
+def test_tokens_live_90_days_unless_configured():
+    """The default lifetime of the issue (90 days) when XUNCHA_API_TOKEN_DAYS is unset."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "XUNCHA_API_TOKEN_DAYS"}
+    env["DJANGO_SETTINGS_MODULE"] = "xuncha.settings"
+    code = "import django; django.setup(); from django.conf import settings; print(settings.API_TOKEN_DAYS)"
+    out = subprocess.run(  # noqa: S603  (our own interpreter, a fixed program)
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True
+    )
+    assert out.stdout.strip() == "90", out.stderr

@@ -179,3 +179,26 @@ def test_rights_and_state_are_checked_before_the_file_is_opened(rect):
     assert report.errors and "不能修改整改措施" in report.errors[0]
     report = exports.ledger_import(plan=rect.plan, file=Untouchable(), actor=rect.cast.office_staff)
     assert report.errors and "联络员" in report.errors[0]
+
+
+def test_a_ledger_longer_than_the_row_limit_is_refused_whole(settings, tmp_path):
+    """Rows stop at XUNCHA_LEDGER_IMPORT_MAX_ROWS: a longer ledger is refused with a Chinese
+    message and none of its rows is kept (nothing half-imported)."""
+    from xuncha.rectification import ledger
+
+    settings.LEDGER_IMPORT_MAX_ROWS = 3
+    rows = [
+        {k: "" for k in ledger.KEYS}
+        | {"unit": "某局", "problem_number": "001", "measure_id": str(i), "content": f"措施{i}"}
+        | {"responsible_leader": "张局长", "lead_department": "财务科"}
+        | {"responsible_person": "李科长", "deadline": "2026-08-31", "long_term": "否"}
+        for i in range(5)
+    ]
+    path = ledger.write_workbook("台账", rows, watermark="读者（reader） 2026-01-01 10:00 导出")
+    with open(path, "rb") as f:
+        parsed = ledger.parse_workbook(f)
+    assert "台账超过 3 行，请分批导入。" in parsed.errors and parsed.rows == []
+    settings.LEDGER_IMPORT_MAX_ROWS = 5
+    with open(path, "rb") as f:
+        parsed = ledger.parse_workbook(f)
+    assert len(parsed.rows) == 5, parsed.errors

@@ -304,3 +304,40 @@ def test_api_generates_per_unit_and_records_delivery(cast, login, two_units):
     assert_matches_schema(response, "/api/v1/reports/drafts/{draft_id}/delivery", "post")
     delivery = FeedbackDelivery.objects.get(draft_id=draft["id"])
     assert response.json()["delivery"]["report_due"] == delivery.report_due.isoformat()
+
+
+def test_ledger_and_disclosure_of_each_unit_hold_only_its_own_problems(cast, login, two_units):
+    """一托二 downstream: each unit's ledger export and disclosure form list exactly the
+    problems of its own delivered feedback, and the other unit's liaison reaches neither."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    bureau, centre = cast.units["bureau"], cast.units["bureau_child"]
+    deliver_feedback(cast, two_units, bureau, date(2026, 6, 3))
+    deliver_feedback(cast, two_units, centre, date(2026, 6, 3))
+    plans = {
+        u: rect.plan_open(inspection=two_units, unit=u, actor=cast.office_staff)
+        for u in (bureau, centre)
+    }
+    liaisons = {bureau: login(cast.unit_liaison), centre: login(cast.users["centre_liaison"])}
+    titles = {
+        bureau: {"违规发放津补贴", "意识形态责任制落实不到位"},
+        centre: {"公路养护资金管理不规范"},
+    }
+    for unit, plan in plans.items():
+        other = centre if unit == bureau else bureau
+        own = liaisons[unit]
+        data = own.get(reverse("rectification:ledger_export", args=[plan.pk]))
+        assert data.status_code == 200
+        sheet = load_workbook(BytesIO(b"".join(data.streaming_content)))["问题清单"]
+        cells = {str(c.value) for row in sheet.iter_rows() for c in row if c.value}
+        assert titles[unit] <= cells and not (titles[other] & cells)
+        form = own.get(reverse("rectification:disclosure_edit", args=[plan.pk])).content.decode()
+        assert all(t in form for t in titles[unit])
+        assert not any(t in form for t in titles[other])
+        for name in ("ledger_export", "disclosure_edit", "plan_detail"):
+            assert (
+                liaisons[other].get(reverse(f"rectification:{name}", args=[plan.pk])).status_code
+                == 404
+            )

@@ -542,3 +542,104 @@ def prepare_for_stationing(inspection: Inspection, actor, on: date | None = None
             summary="完成进驻准备（工作方案、回避声明审核、保密承诺书、临时党支部）",
             changes={"members": len(members)},
         )
+
+
+# --- Documents (GB/T 9704 through reports.officialdoc; downloads add the reader's watermark) ----
+
+PLEDGE_ITEMS = [
+    "严格遵守党的保密纪律和巡察工作纪律，不泄露巡察工作中知悉的国家秘密、工作秘密和个人信息。",
+    "不私自留存、复制、摘抄、带出巡察工作资料，工作资料按规定登记、使用、移交和销毁。",
+    "严格保护信访举报人，不泄露举报人身份和举报内容，不向被巡察单位和被反映人透露任何情况。",
+    "不在非涉密计算机和互联网上处理涉密信息，不通过普通电话、短信、微信等传递涉密信息。",
+    "巡察工作结束后继续履行保密义务，违反以上承诺的，自愿接受组织处理并承担相应责任。",
+]
+
+
+def _units(inspection) -> str:
+    return "、".join(u.name for u in inspection.units.all())
+
+
+def work_plan_document(plan: WorkPlan):
+    from xuncha.plans.documents import party_committee
+    from xuncha.reports.officialdoc import OfficialDocument, Paragraph, Section, Table
+
+    inspection = plan.inspection
+    office = inspection.office
+    team = getattr(inspection, "team", None)
+    members = (
+        TeamMember.objects.filter(team__inspection=inspection)
+        .select_related("inspector__home_unit")
+        .order_by("pk")
+    )
+    rows = [
+        [m.get_role_display(), m.inspector.name, m.inspector.rank, str(m.inspector.home_unit or "")]
+        for m in sorted(members, key=lambda m: ("leader", "deputy", "member").index(m.role))
+    ]
+    approval = (
+        f"本方案经{party_committee(office)}巡察工作领导小组于{_d(plan.approved_on)}批准。"
+        if plan.approved_on
+        else "本方案尚未经领导小组批准。"
+    )
+    if plan.secretary_approved_on:
+        approval += (
+            f"任务分工经党委书记{plan.secretary_name}于{_d(plan.secretary_approved_on)}审批。"
+        )
+    sections = [
+        f"根据{party_committee(office)}{inspection.round}巡察工作安排，{team.name if team else '巡察组'}"
+        f"对{_units(inspection)}党组织开展巡察，制定本工作方案。",
+        Section("巡察对象", paragraphs=[plan.targets]),
+        Section("巡察重点", paragraphs=[plan.focus]),
+        Section(
+            "组织分工",
+            paragraphs=[
+                plan.division,
+                Table(
+                    header=["职务", "姓名", "职级", "工作单位"], rows=rows, widths=[30, 28, 38, 60]
+                ),
+            ],
+        ),
+        Section(
+            "时间安排",
+            paragraphs=[plan.schedule]
+            + ([f"进驻动员会：{_d(plan.mobilisation_on)}。"] if plan.mobilisation_on else []),
+        ),
+        Section("信访受理渠道", paragraphs=[plan.channels]),
+        Paragraph(approval),
+    ]
+    return OfficialDocument(
+        title=f"{team.name if team else '巡察组'}关于巡察{_units(inspection)}党组织的工作方案",
+        sections=sections,
+        issuer=office.name,
+        date=plan.approved_on or timezone.localdate(),
+        secrecy="内部资料",
+    )
+
+
+def pledge_document(pledge: SecrecyPledge):
+    from xuncha.reports.officialdoc import OfficialDocument, Paragraph, Table
+
+    member = pledge.member
+    inspection = member.team.inspection
+    rows = [
+        ["姓名", member.inspector.name],
+        ["巡察组及职务", f"{member.team.name} {member.get_role_display()}"],
+        ["巡察", str(inspection.round)],
+        ["被巡察单位", _units(inspection)],
+        ["巡察期间", f"{_d(inspection.start)}至{_d(inspection.end)}"],
+    ]
+    return OfficialDocument(
+        title="巡察工作保密承诺书",
+        sections=[
+            Table(header=["项目", "内容"], rows=rows, widths=[45, 111]),
+            f"本人参加{member.team.name}对{_units(inspection)}党组织的巡察，郑重承诺：",
+            *[Paragraph(text, lead=f"{n}. ") for n, text in enumerate(PLEDGE_ITEMS, 1)],
+            Paragraph(
+                f"承诺人（签名）：{pledge.signature}　　签署日期：{_d(pledge.signed_on)}"
+                + ("（纸质承诺书，巡察办登记）" if pledge.on_paper else ""),
+                align="right",
+                indent=False,
+            ),
+        ],
+        issuer=inspection.office.name,
+        date=pledge.signed_on,
+    )

@@ -6,93 +6,267 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('inspections', '0006_early_stationing_reason_days'),
-        ('org', '0002_api_token_expiry'),
-        ('plans', '0004_secretary_approval_declaration_check'),
+        ("inspections", "0006_early_stationing_reason_days"),
+        ("org", "0002_api_token_expiry"),
+        ("plans", "0004_secretary_approval_declaration_check"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReplacementRequest',
+            name="ReplacementRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('member_name', models.CharField(max_length=50, verbose_name='成员姓名')),
-                ('reason', models.TextField(verbose_name='申请理由')),
-                ('state', models.CharField(choices=[('pending', '待巡察办决定'), ('granted', '同意更换'), ('refused', '不予更换')], default='pending', max_length=10, verbose_name='状态')),
-                ('decision', models.TextField(blank=True, verbose_name='决定意见')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='决定时间')),
-                ('requested_at', models.DateTimeField(auto_now_add=True, verbose_name='申请时间')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('inspection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='replacement_requests', to='plans.inspection')),
-                ('member', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='replacement_requests', to='plans.teammember', verbose_name='申请更换的成员')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.unit', verbose_name='提出单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("member_name", models.CharField(max_length=50, verbose_name="成员姓名")),
+                ("reason", models.TextField(verbose_name="申请理由")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "待巡察办决定"),
+                            ("granted", "同意更换"),
+                            ("refused", "不予更换"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("decision", models.TextField(blank=True, verbose_name="决定意见")),
+                (
+                    "decided_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="决定时间"),
+                ),
+                ("requested_at", models.DateTimeField(auto_now_add=True, verbose_name="申请时间")),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "inspection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="replacement_requests",
+                        to="plans.inspection",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="replacement_requests",
+                        to="plans.teammember",
+                        verbose_name="申请更换的成员",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.unit",
+                        verbose_name="提出单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '更换成员申请',
-                'verbose_name_plural': '更换成员申请',
-                'ordering': ['inspection', '-requested_at', '-pk'],
+                "verbose_name": "更换成员申请",
+                "verbose_name_plural": "更换成员申请",
+                "ordering": ["inspection", "-requested_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='SecrecyPledge',
+            name="SecrecyPledge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('signature', models.CharField(max_length=50, verbose_name='签名')),
-                ('signed_on', models.DateField(verbose_name='签署日期')),
-                ('on_paper', models.BooleanField(default=False, verbose_name='纸质承诺书由巡察办登记')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True, verbose_name='登记时间')),
-                ('member', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='pledge', to='plans.teammember', verbose_name='巡察组成员')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("signature", models.CharField(max_length=50, verbose_name="签名")),
+                ("signed_on", models.DateField(verbose_name="签署日期")),
+                (
+                    "on_paper",
+                    models.BooleanField(default=False, verbose_name="纸质承诺书由巡察办登记"),
+                ),
+                ("recorded_at", models.DateTimeField(auto_now_add=True, verbose_name="登记时间")),
+                (
+                    "member",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="pledge",
+                        to="plans.teammember",
+                        verbose_name="巡察组成员",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '保密承诺书',
-                'verbose_name_plural': '保密承诺书',
+                "verbose_name": "保密承诺书",
+                "verbose_name_plural": "保密承诺书",
             },
         ),
         migrations.CreateModel(
-            name='TemporaryBranch',
+            name="TemporaryBranch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, verbose_name='支部名称')),
-                ('established_on', models.DateField(verbose_name='成立日期')),
-                ('approval_number', models.CharField(blank=True, max_length=60, verbose_name='批复文号')),
-                ('recorded_at', models.DateTimeField(auto_now=True, verbose_name='登记时间')),
-                ('inspection', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='temporary_branch', to='plans.inspection', verbose_name='巡察')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('secretary', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='plans.teammember', verbose_name='支部书记')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80, verbose_name="支部名称")),
+                ("established_on", models.DateField(verbose_name="成立日期")),
+                (
+                    "approval_number",
+                    models.CharField(blank=True, max_length=60, verbose_name="批复文号"),
+                ),
+                ("recorded_at", models.DateTimeField(auto_now=True, verbose_name="登记时间")),
+                (
+                    "inspection",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="temporary_branch",
+                        to="plans.inspection",
+                        verbose_name="巡察",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "secretary",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="plans.teammember",
+                        verbose_name="支部书记",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '临时党支部',
-                'verbose_name_plural': '临时党支部',
+                "verbose_name": "临时党支部",
+                "verbose_name_plural": "临时党支部",
             },
         ),
         migrations.CreateModel(
-            name='WorkPlan',
+            name="WorkPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('targets', models.TextField(verbose_name='巡察对象')),
-                ('focus', models.TextField(verbose_name='巡察重点')),
-                ('division', models.TextField(verbose_name='组织分工（任务分工）')),
-                ('schedule', models.TextField(verbose_name='时间安排')),
-                ('channels', models.TextField(verbose_name='信访受理渠道')),
-                ('mobilisation_on', models.DateField(blank=True, null=True, verbose_name='进驻动员会日期')),
-                ('state', models.CharField(choices=[('draft', '草稿'), ('submitted', '已报领导小组审批'), ('approved', '已批准')], default='draft', max_length=12, verbose_name='状态')),
-                ('approved_on', models.DateField(blank=True, null=True, verbose_name='领导小组批准日期')),
-                ('secretary_approved_on', models.DateField(blank=True, null=True, verbose_name='党委书记审批日期')),
-                ('secretary_name', models.CharField(blank=True, max_length=50, verbose_name='审批书记')),
-                ('filed_at', models.DateTimeField(blank=True, null=True, verbose_name='报上级巡察办备案时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='批准人')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('inspection', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='work_plan', to='plans.inspection', verbose_name='巡察')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("targets", models.TextField(verbose_name="巡察对象")),
+                ("focus", models.TextField(verbose_name="巡察重点")),
+                ("division", models.TextField(verbose_name="组织分工（任务分工）")),
+                ("schedule", models.TextField(verbose_name="时间安排")),
+                ("channels", models.TextField(verbose_name="信访受理渠道")),
+                (
+                    "mobilisation_on",
+                    models.DateField(blank=True, null=True, verbose_name="进驻动员会日期"),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "草稿"),
+                            ("submitted", "已报领导小组审批"),
+                            ("approved", "已批准"),
+                        ],
+                        default="draft",
+                        max_length=12,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "approved_on",
+                    models.DateField(blank=True, null=True, verbose_name="领导小组批准日期"),
+                ),
+                (
+                    "secretary_approved_on",
+                    models.DateField(blank=True, null=True, verbose_name="党委书记审批日期"),
+                ),
+                (
+                    "secretary_name",
+                    models.CharField(blank=True, max_length=50, verbose_name="审批书记"),
+                ),
+                (
+                    "filed_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="报上级巡察办备案时间"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="批准人",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "inspection",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="work_plan",
+                        to="plans.inspection",
+                        verbose_name="巡察",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '巡察工作方案',
-                'verbose_name_plural': '巡察工作方案',
+                "verbose_name": "巡察工作方案",
+                "verbose_name_plural": "巡察工作方案",
             },
         ),
     ]

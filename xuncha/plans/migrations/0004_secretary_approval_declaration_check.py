@@ -6,36 +6,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('plans', '0003_inspection_date_indexes'),
+        ("plans", "0003_inspection_date_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='annualplan',
-            name='secretary_approved_on',
-            field=models.DateField(blank=True, null=True, verbose_name='党委书记审批日期'),
+            model_name="annualplan",
+            name="secretary_approved_on",
+            field=models.DateField(blank=True, null=True, verbose_name="党委书记审批日期"),
         ),
         migrations.AddField(
-            model_name='annualplan',
-            name='secretary_name',
-            field=models.CharField(blank=True, max_length=50, verbose_name='审批书记'),
+            model_name="annualplan",
+            name="secretary_name",
+            field=models.CharField(blank=True, max_length=50, verbose_name="审批书记"),
         ),
         migrations.AddField(
-            model_name='declaration',
-            name='checked_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='巡察办审核时间'),
+            model_name="declaration",
+            name="checked_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="巡察办审核时间"),
         ),
         migrations.AddField(
-            model_name='declaration',
-            name='checked_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='审核人'),
+            model_name="declaration",
+            name="checked_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="审核人",
+            ),
         ),
         migrations.AddField(
-            model_name='plansettings',
-            name='requires_secretary_approval',
-            field=models.BooleanField(default=False, verbose_name='年度计划和任务分工须经党委书记审批'),
+            model_name="plansettings",
+            name="requires_secretary_approval",
+            field=models.BooleanField(
+                default=False, verbose_name="年度计划和任务分工须经党委书记审批"
+            ),
         ),
     ]

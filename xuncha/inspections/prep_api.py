@@ -175,9 +175,7 @@ def work_plan_save(request, pk: int, payload: PrepWorkPlanIn):
     summary="工作方案报审、批准、退回、书记审批、报备",
 )
 def work_plan_step(request, plan_id: int, payload: PrepWorkPlanStepIn):
-    plan = access.get_for_user(
-        WorkPlan.objects.select_related("inspection"), request.user, plan_id, "change"
-    )
+    plan = access.get_for_user(WorkPlan.objects.select_related("inspection"), request.user, plan_id)
     actor = request.user
     calls = {
         "submit": lambda: prep.work_plan_submit(plan=plan, actor=actor),

@@ -4,9 +4,11 @@ replacement requests and the filed work plans. Thin: rows through org.access, wr
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from xuncha.core.errors import DomainError
@@ -58,6 +60,13 @@ def _member(inspection, member_pk):
     if member is None:
         raise Http404
     return member
+
+
+def _require_caps(inspection, user, allowed, what):
+    """Form pages open only for who may submit them (the service checks again on POST)."""
+    caps = workflow.capacities(inspection, user)
+    if not (caps & allowed or workflow.SYSADMIN in caps):
+        raise PermissionDenied(f"您没有{what}的权限。")
 
 
 def _docx(data: bytes, filename: str) -> HttpResponse:
@@ -117,6 +126,7 @@ def prep_page(request, pk):
 @login_required
 def work_plan_edit(request, pk):
     inspection = _inspection(request.user, pk)
+    _require_caps(inspection, request.user, prep.EDITORS, "起草巡察工作方案")
     plan = WorkPlan.objects.filter(inspection=inspection).first()
     if plan:
         initial = {k: getattr(plan, k) for k in prep.WORK_PLAN_LABELS}
@@ -146,9 +156,7 @@ WORK_PLAN_ACTIONS = {
 @login_required
 @require_POST
 def work_plan_action(request, pk, action):
-    plan = access.get_for_user(
-        WorkPlan.objects.select_related("inspection"), request.user, pk, "change"
-    )
+    plan = access.get_for_user(WorkPlan.objects.select_related("inspection"), request.user, pk)
     if action not in WORK_PLAN_ACTIONS:
         raise Http404
     form_class, success = WORK_PLAN_ACTIONS[action]
@@ -187,8 +195,10 @@ def work_plan_docx(request, pk):
 def pledge_sign(request, pk, member_pk):
     inspection = _inspection(request.user, pk)
     member = _member(inspection, member_pk)
-    form = prep_forms.PledgeForm(request.POST or None)
     own = member.inspector.user_id == request.user.pk
+    if not own:
+        _require_caps(inspection, request.user, OFFICE, "代为登记保密承诺书")
+    form = prep_forms.PledgeForm(request.POST or None, initial={"signed_on": timezone.localdate()})
     return _form_page(
         request,
         form,
@@ -256,6 +266,7 @@ def replacement_decide(request, pk):
 @login_required
 def branch_edit(request, pk):
     inspection = _inspection(request.user, pk)
+    _require_caps(inspection, request.user, prep.EDITORS, "登记临时党支部")
     members = _members(inspection)
     branch = TemporaryBranch.objects.filter(inspection=inspection).first()
     leader = next((m for m in members if m.role == TeamMember.Role.LEADER), None)
@@ -303,8 +314,6 @@ def replacement_list(request):
         .select_related("inspection")
     )
     if not inspections and not mine and not access.user_units(user, {"unit_liaison"}):
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied("需要被巡察单位联络员角色。")
     return render(
         request,

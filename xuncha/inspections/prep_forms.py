@@ -2,7 +2,10 @@
 
 from django import forms
 
-from xuncha.inspections.forms import DATE, StyledForm
+from xuncha.inspections.forms import StyledForm
+
+# ISO value so a date input shows its initial value (today) whatever the locale's format.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 TEXT = {"rows": 3}
 

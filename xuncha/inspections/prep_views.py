@@ -209,7 +209,7 @@ def pledge_sign(request, pk, member_pk):
         "保密承诺书已签署。",
         _prep_url(pk, "members"),
         submit_label="签署" if own else "登记",
-        before="承诺：" + "".join(prep.PLEDGE_ITEMS),
+        before="本人郑重承诺：" + " ".join(f"{n}. {t}" for n, t in enumerate(prep.PLEDGE_ITEMS, 1)),
     )
 
 

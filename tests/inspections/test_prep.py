@@ -468,3 +468,32 @@ def test_the_documents_open_and_carry_their_fields(cast, ready, login):
     assert f"签署日期：{TODAY().year}年{TODAY().month:02d}月{TODAY().day:02d}日" in text
     # Downloading is an audited export carrying the reader's watermark.
     assert AuditEntry.objects.filter(action="export", summary="导出保密承诺书").count() == 1
+
+
+def test_the_annual_plan_needs_the_secretarys_approval_where_the_office_requires_it(cast, login):
+    from xuncha.plans.models import AnnualPlan
+    from xuncha.plans.services import plan_transition
+
+    plan = cast.plan
+    AnnualPlan.objects.filter(pk=plan.pk).update(state=AnnualPlan.State.SUBMITTED)
+    PlanSettings.objects.create(office=cast.city, requires_secretary_approval=True)
+    with pytest.raises(DomainError, match="请巡察办先登记书记审批"):
+        plan_transition(plan=plan, target="approved", actor=cast.leading_group)
+    page = login(cast.office_staff).get(f"/plans/{plan.pk}/").content.decode()
+    assert "登记书记审批" in page and "未登记" in page
+    url = f"/plans/{plan.pk}/secretary/"
+    login(cast.office_staff).post(url, {"secretary_name": "", "approved_on": str(TODAY())})
+    login(cast.leading_group).post(url, {"secretary_name": "张书记", "approved_on": str(TODAY())})
+    plan.refresh_from_db()
+    assert plan.secretary_approved_on is None
+    assert not AuditEntry.objects.filter(summary__contains="书记").exists()
+    login(cast.office_staff).post(url, {"secretary_name": "张书记", "approved_on": str(TODAY())})
+    plan.refresh_from_db()
+    assert plan.secretary_name == "张书记" and plan.secretary_approved_on == TODAY()
+    plan_transition(plan=plan, target="approved", actor=cast.leading_group)
+    plan.refresh_from_db()
+    assert plan.state == AnnualPlan.State.APPROVED
+    assert AuditEntry.objects.filter(summary__contains="登记党委书记张书记审批").exists()
+    # The setting is the office's own, on its settings page.
+    page = login(cast.office_admin).get("/plans/settings/").content.decode()
+    assert "年度计划和任务分工须经党委书记审批" in page

@@ -497,3 +497,50 @@ def test_the_annual_plan_needs_the_secretarys_approval_where_the_office_requires
     # The setting is the office's own, on its settings page.
     page = login(cast.office_admin).get("/plans/settings/").content.decode()
     assert "年度计划和任务分工须经党委书记审批" in page
+
+
+def test_api_bad_input_gets_a_chinese_error_and_saves_nothing(cast, ready):
+    from tests.cast import client_for
+
+    api = f"/api/v1/inspections/{ready.pk}"
+    leader = client_for(cast.team_leader)
+    before = _counts()
+    # A required field missing, a date that is not a date, a date outside the inspection.
+    body = {"targets": "x", "focus": "x", "division": "x", "schedule": "x"}
+    response = leader.put(f"{api}/work-plan", body, content_type="application/json")
+    assert response.status_code in (400, 422)
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in response.json()["detail"].__str__())
+    body["channels"] = "电话"
+    for bad, status in [("2026-13-01", {400, 422}), (str(ready.end + timedelta(days=3)), {400})]:
+        response = leader.put(
+            f"{api}/work-plan", {**body, "mobilisation_on": bad}, content_type="application/json"
+        )
+        assert response.status_code in status, (bad, response.content)
+    assert "进驻动员会日期须在巡察期间" in response.json()["detail"]
+    response = leader.post(
+        f"{api}/pledges",
+        {"member_id": _member(ready, cast.team_leader).pk, "signature": ""},
+        content_type="application/json",
+    )
+    assert response.status_code == 400 and "请签名" in response.json()["detail"]
+    assert _counts() == before
+    plan = prep.work_plan_save(
+        inspection=ready, data=prep.work_plan_initial(ready), actor=cast.team_leader
+    )
+    response = leader.post(
+        f"/api/v1/inspections/work-plans/{plan.pk}/steps",
+        {"action": "publish"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400 and "操作不正确" in response.json()["detail"]
+    # The same status on the page, and through the API.
+    status = client_for(cast.team_leader).get(f"{api}/prep").json()
+    assert status["ready"] is False
+    assert {i["key"] for i in status["items"] if not i["done"]} == {
+        "work_plan",
+        "declarations",
+        "pledges",
+        "branch",
+    }
+    prep.prepare_for_stationing(ready, cast.office_staff)
+    assert client_for(cast.team_leader).get(f"{api}/prep").json()["ready"] is True

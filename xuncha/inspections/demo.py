@@ -281,6 +281,26 @@ def _prep_midway(insp, team, actor, rng):
         )
         for m in signed
     )
+    # Where an inspected unit has a liaison account, it asks for one member's replacement.
+    from xuncha.inspections.prep_models import ReplacementRequest
+    from xuncha.org.models import RoleAssignment
+
+    liaison = (
+        RoleAssignment.objects.filter(role="unit_liaison", unit__in=insp.units.all())
+        .select_related("user", "unit")
+        .order_by("pk")
+        .first()
+    )
+    member = next((m for m in team if m.role == "member"), None)
+    if liaison and member and not ReplacementRequest.objects.filter(unit=liaison.unit).exists():
+        ReplacementRequest.objects.create(
+            inspection=insp,
+            unit=liaison.unit,
+            member=member,
+            member_name=member.inspector.name,
+            reason=f"{member.inspector.name}同志的配偶在本单位下属中心工作，申请予以更换。",
+            requested_by=liaison.user,
+        )
 
 
 def build(ctx):

@@ -544,3 +544,29 @@ def test_api_bad_input_gets_a_chinese_error_and_saves_nothing(cast, ready):
     }
     prep.prepare_for_stationing(ready, cast.office_staff)
     assert client_for(cast.team_leader).get(f"{api}/prep").json()["ready"] is True
+
+
+def test_a_branch_whose_secretary_was_replaced_must_be_recorded_again(cast, ready):
+    prep.prepare_for_stationing(ready, cast.office_staff)
+    leader = _member(ready, cast.team_leader)
+    prep.replacement_request_create(
+        inspection=ready, member=leader, reason="组长曾任我局副局长。", actor=cast.unit_liaison
+    )
+    prep.replacement_decide(
+        request=ReplacementRequest.objects.get(),
+        grant=True,
+        decision="同意更换，另行授权组长。",
+        actor=cast.office_staff,
+    )
+    branch = TemporaryBranch.objects.get(inspection=ready)
+    assert branch.secretary is None
+    _blocked(ready, cast.office_staff, "临时党支部书记已退出巡察组", "尚未确定组长")
+    member = _member(ready, cast.team_member)
+    prep.branch_record(
+        inspection=ready,
+        name=branch.name,
+        secretary=member,
+        established_on=TODAY(),
+        actor=cast.office_staff,
+    )
+    assert "临时党支部书记已退出" not in _blocked(ready, cast.office_staff, "尚未确定组长")

@@ -526,7 +526,8 @@ def prepare_for_stationing(inspection: Inspection, actor, on: date | None = None
             ]
         )
         leader = next((m for m in members if m.role == TeamMember.Role.LEADER), None)
-        if leader and not TemporaryBranch.objects.filter(inspection=inspection).exists():
+        branch = TemporaryBranch.objects.filter(inspection=inspection).first()
+        if leader and branch is None:
             team = getattr(inspection, "team", None)
             TemporaryBranch.objects.create(
                 inspection=inspection,
@@ -535,6 +536,9 @@ def prepare_for_stationing(inspection: Inspection, actor, on: date | None = None
                 established_on=on,
                 recorded_by=actor,
             )
+        elif leader and branch.secretary_id is None:  # its secretary left the team
+            branch.secretary = leader
+            branch.save(update_fields=["secretary", "recorded_at"])
         record(
             actor=actor,
             action=Action.UPDATE,

@@ -264,6 +264,7 @@ from xuncha.analytics.api_search import hot_router  # noqa: E402
 from xuncha.analytics.api_search import router as search_router  # noqa: E402
 from xuncha.clues.api import router as clues_router  # noqa: E402
 from xuncha.inspections.api import router as inspections_router  # noqa: E402
+from xuncha.inspections.prep_api import router as prep_router  # noqa: E402
 from xuncha.org.api import router as org_router  # noqa: E402
 from xuncha.petitions.api import router as petitions_router  # noqa: E402
 from xuncha.plans.api import router as plans_router  # noqa: E402
@@ -273,6 +274,7 @@ from xuncha.reports.api import router as reports_router  # noqa: E402
 api.add_router("/org", org_router)
 api.add_router("/plans", plans_router)
 api.add_router("/inspections", inspections_router)
+api.add_router("/inspections", prep_router)  # 进驻准备: its own module, same prefix
 api.add_router("/petitions", petitions_router)
 api.add_router("/analytics", analytics_router)
 api.add_router("/clues", clues_router)

@@ -101,7 +101,13 @@ def _world(rect):  # noqa: F811
     )
     member = TeamMember.objects.filter(team__inspection=inspection).first()
     declaration, _ = Declaration.objects.get_or_create(member=member)
+    from xuncha.inspections.prep import prepare_for_stationing
+    from xuncha.inspections.prep_models import SecrecyPledge, WorkPlan
+
+    prepare_for_stationing(inspection, cast.office_staff)
     return {
+        "inspections/work-plans/<int:pk>/plan.docx": WorkPlan.objects.get(inspection=inspection).pk,
+        "inspections/pledges/<int:pk>/pledge.docx": SecrecyPledge.objects.get(member=member).pk,
         "plans/<int:pk>/workplan.docx": inspection.round.plan.pk,
         "plans/inspections/<int:pk>/appointment.docx": inspection.pk,
         "plans/declarations/<int:pk>/form.docx": declaration.pk,

@@ -12,6 +12,7 @@ from xuncha.core.errors import DomainError
 from xuncha.core.workdays import add_working_days
 from xuncha.inspections import services, workflow
 from xuncha.inspections.models import FieldworkSettings, StageChange
+from xuncha.inspections.prep import prepare_for_stationing
 from xuncha.plans.models import Declaration, Inspection, TeamMember
 
 pytestmark = pytest.mark.django_db
@@ -28,17 +29,21 @@ def _ready(cast):
     inspection = cast.inspections["a"]
     set_stage(inspection, Stage.PREPARATION)
     publish_announcement(inspection)
+    prepare_for_stationing(inspection, cast.office_staff)
     return inspection
 
 
 def _declare(cast, inspection):
     member = TeamMember.objects.get(team__inspection=inspection, inspector__user=cast.team_member)
-    return Declaration.objects.create(
+    decl, _ = Declaration.objects.update_or_create(
         member=member,
-        has_conflict=True,
-        statement="本人配偶在被巡察单位财务科工作。",
-        submitted_at=timezone.now(),
+        defaults={
+            "has_conflict": True,
+            "statement": "本人配偶在被巡察单位财务科工作。",
+            "submitted_at": timezone.now(),
+        },
     )
+    return decl
 
 
 def test_declared_conflict_blocks_stationing_until_the_office_overrides(cast, login):

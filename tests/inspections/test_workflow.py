@@ -17,6 +17,7 @@ from xuncha.inspections.models import (
     StageChange,
     WorkingPaper,
 )
+from xuncha.inspections.prep import prepare_for_stationing
 from xuncha.plans.models import Inspection
 
 Stage = Inspection.Stage
@@ -64,6 +65,7 @@ def satisfy_everything(cast):
     """Make every requirement of the table true, so only the table decides."""
     inspection = cast.inspections["a"]
     publish_announcement(inspection)
+    prepare_for_stationing(inspection, cast.office_staff)
     problem = make_problem(cast)
     sign_off(cast, problem)
     services.problem_approve(problem=problem, actor=cast.team_leader)
@@ -150,6 +152,7 @@ def field_ready(field):
 def test_stationing_needs_published_announcement(field):
     inspection = field.inspections["a"]
     set_stage(inspection, Stage.PREPARATION)
+    prepare_for_stationing(inspection, field.office_staff)
     with pytest.raises(DomainError, match="巡察公告尚未发布"):
         services.inspection_transition(
             inspection=inspection, target="stationing", actor=field.team_leader

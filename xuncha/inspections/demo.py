@@ -29,6 +29,7 @@ from xuncha.inspections.models import (
     TaxonomyTheme,
     WorkingPaper,
 )
+from xuncha.inspections.prep import prepare_for_stationing
 from xuncha.org.models import User
 from xuncha.plans.models import Inspection, TeamMember
 
@@ -264,6 +265,44 @@ def _at(day, hour=10):
     return timezone.make_aware(datetime.combine(day, time(hour, 0)))
 
 
+def _prep_midway(insp, team, actor, rng):
+    """An inspection before stationing: a draft work plan, some pledges signed."""
+    from xuncha.inspections.prep import work_plan_initial
+    from xuncha.inspections.prep_models import SecrecyPledge, WorkPlan
+
+    WorkPlan.objects.create(inspection=insp, created_by=actor, **work_plan_initial(insp))
+    signed = [m for m in team if rng.random() < 0.5]
+    SecrecyPledge.objects.bulk_create(
+        SecrecyPledge(
+            member=m,
+            signature=m.inspector.name,
+            signed_on=min(insp.start, timezone.localdate()),
+            recorded_by=actor,
+        )
+        for m in signed
+    )
+    # Where an inspected unit has a liaison account, it asks for one member's replacement.
+    from xuncha.inspections.prep_models import ReplacementRequest
+    from xuncha.org.models import RoleAssignment
+
+    liaison = (
+        RoleAssignment.objects.filter(role="unit_liaison", unit__in=insp.units.all())
+        .select_related("user", "unit")
+        .order_by("pk")
+        .first()
+    )
+    member = next((m for m in team if m.role == "member"), None)
+    if liaison and member and not ReplacementRequest.objects.filter(unit=liaison.unit).exists():
+        ReplacementRequest.objects.create(
+            inspection=insp,
+            unit=liaison.unit,
+            member=member,
+            member_name=member.inspector.name,
+            reason=f"{member.inspector.name}同志的配偶在本单位下属中心工作，申请予以更换。",
+            requested_by=liaison.user,
+        )
+
+
 def build(ctx):
     rng = ctx.rng
     today = ctx.today
@@ -367,6 +406,11 @@ def build(ctx):
                 )
             )
         StageChange.objects.bulk_create(history)
+        # 进驻准备: stationed inspections have every record; those in preparation are midway.
+        if stage_i >= 1:
+            prepare_for_stationing(insp, user_of(leader), on=insp.start - timedelta(days=3))
+        else:
+            _prep_midway(insp, team, user_of(leader), rng)
         if stage_i < 1:
             continue
 

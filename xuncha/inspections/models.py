@@ -852,3 +852,12 @@ class FieldworkSettings(models.Model):
     @classmethod
     def for_office(cls, office):
         return cls.objects.filter(office=office).first() or cls(office=office)
+
+
+# The records before stationing live in their own module (imported here so Django finds them).
+from xuncha.inspections.prep_models import (  # noqa: E402, F401
+    ReplacementRequest,
+    SecrecyPledge,
+    TemporaryBranch,
+    WorkPlan,
+)

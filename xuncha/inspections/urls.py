@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xuncha.inspections import views
+from xuncha.inspections import prep_views, views
 
 app_name = "inspections"
 urlpatterns = [
@@ -63,3 +63,5 @@ urlpatterns = [
     ),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
 ]
+# 进驻准备 (work plan, pledges, declaration checks, replacement requests, branch).
+urlpatterns += prep_views.urlpatterns

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.apps import apps
+from django.db.models import Q
 
 from xuncha.plans.models import Inspection, TeamMember
 
@@ -69,6 +70,71 @@ def declared_conflicts_resolved(inspection) -> str | None:
         f"巡察组成员{'、'.join(names)}申报存在回避情形，巡察办尚未处理，不能进驻。"
         "请更换人员，或由巡察办管理员在回避声明页填写特批理由。"
     )
+
+
+def _member_names(qs) -> str:
+    return "、".join(qs.order_by("inspector__name").values_list("inspector__name", flat=True))
+
+
+def work_plan_approved(inspection) -> str | None:
+    """巡察工作方案: approved by the leading group; the secretary's approval recorded where the
+    office requires it; a county's plan filed with the office above."""
+    from xuncha.inspections.prep import work_plan_missing
+
+    missing = work_plan_missing(inspection)
+    return f"{missing}，不能进驻。" if missing else None
+
+
+def pledges_signed(inspection) -> str | None:
+    names = _member_names(
+        TeamMember.objects.filter(team__inspection=inspection, pledge__isnull=True)
+    )
+    return f"巡察组成员{names}尚未签署保密承诺书，不能进驻。" if names else None
+
+
+def declarations_checked(inspection) -> str | None:
+    """Every member's 回避 declaration submitted and checked by the office."""
+    members = TeamMember.objects.filter(team__inspection=inspection)
+    unsent = _member_names(
+        members.filter(Q(declaration__isnull=True) | Q(declaration__submitted_at__isnull=True))
+    )
+    unchecked = _member_names(
+        members.filter(
+            declaration__submitted_at__isnull=False, declaration__checked_at__isnull=True
+        )
+    )
+    parts = []
+    if unsent:
+        parts.append(f"巡察组成员{unsent}尚未提交回避声明")
+    if unchecked:
+        parts.append(f"巡察组成员{unchecked}的回避声明尚未经巡察办审核")
+    return "，".join(parts) + "，不能进驻。" if parts else None
+
+
+def no_replacement_pending(inspection) -> str | None:
+    from xuncha.inspections.prep_models import ReplacementRequest
+
+    names = list(
+        ReplacementRequest.objects.filter(
+            inspection=inspection, state=ReplacementRequest.State.PENDING
+        )
+        .order_by("member_name")
+        .values_list("member_name", flat=True)
+    )
+    if not names:
+        return None
+    return f"被巡察单位申请更换巡察组成员{'、'.join(names)}，巡察办尚未决定，不能进驻。"
+
+
+def branch_recorded(inspection) -> str | None:
+    from xuncha.inspections.prep_models import TemporaryBranch
+
+    branch = TemporaryBranch.objects.filter(inspection=inspection).values("secretary").first()
+    if branch is None:
+        return "尚未登记巡察组临时党支部及其书记，不能进驻。"
+    if branch["secretary"] is None:
+        return "临时党支部书记已退出巡察组，请重新登记支部书记后再进驻。"
+    return None
 
 
 def problems_ready_for_report(inspection) -> str | None:
@@ -136,6 +202,11 @@ REQUIREMENT_LABELS = {
     announcement_published: "巡察公告已发布",
     team_has_leader: "已确定组长",
     declared_conflicts_resolved: "成员申报的回避情形已处理（更换人员或特批）",
+    work_plan_approved: "巡察工作方案已批准（按设置经书记审批；县级已报上级备案）",
+    pledges_signed: "每名成员已签署保密承诺书",
+    declarations_checked: "每名成员的回避声明已提交并经巡察办审核",
+    no_replacement_pending: "被巡察单位的更换成员申请均已决定",
+    branch_recorded: "已登记临时党支部及其书记",
     problems_ready_for_report: "有已签批并核定的问题，或已说明未发现问题",
     no_paper_in_review: "已核定问题的底稿均已审签",
     review_recorded: "已登记领导小组审议",
@@ -163,7 +234,16 @@ TRANSITIONS: list[Transition] = [
         Stage.PREPARATION,
         Stage.STATIONING,
         {OFFICE, LEADER},
-        (team_has_leader, declared_conflicts_resolved, announcement_published),
+        (
+            team_has_leader,
+            work_plan_approved,
+            declarations_checked,
+            declared_conflicts_resolved,
+            no_replacement_pending,
+            pledges_signed,
+            branch_recorded,
+            announcement_published,
+        ),
         "进驻",
     ),
     _t(Stage.STATIONING, Stage.INVESTIGATION, {OFFICE, LEADER}, (), "开始了解情况"),

@@ -29,6 +29,12 @@ MENU = [
         {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP, "team"},
     ),
     ("立行立改", "inspections:fix_notice_list", {Role.UNIT_LIAISON}),
+    ("更换巡察组成员申请", "inspections:replacement_list", {Role.UNIT_LIAISON}),
+    (
+        "巡察工作方案",
+        "inspections:work_plan_list",
+        {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP},
+    ),
     ("移交办理", "clues:handover_list", {Role.HANDOVER_RECIPIENT}),
     ("来信来访登记", "petitions:register", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, "team"}),
     ("巡察公告", "petitions:announcement_list", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, "team"}),
@@ -78,7 +84,18 @@ PAGE_CHECKS = {"inspections:taxonomy_versions": _manages_taxonomy}
 # Top-menu groups, in order: (group label, entry labels). Entries not listed stand alone.
 GROUPS = [
     ("巡察计划", ["计划管理", "覆盖情况", "巡察干部库"]),
-    ("巡察实施", ["巡察工作", "巡察文书", "问题线索", "立行立改", "移交办理"]),
+    (
+        "巡察实施",
+        [
+            "巡察工作",
+            "巡察工作方案",
+            "巡察文书",
+            "问题线索",
+            "立行立改",
+            "更换巡察组成员申请",
+            "移交办理",
+        ],
+    ),
     (
         "群众参与",
         [

@@ -99,6 +99,7 @@ class PlanSettingsForm(forms.ModelForm):
             "rule_own_county",
             "coverage_kinds",
             "revisit_after_months",
+            "requires_secretary_approval",
         ]
 
 

@@ -78,6 +78,9 @@ class AnnualPlan(models.Model):
     approved_at = models.DateTimeField(_("批准时间"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("报审时间"), null=True, blank=True)
     summary = models.TextField(_("计划说明"), blank=True)
+    # 书记审批: recorded by the office where its settings require the secretary's approval.
+    secretary_approved_on = models.DateField(_("党委书记审批日期"), null=True, blank=True)
+    secretary_name = models.CharField(_("审批书记"), max_length=50, blank=True)
 
     objects = AnnualPlanQuerySet.as_manager()
 
@@ -192,6 +195,11 @@ class InspectionQuerySet(models.QuerySet):
                 user, {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP}
             )
             return self.filter(office | models.Q(pk__in=team_inspections(user)))
+        if action == "liaise":
+            # The inspected unit's liaison: its own inspections only (to ask for a member's
+            # replacement before stationing); sees nothing of the fieldwork.
+            units = [u.pk for u in access.user_units(user, {Role.UNIT_LIAISON})]
+            return self.filter(pk__in=Inspection.objects.filter(units__in=units).values("pk"))
         office = access.office_q(user, {Role.OFFICE_ADMIN, Role.OFFICE_STAFF})
         return self.filter(office)
 
@@ -342,6 +350,9 @@ class PlanSettings(models.Model):
     )
     revisit_after_months = models.PositiveSmallIntegerField(
         _("反馈后多少个月应安排回头看"), default=12
+    )
+    requires_secretary_approval = models.BooleanField(
+        _("年度计划和任务分工须经党委书记审批"), default=False
     )
 
     DEFAULT_COVERAGE_KINDS = ("regular", "escalated", "cross", "village")
@@ -494,6 +505,15 @@ class Declaration(models.Model):
     override_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("特批人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    checked_at = models.DateTimeField(_("巡察办审核时间"), null=True, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,

@@ -83,6 +83,11 @@ def transitions_for(plan: AnnualPlan, user) -> list[Transition]:
 
 
 def _plan_requirements(plan: AnnualPlan, target: str):
+    if target == State.APPROVED and requires_secretary(plan.term.office):
+        if not plan.secretary_approved_on:
+            raise DomainError(
+                "本机构设置要求年度计划经党委书记审批：请巡察办先登记书记审批，再由领导小组批准。"
+            )
     if target == State.SUBMITTED:
         if not plan.rounds.exists():
             raise DomainError("计划中还没有轮次，请先添加至少一个轮次再报审。")
@@ -90,6 +95,50 @@ def _plan_requirements(plan: AnnualPlan, target: str):
         if empty:
             nums = "、".join(f"第{n}轮" for n in empty)
             raise DomainError(f"{nums}尚未安排被巡察单位，请先分配任务再报审。")
+
+
+def requires_secretary(office) -> bool:
+    from xuncha.plans.models import PlanSettings
+
+    return PlanSettings.for_office(office).requires_secretary_approval
+
+
+def plan_secretary_record(
+    *, plan: AnnualPlan, approved_on: date | None, secretary_name: str, actor
+) -> AnnualPlan:
+    """Record the party secretary's approval of the annual plan (offices whose rules require it)."""
+    office = plan.term.office
+    _require(actor, office, EDIT_ROLES, "登记党委书记审批")
+    if not requires_secretary(office):
+        raise DomainError("本机构设置未要求年度计划经党委书记审批，无需登记。")
+    name = (secretary_name or "").strip()[:50]
+    if not name:
+        raise DomainError("请填写审批书记。", field="secretary_name")
+    if approved_on is None:
+        raise DomainError("请填写书记审批日期。", field="approved_on")
+    if approved_on > timezone.localdate():
+        raise DomainError("书记审批日期不能晚于今天。", field="approved_on")
+    with transaction.atomic():
+        plan = AnnualPlan.objects.select_for_update().get(pk=plan.pk)
+        if plan.state != State.SUBMITTED:
+            raise DomainError("年度计划报领导小组审批后，方可登记党委书记审批。")
+        plan.secretary_approved_on, plan.secretary_name = approved_on, name
+        plan.save(update_fields=["secretary_approved_on", "secretary_name"])
+        PlanEvent.objects.create(
+            plan=plan,
+            from_state=plan.state,
+            to_state=plan.state,
+            actor=actor,
+            summary=f"登记党委书记{name}审批",
+        )
+        record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=plan,
+            summary=f"{plan}：登记党委书记{name}审批",
+            changes={"secretary_approved_on": str(approved_on)},
+        )
+    return plan
 
 
 def plan_transition(*, plan: AnnualPlan, target: str, actor, reason: str = "") -> AnnualPlan:

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.plan_list, name="plan_list"),
     path("<int:pk>/", views.plan_detail, name="plan_detail"),
     path("<int:pk>/transition/", views.plan_transition, name="plan_transition"),
+    path("<int:pk>/secretary/", views.plan_secretary, name="plan_secretary"),
     path("<int:pk>/rounds/new/", views.round_create, name="round_create"),
     path("<int:pk>/workplan.docx", views.work_plan_docx, name="work_plan_docx"),
     path("terms/new/", views.term_create, name="term_create"),

@@ -185,6 +185,7 @@ def plan_detail(request, pk):
             "events": plan.events.select_related("actor"),
             "transitions": services.transitions_for(plan, request.user),
             "can_edit": can_edit,
+            "needs_secretary": services.requires_secretary(office),
             # While the leading group has the plan, rounds and assignments stay as submitted.
             "can_change": plan.state != AnnualPlan.State.SUBMITTED,
             "round_form": RoundForm(),
@@ -206,6 +207,29 @@ def plan_transition(request, pk):
             reason=request.POST.get("reason", ""),
         )
         messages.success(request, "计划状态已更新。")
+    except DomainError as e:
+        messages.error(request, e.message)
+    return redirect("plans:plan_detail", plan.pk)
+
+
+@login_required
+@require_POST
+def plan_secretary(request, pk):
+    from datetime import date
+
+    plan = access.get_for_user(AnnualPlan.objects.select_related("term__office"), request.user, pk)
+    try:
+        day = date.fromisoformat(request.POST.get("approved_on", ""))
+    except ValueError:
+        day = None
+    try:
+        services.plan_secretary_record(
+            plan=plan,
+            approved_on=day,
+            secretary_name=request.POST.get("secretary_name", ""),
+            actor=request.user,
+        )
+        messages.success(request, "党委书记审批已登记。")
     except DomainError as e:
         messages.error(request, e.message)
     return redirect("plans:plan_detail", plan.pk)

@@ -267,9 +267,7 @@ def _reports(i, add):
         "recommendation": RecordKind.RECOMMENDATION,
     }
     deliveries = {d.draft_id: d for d in FeedbackDelivery.objects.filter(draft__inspection=i)}
-    for d in (
-        ReportDraft.objects.filter(inspection=i).prefetch_related("problems").order_by("pk")
-    ):
+    for d in ReportDraft.objects.filter(inspection=i).prefetch_related("problems").order_by("pk"):
         c = fields_of(d)
         c["problem_ids"] = [p.pk for p in d.problems.all()]
         if d.pk in deliveries:
@@ -296,7 +294,9 @@ def _clues(i, add):
             for e in clue.evidence.all()
             if e.file and e.sha256
         ]
-        add(Entry(RecordKind.CLUE, f"问题线索 {clue.number}", clue, _day(clue.created_at), c, files))
+        add(
+            Entry(RecordKind.CLUE, f"问题线索 {clue.number}", clue, _day(clue.created_at), c, files)
+        )
     for h in Handover.objects.filter(inspection=i).prefetch_related(
         "history", "clues", "problems", "evidence"
     ):

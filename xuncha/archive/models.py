@@ -154,9 +154,7 @@ class RetentionRule(models.Model):
 def retention_for(office_id) -> dict[str, str]:
     """The office's retention class per kind of record: its rules over the defaults."""
     table = {str(k): str(v) for k, v in DEFAULT_RETENTION.items()}
-    table.update(
-        RetentionRule.objects.filter(office_id=office_id).values_list("kind", "retention")
-    )
+    table.update(RetentionRule.objects.filter(office_id=office_id).values_list("kind", "retention"))
     return table
 
 
@@ -220,9 +218,7 @@ class BorrowedMaterial(models.Model):
 class Archive(models.Model):
     """案卷: the frozen index of one inspection's records, made when it is archived."""
 
-    inspection = models.OneToOneField(
-        Inspection, on_delete=models.PROTECT, related_name="archive"
-    )
+    inspection = models.OneToOneField(Inspection, on_delete=models.PROTECT, related_name="archive")
     number = models.CharField(_("档号"), max_length=40, unique=True)
     archived_on = models.DateField(_("归档日期"))
     archived_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")

@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from xuncha.archive import collect
 from xuncha.archive.models import (
-    RETENTION_RANK,
     Archive,
     ArchiveItem,
     BorrowedMaterial,
@@ -33,6 +32,8 @@ from xuncha.core.errors import DomainError
 from xuncha.core.uploads import download_name
 from xuncha.org.models import Role
 from xuncha.plans.models import Inspection
+
+OFFICE_WORK = {Role.OFFICE_ADMIN, Role.OFFICE_STAFF}
 
 Stage = Inspection.Stage
 # Archiving follows the rectification assessment: at 评估 the feedback, handovers,
@@ -177,7 +178,9 @@ def archive_create(*, inspection, actor) -> Archive:
     if blocked:
         raise DomainError(blocked)
     if locked.stage == Stage.EVALUATION:
-        inspection_transition(inspection=locked, target=Stage.ARCHIVED, actor=actor, note="立卷归档")
+        inspection_transition(
+            inspection=locked, target=Stage.ARCHIVED, actor=actor, note="立卷归档"
+        )
     archived_on = timezone.localdate()
     entries = collect.collect(locked)
     materials = list(
@@ -193,7 +196,9 @@ def archive_create(*, inspection, actor) -> Archive:
                 {"rows": [collect.fields_of(m) | {"unit_name": m.unit.name} for m in materials]},
             )
         )
-    missing = [f.name for e in entries for f in e.files if not default_storage.exists(f.storage_name)]
+    missing = [
+        f.name for e in entries for f in e.files if not default_storage.exists(f.storage_name)
+    ]
     if missing:
         raise DomainError(
             f"文件库中缺少 {len(missing)} 个附件（{'、'.join(missing[:5])}），不能归档，"
@@ -391,9 +396,7 @@ def disposal_decide(
             + "）"
             for i in early[:10]
         )
-        raise DomainError(
-            f"以下案卷条目保管期限未满，不能作出处置决定：{listed}。", field="items"
-        )
+        raise DomainError(f"以下案卷条目保管期限未满，不能作出处置决定：{listed}。", field="items")
     if decision == DisposalDecision.Decision.EXTEND:
         if extend_years not in EXTEND_CHOICES:
             raise DomainError("延长保管年限应为 10 年或 30 年。", field="extend_years")
@@ -428,6 +431,3 @@ def disposal_decide(
         },
     )
     return row
-
-
-__all__ = ["RETENTION_RANK"]

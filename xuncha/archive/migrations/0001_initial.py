@@ -7,149 +7,392 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('org', '0002_api_token_expiry'),
-        ('plans', '0003_inspection_date_indexes'),
+        ("org", "0002_api_token_expiry"),
+        ("plans", "0003_inspection_date_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ArchiveInspection',
-            fields=[
-            ],
+            name="ArchiveInspection",
+            fields=[],
             options={
-                'verbose_name': '归档巡察',
-                'verbose_name_plural': '归档巡察',
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
+                "verbose_name": "归档巡察",
+                "verbose_name_plural": "归档巡察",
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
             },
-            bases=('plans.inspection',),
+            bases=("plans.inspection",),
         ),
         migrations.CreateModel(
-            name='Archive',
+            name="Archive",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=40, unique=True, verbose_name='档号')),
-                ('archived_on', models.DateField(verbose_name='归档日期')),
-                ('archived_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('item_count', models.PositiveIntegerField(default=0, verbose_name='件数')),
-                ('file_count', models.PositiveIntegerField(default=0, verbose_name='文件数')),
-                ('total_bytes', models.PositiveBigIntegerField(default=0, verbose_name='总大小')),
-                ('index_sha256', models.CharField(max_length=64, verbose_name='目录校验值')),
-                ('archived_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('inspection', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='archive', to='plans.inspection')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=40, unique=True, verbose_name="档号")),
+                ("archived_on", models.DateField(verbose_name="归档日期")),
+                ("archived_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("item_count", models.PositiveIntegerField(default=0, verbose_name="件数")),
+                ("file_count", models.PositiveIntegerField(default=0, verbose_name="文件数")),
+                ("total_bytes", models.PositiveBigIntegerField(default=0, verbose_name="总大小")),
+                ("index_sha256", models.CharField(max_length=64, verbose_name="目录校验值")),
+                (
+                    "archived_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "inspection",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="archive",
+                        to="plans.inspection",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '案卷',
-                'verbose_name_plural': '案卷',
-                'ordering': ['-archived_at', 'pk'],
-            },
-        ),
-        migrations.CreateModel(
-            name='ArchiveItem',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveIntegerField(verbose_name='件号')),
-                ('kind', models.CharField(choices=[('assignment', '巡察任务与分工'), ('stage', '阶段变更记录'), ('announcement', '巡察公告'), ('letter', '巡前函询'), ('document_request', '调取资料清单'), ('activity', '了解情况记录'), ('survey', '问卷/民主测评结果'), ('problem', '问题'), ('working_paper', '工作底稿'), ('fix_notice', '立行立改通知'), ('review', '审议记录'), ('report', '巡察报告'), ('feedback', '反馈意见及送达记录'), ('topical', '专题报告'), ('recommendation', '巡察建议书'), ('clue', '问题线索'), ('handover', '移交函及办理结果'), ('rect_plan', '整改方案'), ('measure', '整改措施及核验'), ('rect_report', '整改报告'), ('supervision', '督办单'), ('assessment', '整改评估与作风评价'), ('disclosure', '整改公开'), ('borrowed', '调阅材料清退登记'), ('audit', '审计日志摘录')], max_length=20, verbose_name='类别')),
-                ('title', models.CharField(max_length=300, verbose_name='题名')),
-                ('record_type', models.CharField(max_length=60, verbose_name='记录类型')),
-                ('record_id', models.CharField(max_length=40, verbose_name='记录编号')),
-                ('record_date', models.DateField(blank=True, null=True, verbose_name='形成日期')),
-                ('is_file', models.BooleanField(default=False, verbose_name='附件')),
-                ('parent_seq', models.PositiveIntegerField(blank=True, null=True, verbose_name='所属件号')),
-                ('path', models.CharField(max_length=300, verbose_name='包内路径')),
-                ('content', models.TextField(blank=True, verbose_name='内容')),
-                ('storage_name', models.CharField(blank=True, max_length=255)),
-                ('content_type', models.CharField(blank=True, max_length=120)),
-                ('size', models.PositiveBigIntegerField(default=0, verbose_name='大小')),
-                ('sha256', models.CharField(max_length=64, verbose_name='SHA-256')),
-                ('retention', models.CharField(choices=[('permanent', '永久'), ('y30', '30年'), ('y10', '10年')], max_length=10, verbose_name='保管期限')),
-                ('expires_on', models.DateField(blank=True, db_index=True, null=True, verbose_name='到期日期')),
-                ('state', models.CharField(choices=[('kept', '在库'), ('destroyed', '已销毁')], default='kept', max_length=10, verbose_name='状态')),
-                ('archive', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='items', to='archive.archive')),
-            ],
-            options={
-                'verbose_name': '案卷目录条目',
-                'verbose_name_plural': '案卷目录条目',
-                'ordering': ['archive', 'seq'],
+                "verbose_name": "案卷",
+                "verbose_name_plural": "案卷",
+                "ordering": ["-archived_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='BorrowedMaterial',
+            name="ArchiveItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='材料名称')),
-                ('copies', models.PositiveSmallIntegerField(default=1, verbose_name='份数')),
-                ('borrowed_on', models.DateField(verbose_name='调阅日期')),
-                ('handler', models.CharField(max_length=50, verbose_name='经手人')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='备注')),
-                ('state', models.CharField(choices=[('outstanding', '未清退'), ('returned', '已退还'), ('destroyed', '已销毁')], default='outstanding', max_length=12, verbose_name='状态')),
-                ('cleared_on', models.DateField(blank=True, null=True, verbose_name='清退日期')),
-                ('cleared_note', models.CharField(blank=True, help_text='接收人或监销人', max_length=200, verbose_name='清退说明')),
-                ('logged_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('cleared_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('inspection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='borrowed_materials', to='plans.inspection')),
-                ('logged_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.unit', verbose_name='提供单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.PositiveIntegerField(verbose_name="件号")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("assignment", "巡察任务与分工"),
+                            ("stage", "阶段变更记录"),
+                            ("announcement", "巡察公告"),
+                            ("letter", "巡前函询"),
+                            ("document_request", "调取资料清单"),
+                            ("activity", "了解情况记录"),
+                            ("survey", "问卷/民主测评结果"),
+                            ("problem", "问题"),
+                            ("working_paper", "工作底稿"),
+                            ("fix_notice", "立行立改通知"),
+                            ("review", "审议记录"),
+                            ("report", "巡察报告"),
+                            ("feedback", "反馈意见及送达记录"),
+                            ("topical", "专题报告"),
+                            ("recommendation", "巡察建议书"),
+                            ("clue", "问题线索"),
+                            ("handover", "移交函及办理结果"),
+                            ("rect_plan", "整改方案"),
+                            ("measure", "整改措施及核验"),
+                            ("rect_report", "整改报告"),
+                            ("supervision", "督办单"),
+                            ("assessment", "整改评估与作风评价"),
+                            ("disclosure", "整改公开"),
+                            ("borrowed", "调阅材料清退登记"),
+                            ("audit", "审计日志摘录"),
+                        ],
+                        max_length=20,
+                        verbose_name="类别",
+                    ),
+                ),
+                ("title", models.CharField(max_length=300, verbose_name="题名")),
+                ("record_type", models.CharField(max_length=60, verbose_name="记录类型")),
+                ("record_id", models.CharField(max_length=40, verbose_name="记录编号")),
+                ("record_date", models.DateField(blank=True, null=True, verbose_name="形成日期")),
+                ("is_file", models.BooleanField(default=False, verbose_name="附件")),
+                (
+                    "parent_seq",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="所属件号"),
+                ),
+                ("path", models.CharField(max_length=300, verbose_name="包内路径")),
+                ("content", models.TextField(blank=True, verbose_name="内容")),
+                ("storage_name", models.CharField(blank=True, max_length=255)),
+                ("content_type", models.CharField(blank=True, max_length=120)),
+                ("size", models.PositiveBigIntegerField(default=0, verbose_name="大小")),
+                ("sha256", models.CharField(max_length=64, verbose_name="SHA-256")),
+                (
+                    "retention",
+                    models.CharField(
+                        choices=[("permanent", "永久"), ("y30", "30年"), ("y10", "10年")],
+                        max_length=10,
+                        verbose_name="保管期限",
+                    ),
+                ),
+                (
+                    "expires_on",
+                    models.DateField(blank=True, db_index=True, null=True, verbose_name="到期日期"),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("kept", "在库"), ("destroyed", "已销毁")],
+                        default="kept",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "archive",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="items",
+                        to="archive.archive",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '调阅材料',
-                'verbose_name_plural': '调阅材料',
-                'ordering': ['inspection', 'borrowed_on', 'pk'],
+                "verbose_name": "案卷目录条目",
+                "verbose_name_plural": "案卷目录条目",
+                "ordering": ["archive", "seq"],
             },
         ),
         migrations.CreateModel(
-            name='DisposalDecision',
+            name="BorrowedMaterial",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('decision', models.CharField(choices=[('destroy', '销毁'), ('extend', '延长保管')], max_length=10, verbose_name='处置决定')),
-                ('extend_years', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='延长年限')),
-                ('reason', models.TextField(verbose_name='理由')),
-                ('decided_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='决定时间')),
-                ('decided_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('items', models.ManyToManyField(related_name='decisions', to='archive.archiveitem')),
-                ('office', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.office')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="材料名称")),
+                ("copies", models.PositiveSmallIntegerField(default=1, verbose_name="份数")),
+                ("borrowed_on", models.DateField(verbose_name="调阅日期")),
+                ("handler", models.CharField(max_length=50, verbose_name="经手人")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="备注")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("outstanding", "未清退"),
+                            ("returned", "已退还"),
+                            ("destroyed", "已销毁"),
+                        ],
+                        default="outstanding",
+                        max_length=12,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("cleared_on", models.DateField(blank=True, null=True, verbose_name="清退日期")),
+                (
+                    "cleared_note",
+                    models.CharField(
+                        blank=True,
+                        help_text="接收人或监销人",
+                        max_length=200,
+                        verbose_name="清退说明",
+                    ),
+                ),
+                ("logged_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "cleared_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "inspection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="borrowed_materials",
+                        to="plans.inspection",
+                    ),
+                ),
+                (
+                    "logged_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.unit",
+                        verbose_name="提供单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '处置决定',
-                'verbose_name_plural': '处置决定',
-                'ordering': ['-decided_at', '-pk'],
+                "verbose_name": "调阅材料",
+                "verbose_name_plural": "调阅材料",
+                "ordering": ["inspection", "borrowed_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='RetentionRule',
+            name="DisposalDecision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('assignment', '巡察任务与分工'), ('stage', '阶段变更记录'), ('announcement', '巡察公告'), ('letter', '巡前函询'), ('document_request', '调取资料清单'), ('activity', '了解情况记录'), ('survey', '问卷/民主测评结果'), ('problem', '问题'), ('working_paper', '工作底稿'), ('fix_notice', '立行立改通知'), ('review', '审议记录'), ('report', '巡察报告'), ('feedback', '反馈意见及送达记录'), ('topical', '专题报告'), ('recommendation', '巡察建议书'), ('clue', '问题线索'), ('handover', '移交函及办理结果'), ('rect_plan', '整改方案'), ('measure', '整改措施及核验'), ('rect_report', '整改报告'), ('supervision', '督办单'), ('assessment', '整改评估与作风评价'), ('disclosure', '整改公开'), ('borrowed', '调阅材料清退登记'), ('audit', '审计日志摘录')], max_length=20, verbose_name='档案类别')),
-                ('retention', models.CharField(choices=[('permanent', '永久'), ('y30', '30年'), ('y10', '10年')], max_length=10, verbose_name='保管期限')),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('office', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='retention_rules', to='org.office')),
-                ('updated_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[("destroy", "销毁"), ("extend", "延长保管")],
+                        max_length=10,
+                        verbose_name="处置决定",
+                    ),
+                ),
+                (
+                    "extend_years",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="延长年限"
+                    ),
+                ),
+                ("reason", models.TextField(verbose_name="理由")),
+                (
+                    "decided_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="决定时间"
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "items",
+                    models.ManyToManyField(related_name="decisions", to="archive.archiveitem"),
+                ),
+                (
+                    "office",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.office",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '保管期限设置',
-                'verbose_name_plural': '保管期限设置',
+                "verbose_name": "处置决定",
+                "verbose_name_plural": "处置决定",
+                "ordering": ["-decided_at", "-pk"],
+            },
+        ),
+        migrations.CreateModel(
+            name="RetentionRule",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("assignment", "巡察任务与分工"),
+                            ("stage", "阶段变更记录"),
+                            ("announcement", "巡察公告"),
+                            ("letter", "巡前函询"),
+                            ("document_request", "调取资料清单"),
+                            ("activity", "了解情况记录"),
+                            ("survey", "问卷/民主测评结果"),
+                            ("problem", "问题"),
+                            ("working_paper", "工作底稿"),
+                            ("fix_notice", "立行立改通知"),
+                            ("review", "审议记录"),
+                            ("report", "巡察报告"),
+                            ("feedback", "反馈意见及送达记录"),
+                            ("topical", "专题报告"),
+                            ("recommendation", "巡察建议书"),
+                            ("clue", "问题线索"),
+                            ("handover", "移交函及办理结果"),
+                            ("rect_plan", "整改方案"),
+                            ("measure", "整改措施及核验"),
+                            ("rect_report", "整改报告"),
+                            ("supervision", "督办单"),
+                            ("assessment", "整改评估与作风评价"),
+                            ("disclosure", "整改公开"),
+                            ("borrowed", "调阅材料清退登记"),
+                            ("audit", "审计日志摘录"),
+                        ],
+                        max_length=20,
+                        verbose_name="档案类别",
+                    ),
+                ),
+                (
+                    "retention",
+                    models.CharField(
+                        choices=[("permanent", "永久"), ("y30", "30年"), ("y10", "10年")],
+                        max_length=10,
+                        verbose_name="保管期限",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "office",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="retention_rules",
+                        to="org.office",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "保管期限设置",
+                "verbose_name_plural": "保管期限设置",
             },
         ),
         migrations.AddIndex(
-            model_name='archiveitem',
-            index=models.Index(fields=['state', 'expires_on'], name='archive_arc_state_c752c0_idx'),
+            model_name="archiveitem",
+            index=models.Index(fields=["state", "expires_on"], name="archive_arc_state_c752c0_idx"),
         ),
         migrations.AddConstraint(
-            model_name='archiveitem',
-            constraint=models.UniqueConstraint(fields=('archive', 'seq'), name='unique_archive_item_seq'),
+            model_name="archiveitem",
+            constraint=models.UniqueConstraint(
+                fields=("archive", "seq"), name="unique_archive_item_seq"
+            ),
         ),
         migrations.AddIndex(
-            model_name='borrowedmaterial',
-            index=models.Index(fields=['inspection', 'state'], name='archive_bor_inspect_460f6b_idx'),
+            model_name="borrowedmaterial",
+            index=models.Index(
+                fields=["inspection", "state"], name="archive_bor_inspect_460f6b_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='retentionrule',
-            constraint=models.UniqueConstraint(fields=('office', 'kind'), name='unique_retention_rule'),
+            model_name="retentionrule",
+            constraint=models.UniqueConstraint(
+                fields=("office", "kind"), name="unique_retention_rule"
+            ),
         ),
     ]

@@ -183,7 +183,18 @@ def archive_create(request, inspection_id: int):
     return Status(201, archive)
 
 
-@router.get("/inspections/{inspection_id}/package", response={200: None})
+@router.get(
+    "/inspections/{inspection_id}/package",
+    response={200: None},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "签名归档包（zip，流式传输；含 manifest.json 与 manifest.sig）",
+                "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
 def archive_package(request, inspection_id: int):
     """The signed archive package (zip, streamed); an audited export naming the reader."""
     from django.http import Http404
@@ -238,11 +249,12 @@ def disposal_create(request, payload: DisposalIn):
 
 
 def _office(request, office_id, action="view"):
-    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
 
     office = access.get_for_user(Office, request.user, office_id, action)
-    if not services._office_roles(request.user, office.pk, services.OFFICE_WORK):
-        raise PermissionDenied("只有本巡察机构的巡察办管理员和工作人员可以查看保管期限设置。")
+    roles = services.OFFICE_WORK if action == "view" else {services.Role.OFFICE_ADMIN}
+    if not services._office_roles(request.user, office.pk, roles):
+        raise Http404("对象不存在或无权访问")  # the archive's settings: its office alone
     return office
 
 

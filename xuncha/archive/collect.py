@@ -390,7 +390,7 @@ def _rectification(i, add):
                     RecordKind.ASSESSMENT,
                     f"整改评估与作风评价：{plan.unit.name}",
                     assessment or rating,
-                    _day((assessment.assessed_at if assessment else rating.rated_at)),
+                    _day(assessment.assessed_at if assessment else rating.rated_at),
                     c,
                 )
             )

@@ -213,6 +213,8 @@ def index(request):
 @require_POST
 def retention_update(request, office_pk):
     office = access.get_for_user(Office, request.user, office_pk, "change")
+    if not services._office_roles(request.user, office.pk, {Role.OFFICE_ADMIN}):
+        raise Http404("对象不存在或无权访问")
     table = {k: request.POST.get(k, "") for k in RecordKind.values if k in request.POST}
     try:
         changed = services.retention_set(office=office, table=table, actor=request.user)
@@ -226,7 +228,8 @@ def retention_update(request, office_pk):
 @login_required
 @require_POST
 def disposal(request):
-    _require_office_work(request.user)
+    if not request.user.has_role(Role.OFFICE_ADMIN):
+        raise PermissionDenied("只有巡察办管理员可以作出档案处置决定。")
     form = forms.DisposalForm(request.POST)
     ids = [v for v in request.POST.getlist("items") if v.isdigit()]
     items = list(access.visible(ArchiveItem.objects.filter(pk__in=ids), request.user, "dispose"))

@@ -250,7 +250,10 @@ def main():
     from xuncha.archive import package
 
     target = DATA_DIR / "package.zip"
-    with start_server(DATA_DIR, _port(), workers=1) as server:
+    # A sync worker does not tell the arbiter it is alive while one response streams: the
+    # gunicorn timeout (30 s by default, 60 s in `xuncha serve`) bounds a download's time.
+    timeout = {"GUNICORN_CMD_ARGS": f"--timeout {os.environ.get('BENCH_TIMEOUT', '900')}"}
+    with start_server(DATA_DIR, _port(), workers=1, extra_env=timeout) as server:
         cookie = login_cookie(server.port, "bench_staff", PASSWORD)
         figures = download(server, cookie, inspection_id, target)
     print(f"download: {json.dumps(figures, ensure_ascii=False)}", flush=True)

@@ -85,7 +85,7 @@ def test_archive_lists_every_record_and_file_of_the_inspection(arch):
     for m in arch.rect.plan.measures.all():
         assert ("rectification.measure", str(m.pk)) in records
     files = [i for i in items if i.is_file]
-    names = {i.title for i in files}
+    names = {i.item_title for i in files}
     assert "附件：谈话记录.pdf" in names and "附件：追缴凭证.pdf" in names
     # every file item belongs to the record it was attached to
     by_seq = {i.seq: i for i in items}
@@ -96,7 +96,7 @@ def test_archive_lists_every_record_and_file_of_the_inspection(arch):
     problem = next(i for i in items if i.kind == RecordKind.PROBLEM)
     assert problem.expires_on == date(archive.archived_on.year + 31, 1, 1)
     # the audit excerpt holds the archiving's own stage change
-    excerpt = json.loads(next(i for i in items if i.kind == RecordKind.AUDIT).content)
+    excerpt = json.loads(next(i for i in items if i.kind == RecordKind.AUDIT).snapshot)
     assert any("归档" in e["summary"] for e in excerpt["entries"])
     assert AuditEntry.objects.filter(action=Action.CREATE, object_type="archive.archive").exists()
 
@@ -212,7 +212,7 @@ def test_archiving_refused_while_borrowed_materials_are_outstanding(arch):
         note="交单位办公室王某签收",
         actor=cast.office_staff,
     )
-    second = BorrowedMaterial.objects.get(title="党组会议记录本")
+    second = BorrowedMaterial.objects.get(material_title="党组会议记录本")
     services.material_clear(
         material=second,
         how="destroyed",
@@ -222,7 +222,7 @@ def test_archiving_refused_while_borrowed_materials_are_outstanding(arch):
     )
     archive = services.archive_create(inspection=arch.inspection, actor=cast.office_admin)
     register = ArchiveItem.objects.get(archive=archive, kind=RecordKind.BORROWED)
-    assert "党组会议记录本" in register.content and "destroyed" in register.content
+    assert "党组会议记录本" in register.snapshot and "destroyed" in register.snapshot
 
 
 def test_material_rules(arch):
@@ -304,7 +304,7 @@ def test_disposal_before_retention_date_is_refused_and_nothing_half_saved(arch):
     assert not DisposalDecision.objects.exists()
     assert AuditEntry.objects.count() == before
     assert all(
-        i.state == ArchiveItem.State.KEPT and i.content
+        i.state == ArchiveItem.State.KEPT and i.snapshot
         for i in ArchiveItem.objects.filter(pk__in=[x.pk for x in expired])
     )
     # a permanent item never becomes due
@@ -338,7 +338,7 @@ def test_disposal_destroys_or_extends_with_a_record(arch, tmp_path):
     )
     assert row.decided_by == cast.office_admin and row.items.count() == len(problems)
     for item in ArchiveItem.objects.filter(pk__in=[p.pk for p in problems]):
-        assert item.state == ArchiveItem.State.DESTROYED and item.content == ""
+        assert item.state == ArchiveItem.State.DESTROYED and item.snapshot == ""
     services.disposal_decide(
         items=papers,
         decision="extend",

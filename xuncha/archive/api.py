@@ -29,7 +29,7 @@ class ItemOut(ConfidentialOut):
     id: int
     seq: int
     kind: str
-    title: str
+    item_title: str
     record_date: date | None
     is_file: bool
     parent_seq: int | None
@@ -63,13 +63,13 @@ class IndexOut(Schema):
 
 class MaterialOut(ConfidentialOut):
     id: int
-    title: str
+    material_title: str
     unit_id: int
     unit: str = Field(..., alias="unit.name")
     copies: int
     borrowed_on: date
     handler: str
-    note: str
+    material_note: str
     state: str
     cleared_on: date | None
     cleared_note: str
@@ -132,7 +132,7 @@ def archive_index(request, inspection_id: int, limit: Limit = 200, offset: Offse
     count = 0
     if archive:
         qs = access.visible(ArchiveItem.objects.filter(archive=archive), request.user).defer(
-            "content"
+            "snapshot"
         )
         count = qs.count()
         items = list(qs.order_by("seq")[offset : offset + min(limit, 1000)])
@@ -216,7 +216,7 @@ def due_items(request, limit: Limit = 200, offset: Offset = 0):
     qs = (
         access.visible(ArchiveItem.objects.all(), request.user)
         .filter(state=ArchiveItem.State.KEPT, expires_on__lte=timezone.localdate())
-        .defer("content")
+        .defer("snapshot")
         .order_by("expires_on", "archive_id", "seq")
     )
     return list(qs[offset : offset + min(limit, 1000)])

@@ -183,11 +183,11 @@ class BorrowedMaterial(models.Model):
     unit = models.ForeignKey(
         Unit, verbose_name=_("提供单位"), on_delete=models.PROTECT, related_name="+"
     )
-    title = models.CharField(_("材料名称"), max_length=200)
+    material_title = models.CharField(_("材料名称"), max_length=200)
     copies = models.PositiveSmallIntegerField(_("份数"), default=1)
     borrowed_on = models.DateField(_("调阅日期"))
     handler = models.CharField(_("经手人"), max_length=50)
-    note = models.CharField(_("备注"), max_length=200, blank=True)
+    material_note = models.CharField(_("备注"), max_length=200, blank=True)
     state = models.CharField(
         _("状态"), max_length=12, choices=State.choices, default=State.OUTSTANDING
     )
@@ -203,7 +203,7 @@ class BorrowedMaterial(models.Model):
 
     objects = _scoped("inspection__").as_manager()
 
-    CONFIDENTIAL_FIELDS = ("title", "note")
+    CONFIDENTIAL_FIELDS = ("material_title", "material_note")
 
     class Meta:
         verbose_name = _("调阅材料")
@@ -212,7 +212,7 @@ class BorrowedMaterial(models.Model):
         indexes = [models.Index(fields=["inspection", "state"])]
 
     def __str__(self):
-        return self.title
+        return self.material_title
 
 
 class Archive(models.Model):
@@ -249,14 +249,14 @@ class ArchiveItem(models.Model):
     archive = models.ForeignKey(Archive, on_delete=models.PROTECT, related_name="items")
     seq = models.PositiveIntegerField(_("件号"))
     kind = models.CharField(_("类别"), max_length=20, choices=RecordKind.choices)
-    title = models.CharField(_("题名"), max_length=300)
+    item_title = models.CharField(_("题名"), max_length=300)
     record_type = models.CharField(_("记录类型"), max_length=60)
     record_id = models.CharField(_("记录编号"), max_length=40)
     record_date = models.DateField(_("形成日期"), null=True, blank=True)
     is_file = models.BooleanField(_("附件"), default=False)
     parent_seq = models.PositiveIntegerField(_("所属件号"), null=True, blank=True)
     path = models.CharField(_("包内路径"), max_length=300)
-    content = models.TextField(_("内容"), blank=True)
+    snapshot = models.TextField(_("内容"), blank=True)
     storage_name = models.CharField(max_length=255, blank=True)
     content_type = models.CharField(max_length=120, blank=True)
     size = models.PositiveBigIntegerField(_("大小"), default=0)
@@ -268,7 +268,7 @@ class ArchiveItem(models.Model):
     objects = _scoped("archive__inspection__").as_manager()
 
     # The archive holds every confidential record: showing an item is an audited read.
-    CONFIDENTIAL_FIELDS = ("title", "content")
+    CONFIDENTIAL_FIELDS = ("item_title", "snapshot")
 
     class Meta:
         verbose_name = _("案卷目录条目")
@@ -280,7 +280,7 @@ class ArchiveItem(models.Model):
         indexes = [models.Index(fields=["state", "expires_on"])]
 
     def __str__(self):
-        return f"{self.seq:04d} {self.title}"
+        return f"{self.seq:04d} {self.item_title}"
 
 
 class DisposalDecision(models.Model):

@@ -96,7 +96,7 @@ def stream(archive, *, actor, now=None) -> Iterator[bytes]:
             "pk",
             "seq",
             "kind",
-            "title",
+            "item_title",
             "record_type",
             "record_id",
             "record_date",
@@ -121,7 +121,7 @@ def stream(archive, *, actor, now=None) -> Iterator[bytes]:
             batch = pending[start : start + 200]
             contents = dict(
                 ArchiveItem.objects.filter(pk__in=[r["pk"] for r in batch]).values_list(
-                    "pk", "content"
+                    "pk", "snapshot"
                 )
             )
             for r in batch:
@@ -159,7 +159,7 @@ def stream(archive, *, actor, now=None) -> Iterator[bytes]:
                     "seq": r["seq"],
                     "kind": r["kind"],
                     "kind_label": str(labels.get(r["kind"], r["kind"])),
-                    "title": r["title"],
+                    "title": r["item_title"],
                     "record": f"{r['record_type']}#{r['record_id']}",
                     "date": r["record_date"].isoformat() if r["record_date"] else None,
                     "retention": r["retention"],

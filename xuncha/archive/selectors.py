@@ -18,6 +18,6 @@ def outstanding_message(inspection) -> str | None:
     rows = outstanding_materials(inspection)
     if not rows:
         return None
-    listed = "、".join(f"《{m.title}》（{m.unit.name}，{m.copies}份）" for m in rows[:20])
+    listed = "、".join(f"《{m.material_title}》（{m.unit.name}，{m.copies}份）" for m in rows[:20])
     more = f"等 {len(rows)} 项" if len(rows) > 20 else f"共 {len(rows)} 项"
     return f"尚有调阅材料未清退，不能归档：{listed}，{more}。请先登记退还或销毁（清退）。"

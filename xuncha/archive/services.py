@@ -93,18 +93,18 @@ def material_log(
     material = BorrowedMaterial.objects.create(
         inspection=inspection,
         unit=unit,
-        title=title[:200],
+        material_title=title[:200],
         copies=copies,
         borrowed_on=borrowed_on,
         handler=handler[:50],
-        note=(note or "").strip()[:200],
+        material_note=(note or "").strip()[:200],
         logged_by=actor,
     )
     record(
         actor=actor,
         action=Action.CREATE,
         obj=material,
-        summary=f"登记调阅材料：{material.title}（{unit.name}，{copies}份）",
+        summary=f"登记调阅材料：{material.material_title}（{unit.name}，{copies}份）",
         changes={"inspection": inspection.pk, "borrowed_on": str(borrowed_on)},
     )
     return material
@@ -122,7 +122,9 @@ def material_clear(*, material, how, cleared_on, note, actor) -> BorrowedMateria
     locked = BorrowedMaterial.objects.select_for_update().get(pk=material.pk)
     _require_office(actor, locked.inspection.office_id, "登记清退")
     if locked.state != BorrowedMaterial.State.OUTSTANDING:
-        raise DomainError(f"《{locked.title}》已{locked.get_state_display()[1:]}，不能重复登记。")
+        raise DomainError(
+            f"《{locked.material_title}》已{locked.get_state_display()[1:]}，不能重复登记。"
+        )
     if how not in CLEAR_STATES:
         raise DomainError("清退方式应为“退还”或“销毁”。", field="how")
     _check_date(cleared_on, "清退日期", not_before=locked.borrowed_on, field="cleared_on")
@@ -139,7 +141,7 @@ def material_clear(*, material, how, cleared_on, note, actor) -> BorrowedMateria
         actor=actor,
         action=Action.UPDATE,
         obj=locked,
-        summary=f"调阅材料清退：{locked.title}（{locked.get_state_display()}）",
+        summary=f"调阅材料清退：{locked.material_title}（{locked.get_state_display()}）",
         changes={"state": ["outstanding", locked.state], "cleared_on": str(cleared_on)},
     )
     material.__dict__.update(locked.__dict__)
@@ -235,12 +237,12 @@ def archive_create(*, inspection, actor) -> Archive:
                 archive=archive,
                 seq=seq,
                 kind=entry.kind,
-                title=entry.title[:300],
+                item_title=entry.title[:300],
                 record_type=entry.record_type[:60],
                 record_id=entry.record_id[:40],
                 record_date=entry.record_date,
                 path=f"records/{seq:04d}-{entry.kind}.json",
-                content=body,
+                snapshot=body,
                 size=len(data),
                 sha256=hashlib.sha256(data).hexdigest(),
                 retention=retention,
@@ -255,7 +257,7 @@ def archive_create(*, inspection, actor) -> Archive:
                     archive=archive,
                     seq=seq,
                     kind=entry.kind,
-                    title=f"附件：{f.name}"[:300],
+                    item_title=f"附件：{f.name}"[:300],
                     record_type=entry.record_type[:60],
                     record_id=entry.record_id[:40],
                     record_date=entry.record_date,
@@ -294,16 +296,20 @@ def archive_create(*, inspection, actor) -> Archive:
 
 
 def archive_export_audit(*, archive, actor, watermark: str) -> None:
-    """The audit entry of a package download (written before the first byte leaves)."""
+    """The audit entry of a package download, naming every item it carries (written
+    before the first byte leaves): one export entry, like a list page's one read entry."""
+    kept = ArchiveItem.objects.filter(archive=archive, state=ArchiveItem.State.KEPT)
+    ids = [str(pk) for pk in kept.order_by("seq").values_list("pk", flat=True)]
     with transaction.atomic():
         record(
             actor=actor,
             action=Action.EXPORT,
             obj=archive,
-            summary=f"导出归档包：{archive.number}",
+            summary=f"导出归档包：{archive.number}（{len(ids)} 件）",
             changes={
+                "read": {"archive.archiveitem": ids},
+                "fields": {"archive.archiveitem": list(ArchiveItem.CONFIDENTIAL_FIELDS)},
                 "watermark": watermark,
-                "items": archive.item_count,
                 "files": archive.file_count,
                 "bytes": archive.total_bytes,
             },
@@ -416,8 +422,8 @@ def disposal_decide(
             item.save(update_fields=["expires_on"])
         else:
             item.state = ArchiveItem.State.DESTROYED
-            item.content = ""
-            item.save(update_fields=["state", "content"])
+            item.snapshot = ""
+            item.save(update_fields=["state", "snapshot"])
     record(
         actor=actor,
         action=Action.UPDATE,

@@ -54,8 +54,8 @@ def inspection_archive(request, pk):
         items = access.visible(ArchiveItem.objects.filter(archive=archive), request.user).order_by(
             "seq"
         )
-        page = Paginator(items.defer("content"), 100).get_page(request.GET.get("page"))
-        confidential(list(page.object_list), actor=request.user, fields=("title",))
+        page = Paginator(items.defer("snapshot"), 100).get_page(request.GET.get("page"))
+        confidential(list(page.object_list), actor=request.user, fields=("item_title",))
     outstanding = [m for m in materials if m.state == BorrowedMaterial.State.OUTSTANDING]
     context = {
         "inspection": inspection,
@@ -106,7 +106,9 @@ def material_clear(request, pk):
     except DomainError as e:
         messages.error(request, e.message)
     else:
-        messages.success(request, f"已登记《{material.title}》{material.get_state_display()}。")
+        messages.success(
+            request, f"已登记《{material.material_title}》{material.get_state_display()}。"
+        )
     return redirect("archive:inspection", pk=material.inspection_id)
 
 
@@ -173,11 +175,11 @@ def index(request):
         access.visible(ArchiveItem.objects.all(), request.user)
         .filter(state=ArchiveItem.State.KEPT, expires_on__lte=today)
         .select_related("archive")
-        .defer("content")
+        .defer("snapshot")
         .order_by("expires_on", "archive_id", "seq")
     )
     page = Paginator(due, 100).get_page(request.GET.get("page"))
-    confidential(list(page.object_list), actor=request.user, fields=("title",))
+    confidential(list(page.object_list), actor=request.user, fields=("item_title",))
     admin_offices = access.user_offices(request.user, {Role.OFFICE_ADMIN})
     offices = access.user_offices(request.user, OFFICE_WORK)
     labels = dict(RecordKind.choices)

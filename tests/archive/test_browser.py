@@ -44,7 +44,7 @@ def test_log_return_archive_and_see_the_index(live_server, arch, tmp_path):
             page = _as(browser, live_server, cast.office_admin)
             page.goto(f"{live_server.url}/archive/")
             page.get_by_role("link", name="第一巡察组").click()
-            expect(page.get_by_role("item_title", level=1)).to_contain_text("立卷归档")
+            expect(page.get_by_role("heading", level=1)).to_contain_text("立卷归档")
 
             form = page.locator("#material-form")
             form.get_by_label("材料名称").fill("2025年度会计凭证（第1—12册）")

@@ -190,7 +190,13 @@ TRANSITIONS: list[Transition] = [
     _t(Stage.REVIEW, Stage.FEEDBACK, {OFFICE}, (review_recorded,), "反馈"),
     _t(Stage.FEEDBACK, Stage.RECTIFICATION, {OFFICE}, (), "移交与整改"),
     _t(Stage.RECTIFICATION, Stage.EVALUATION, {OFFICE}, (open_fix_notices_closed,), "整改评估"),
-    _t(Stage.EVALUATION, Stage.ARCHIVED, {OFFICE_ADMIN}, (papers_filed, borrowed_materials_cleared), "归档"),
+    _t(
+        Stage.EVALUATION,
+        Stage.ARCHIVED,
+        {OFFICE_ADMIN},
+        (papers_filed, borrowed_materials_cleared),
+        "归档",
+    ),
 ]
 
 STAGE_ORDER = [s.value for s in Stage]

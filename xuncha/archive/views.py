@@ -165,11 +165,12 @@ def index(request):
     """Office-wide: inspections to archive and archived, retention settings, items due."""
     _require_office_work(request.user)
     today = timezone.localdate()
+    # archived first, then the own office before the offices below it
     inspections = (
         access.visible(ArchiveInspection.objects.all(), request.user)
         .filter(stage__in=services.ARCHIVABLE_STAGES)
         .select_related("office", "round__plan", "archive", "team")
-        .order_by("-end", "pk")[:200]
+        .order_by("stage", "office__path", "-end", "pk")[:200]
     )
     due = (
         access.visible(ArchiveItem.objects.all(), request.user)

@@ -262,6 +262,7 @@ def _server_error(request, exc):
 from xuncha.analytics.api import router as analytics_router  # noqa: E402
 from xuncha.analytics.api_search import hot_router  # noqa: E402
 from xuncha.analytics.api_search import router as search_router  # noqa: E402
+from xuncha.archive.api import router as archive_router  # noqa: E402
 from xuncha.clues.api import router as clues_router  # noqa: E402
 from xuncha.inspections.api import router as inspections_router  # noqa: E402
 from xuncha.inspections.prep_api import router as prep_router  # noqa: E402
@@ -280,5 +281,6 @@ api.add_router("/analytics", analytics_router)
 api.add_router("/clues", clues_router)
 api.add_router("/rectification", rectification_router)
 api.add_router("/reports", reports_router)
+api.add_router("/archive", archive_router)
 api.add_router("/search", search_router)
 api.add_router("/hot", hot_router)

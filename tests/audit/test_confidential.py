@@ -96,6 +96,38 @@ def _build(rect):  # noqa: F811
         created_by=cast.team_leader,
         updated_by=cast.team_leader,
     )
+    _build_archive(cast)
+
+
+def _build_archive(cast):
+    """A borrowed material on inspection a; inspection b filed (立卷归档) with its index."""
+    from xuncha.archive import services as archive_services
+    from xuncha.inspections.models import WorkingPaper
+    from xuncha.plans.models import Inspection
+
+    a, b = cast.inspections["a"], cast.inspections["b"]
+    for inspection, unit in ((a, cast.units["bureau"]), (b, cast.units["township_a"])):
+        material = archive_services.material_log(
+            inspection=inspection,
+            unit=unit,
+            title="财务凭证",
+            copies=1,
+            borrowed_on=date(2026, 3, 10),
+            handler="吕组员",
+            note="原件",
+            actor=cast.office_staff,
+        )
+    archive_services.material_clear(
+        material=material,
+        how="returned",
+        cleared_on=date(2026, 4, 1),
+        note="签收",
+        actor=cast.office_staff,
+    )
+    WorkingPaper.objects.filter(inspection=b).update(state=WorkingPaper.State.FILED)
+    Inspection.objects.filter(pk=b.pk).update(stage=Inspection.Stage.EVALUATION)
+    b.refresh_from_db()
+    archive_services.archive_create(inspection=b, actor=cast.office_admin)
 
 
 def _mark_every_confidential_field():
@@ -255,7 +287,16 @@ def test_api_schemas_with_confidential_fields_are_audited():
         ("xuncha.clues.api", "HandoverOut", "evidence"),  # list[ExtractOut], audited itself
     }
     missing = []
-    for app in ("org", "plans", "inspections", "petitions", "clues", "rectification", "reports"):
+    for app in (
+        "org",
+        "plans",
+        "inspections",
+        "petitions",
+        "clues",
+        "rectification",
+        "reports",
+        "archive",
+    ):
         module = importlib.import_module(f"xuncha.{app}.api")
         for name, schema in vars(module).items():
             if not (isinstance(schema, type) and issubclass(schema, Schema)):

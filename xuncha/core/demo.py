@@ -25,6 +25,7 @@ DEMO_APPS = [
     "petitions",
     "clues",
     "rectification",
+    "archive",  # after every record it files; before analytics, which reads everything
     "analytics",  # last: reads every record above (index, topics, duplicates)
 ]
 APP_LABELS = {
@@ -36,6 +37,7 @@ APP_LABELS = {
     "analytics": "群众反映分析（垃圾信息、重复件、分类建议）",
     "clues": "问题线索与移交",
     "rectification": "整改任务与销号",
+    "archive": "立卷归档与保管期限",
 }
 
 

@@ -198,6 +198,15 @@ def papers_filed(inspection) -> str | None:
     return f"尚有 {unfiled} 份底稿未向巡察办归档，不能归档。"
 
 
+def borrowed_materials_cleared(inspection) -> str | None:
+    """Materials borrowed from the unit are returned or destroyed (清退) before archiving."""
+    if not apps.is_installed("xuncha.archive"):
+        return None  # no archive app in this installation
+    from xuncha.archive.selectors import outstanding_message
+
+    return outstanding_message(inspection)
+
+
 REQUIREMENT_LABELS = {
     announcement_published: "巡察公告已发布",
     team_has_leader: "已确定组长",
@@ -212,6 +221,7 @@ REQUIREMENT_LABELS = {
     review_recorded: "已登记领导小组审议",
     open_fix_notices_closed: "立行立改事项均已销号",
     papers_filed: "底稿均已归档",
+    borrowed_materials_cleared: "调阅材料均已清退（退还或销毁）",
 }
 
 
@@ -260,7 +270,13 @@ TRANSITIONS: list[Transition] = [
     _t(Stage.REVIEW, Stage.FEEDBACK, {OFFICE}, (review_recorded,), "反馈"),
     _t(Stage.FEEDBACK, Stage.RECTIFICATION, {OFFICE}, (), "移交与整改"),
     _t(Stage.RECTIFICATION, Stage.EVALUATION, {OFFICE}, (open_fix_notices_closed,), "整改评估"),
-    _t(Stage.EVALUATION, Stage.ARCHIVED, {OFFICE_ADMIN}, (papers_filed,), "归档"),
+    _t(
+        Stage.EVALUATION,
+        Stage.ARCHIVED,
+        {OFFICE_ADMIN},
+        (papers_filed, borrowed_materials_cleared),
+        "归档",
+    ),
 ]
 
 STAGE_ORDER = [s.value for s in Stage]

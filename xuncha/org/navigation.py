@@ -52,6 +52,7 @@ MENU = [
         "rectification:overview",
         {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP, Role.SYSADMIN, "team"},
     ),
+    ("立卷归档", "archive:index", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF}),
     ("整改落实", "rectification:plan_list", {Role.UNIT_LIAISON, Role.HANDOVER_RECIPIENT}),
     (
         "单位管理",
@@ -108,7 +109,7 @@ GROUPS = [
             "身份查看审批",
         ],
     ),
-    ("整改监督", ["整改监督", "整改落实"]),
+    ("整改监督", ["整改监督", "整改落实", "立卷归档"]),
     (
         "系统",
         [

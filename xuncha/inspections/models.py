@@ -852,3 +852,14 @@ class FieldworkSettings(models.Model):
     @classmethod
     def for_office(cls, office):
         return cls.objects.filter(office=office).first() or cls(office=office)
+
+
+# During the stay and the review chain live in their own module (imported so Django finds them).
+from xuncha.inspections.stay_models import (  # noqa: E402, F401
+    ImportantReport,
+    MobilisationMeeting,
+    ResultDecision,
+    ReviewSettings,
+    TeamMeeting,
+    WeeklyReport,
+)

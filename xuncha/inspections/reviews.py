@@ -234,7 +234,7 @@ def record_required_reviews(
             for p in Problem.objects.filter(inspection=inspection).for_report()
         }
     today = timezone.localdate()
-    day = held_on or min(today, inspection.end + timedelta(days=7))
+    day = held_on or min(today, inspection.end + timedelta(days=1))
     reviews = []
     for i, body in enumerate(required_bodies(inspection)):
         reviews.append(

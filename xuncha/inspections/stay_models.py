@@ -227,4 +227,6 @@ class ReviewSettings(models.Model):
 
     @classmethod
     def for_office(cls, office):
-        return cls.objects.filter(office=office).first() or cls(office=office)
+        """The office's settings (an office or its id); unsaved defaults when it has none."""
+        office_id = getattr(office, "pk", office)
+        return cls.objects.filter(office_id=office_id).first() or cls(office_id=office_id)

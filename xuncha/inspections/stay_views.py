@@ -203,8 +203,9 @@ def important_report(request, pk):
     )
 
 
-def _report_action(request, pk, fn, success):
+def _report_action(request, pk, fn, success, allowed):
     report = _report(request.user, pk)
+    _caps_or_403(report.inspection, request.user, allowed)
     try:
         fn(report)
     except DomainError as e:
@@ -222,6 +223,7 @@ def important_report_send(request, pk):
         pk,
         lambda r: stay.important_report_send(report=r, actor=request.user),
         "已报送巡察办。",
+        {workflow.LEADER},
     )
 
 
@@ -235,6 +237,7 @@ def important_report_receive(request, pk):
         pk,
         lambda r: stay.important_report_receive(report=r, actor=request.user, note=note),
         "已签收。",
+        OFFICE,
     )
 
 

@@ -7,6 +7,7 @@ record the meeting and the talk; the unit's liaison uploads the signed receipt.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -112,6 +113,8 @@ def leader_feedback(request, pk):
 @login_required
 @require_POST
 def receipt_upload(request, pk):
+    if not svc.may_sign(request.user, _draft(request.user, pk)):
+        raise PermissionDenied  # the unit's liaison uploads its own receipt
     return _post(
         request,
         pk,

@@ -46,8 +46,9 @@ def _caps_or_403(inspection, user, allowed) -> set[str]:
 def workspace_panel(inspection, user, caps) -> dict:
     """Context of the workspace's stay/review panel: the timeline and what the user may add."""
     sysadmin = workflow.SYSADMIN in caps
-    team = bool(caps & TEAM) or sysadmin
-    office = bool(caps & OFFICE) or sysadmin
+    in_stay = inspection.stage in stay.STAY_STAGES  # the buttons only while they can succeed
+    team = (bool(caps & TEAM) or sysadmin) and in_stay
+    office = (bool(caps & OFFICE) or sysadmin) and in_stay
     return {
         "timeline": stay.timeline(inspection),
         "stay_may_team": team,

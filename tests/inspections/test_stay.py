@@ -29,7 +29,6 @@ from xuncha.inspections.stay_models import (
 )
 from xuncha.plans.models import Inspection
 from xuncha.reports import services as reports
-from xuncha.reports.models import ReportDraft
 from xuncha.reports.officialdoc import layout_of
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +90,11 @@ def test_meetings_dated_outside_the_inspection_are_refused_and_nothing_saved(cas
             actor=cast.team_leader,
         ),
         lambda: stay.important_report_create(
-            inspection=a, title="重大问题", reported_on=day, situation="情况", actor=cast.team_member
+            inspection=a,
+            title="重大问题",
+            reported_on=day,
+            situation="情况",
+            actor=cast.team_member,
         ),
         lambda: stay.weekly_report_create(
             inspection=a, week_start=day, progress="进展", actor=cast.team_member
@@ -143,7 +146,10 @@ def test_weekly_report_counts_the_week_and_once_per_week(cast):
     a = cast.inspections["a"]
     make_activity(a, cast.team_member)  # held 2026-03-10
     report = stay.weekly_report_create(
-        inspection=a, week_start=date(2026, 3, 9), progress="完成谈话 12 人次", actor=cast.team_member
+        inspection=a,
+        week_start=date(2026, 3, 9),
+        progress="完成谈话 12 人次",
+        actor=cast.team_member,
     )
     assert report.week_end == date(2026, 3, 15)
     assert report.figures == {"activities": 1, "interviews": 1, "problems": 0}
@@ -239,9 +245,7 @@ def test_feedback_waits_for_both_reviews_with_a_decision_on_every_problem(cast):
         _decide(cast, a, "leading_group", date(2026, 3, 1), {p1.pk: ["feedback"], p2.pk: ["talk"]})
     assert not LeadingGroupReview.objects.exists() and not ResultDecision.objects.exists()
     assert AuditEntry.objects.count() == before
-    _decide(
-        cast, a, "leading_group", date(2026, 6, 2), {p1.pk: ["feedback"], p2.pk: ["feedback"]}
-    )
+    _decide(cast, a, "leading_group", date(2026, 6, 2), {p1.pk: ["feedback"], p2.pk: ["feedback"]})
     with pytest.raises(DomainError, match="书记专题会尚未听取") as blocked:
         services.inspection_transition(inspection=a, target="feedback", actor=cast.office_staff)
     assert "领导小组尚未审议" not in blocked.value.message
@@ -264,9 +268,9 @@ def test_feedback_waits_for_both_reviews_with_a_decision_on_every_problem(cast):
         ("002", "suggestion_letter", "secretary"),
     ]
     # rectification's feedback list follows the decisive review
-    assert list(Problem.objects.filter(inspection=a).feedback_list().values_list("number", flat=True)) == [
-        "001"
-    ]
+    assert list(
+        Problem.objects.filter(inspection=a).feedback_list().values_list("number", flat=True)
+    ) == ["001"]
     draft = reports.draft_generate(inspection=a, kind="feedback", actor=cast.office_staff)
     assert list(draft.problems.values_list("number", flat=True)) == ["001"]
     assert draft.problem_count == 1
@@ -337,7 +341,10 @@ def test_decisions_through_the_page_prefilled_from_the_team_proposal(cast, login
     assert response.status_code == 302
     review = LeadingGroupReview.objects.get()
     assert review.recorded_by == cast.leading_group
-    assert sorted(review.result_decisions.values_list("kind", flat=True)) == ["feedback", "handover"]
+    assert sorted(review.result_decisions.values_list("kind", flat=True)) == [
+        "feedback",
+        "handover",
+    ]
 
 
 def _fill(cast, a, n):

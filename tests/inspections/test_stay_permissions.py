@@ -19,7 +19,14 @@ from xuncha.plans.models import Inspection
 
 pytestmark = pytest.mark.django_db
 
-READERS = {"sysadmin", "office_admin", "office_staff", "leading_group", "team_leader", "team_member"}
+READERS = {
+    "sysadmin",
+    "office_admin",
+    "office_staff",
+    "leading_group",
+    "team_leader",
+    "team_member",
+}
 HIDDEN = EVERYONE - READERS
 TEAM = {"sysadmin", "team_leader", "team_member"}
 OFFICE = {"sysadmin", "office_admin", "office_staff"}

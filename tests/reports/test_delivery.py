@@ -75,7 +75,7 @@ def test_feedback_of_each_unit_lists_only_its_problems_decided_feedback(fed):
     own = fed.own
     assert list(own.problems.values_list("number", flat=True)) == ["001"]  # 002: handed over
     assert list(fed.other.problems.values_list("number", flat=True)) == ["003"]
-    name, data = services.draft_export(draft=own, actor=fed.office_staff)
+    _name, data = services.draft_export(draft=own, actor=fed.office_staff)
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
     assert "违规发放津补贴" in text and "工程招标把关不严" not in text
     assert "公路养护资金" not in text and "中共江州市交通运输局党组织：" in text
@@ -114,7 +114,10 @@ def test_receipt_waits_for_delivery_and_only_the_units_liaison_uploads_it(fed, l
     own = fed.own
     with pytest.raises(DomainError, match="反馈意见尚未送达"):
         delivery.receipt_upload(
-            draft=own, signed_on=date(2026, 6, 10), signed_by="张局长", uploaded=pdf(),
+            draft=own,
+            signed_on=date(2026, 6, 10),
+            signed_by="张局长",
+            uploaded=pdf(),
             actor=fed.unit_liaison,
         )
     services.feedback_deliver(
@@ -123,18 +126,29 @@ def test_receipt_waits_for_delivery_and_only_the_units_liaison_uploads_it(fed, l
     for other in (fed.office_staff, fed.team_leader, fed.users["centre_liaison"]):
         with pytest.raises(DomainError, match="只有被反馈单位的联络员"):
             delivery.receipt_upload(
-                draft=own, signed_on=date(2026, 6, 10), signed_by="张局长", uploaded=pdf(),
+                draft=own,
+                signed_on=date(2026, 6, 10),
+                signed_by="张局长",
+                uploaded=pdf(),
                 actor=other,
             )
     with pytest.raises(DomainError, match="不能早于送达日期"):
         delivery.receipt_upload(
-            draft=own, signed_on=date(2026, 6, 9), signed_by="张局长", uploaded=pdf(),
+            draft=own,
+            signed_on=date(2026, 6, 9),
+            signed_by="张局长",
+            uploaded=pdf(),
             actor=fed.unit_liaison,
         )
-    bad = SimpleUploadedFile("回执.pdf", b"<html><script>x</script>", content_type="application/pdf")
+    bad = SimpleUploadedFile(
+        "回执.pdf", b"<html><script>x</script>", content_type="application/pdf"
+    )
     with pytest.raises(DomainError):
         delivery.receipt_upload(
-            draft=own, signed_on=date(2026, 6, 10), signed_by="张局长", uploaded=bad,
+            draft=own,
+            signed_on=date(2026, 6, 10),
+            signed_by="张局长",
+            uploaded=bad,
             actor=fed.unit_liaison,
         )
     assert not FeedbackReceipt.objects.exists()
@@ -158,7 +172,10 @@ def test_receipt_waits_for_delivery_and_only_the_units_liaison_uploads_it(fed, l
     assert login(fed.other_member).get(url).status_code == 404
     with pytest.raises(DomainError, match="签收回执已上传"):
         delivery.receipt_upload(
-            draft=own, signed_on=date(2026, 6, 11), signed_by="张局长", uploaded=pdf(),
+            draft=own,
+            signed_on=date(2026, 6, 11),
+            signed_by="张局长",
+            uploaded=pdf(),
             actor=fed.unit_liaison,
         )
 
@@ -193,7 +210,10 @@ def test_api_records_meeting_talk_and_receipt(fed, login):
         {"held_on": "2026-06-08", "leader_name": "张局长", "delivered_by": "何组长"},
         content_type="application/json",
     )
-    assert response.status_code == 201 and response.json()["leader_feedback"]["leader_name"] == "张局长"
+    assert (
+        response.status_code == 201
+        and response.json()["leader_feedback"]["leader_name"] == "张局长"
+    )
     services.feedback_deliver(
         draft=own, delivered_on=date(2026, 6, 10), delivered_by="何组长", actor=fed.office_staff
     )

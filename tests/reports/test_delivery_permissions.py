@@ -17,7 +17,14 @@ from xuncha.reports import services
 
 pytestmark = pytest.mark.django_db
 
-READERS = {"sysadmin", "office_admin", "office_staff", "leading_group", "team_leader", "team_member"}
+READERS = {
+    "sysadmin",
+    "office_admin",
+    "office_staff",
+    "leading_group",
+    "team_leader",
+    "team_member",
+}
 WRITERS = READERS - {"leading_group"}
 API_DENIED = {400, 403, 404}
 

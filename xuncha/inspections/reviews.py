@@ -133,9 +133,7 @@ def _clean_decisions(inspection, decisions) -> tuple[list[Problem], dict[int, li
         except (TypeError, ValueError):
             raise DomainError("问题编号不正确。", field="decisions") from None
         if pk not in by_pk:
-            raise DomainError(
-                "只能对本次巡察已核定、底稿已签批的问题作出决定。", field="decisions"
-            )
+            raise DomainError("只能对本次巡察已核定、底稿已签批的问题作出决定。", field="decisions")
         kinds = list(dict.fromkeys(kinds or []))
         for k in kinds:
             if k not in Kind.values:
@@ -179,7 +177,11 @@ def _create(inspection, *, body, held_on, decision, decisions, actor, check_orde
         inspection=inspection, body=body, held_on=held_on, decision=decision, recorded_by=actor
     )
     ResultDecision.objects.bulk_create(
-        [ResultDecision(review=review, problem_id=pk, kind=k) for pk, ks in clean.items() for k in ks]
+        [
+            ResultDecision(review=review, problem_id=pk, kind=k)
+            for pk, ks in clean.items()
+            for k in ks
+        ]
     )
     numbers = {p.pk: p.number for p in problems}
     required = required_bodies(inspection)

@@ -176,8 +176,8 @@ def important_report_send(*, report: ImportantReport, actor) -> ImportantReport:
     """The team leader sends the report to the office."""
     from xuncha.inspections.services import _require
 
-    report = ImportantReport.objects.select_for_update().select_related("inspection").get(
-        pk=report.pk
+    report = (
+        ImportantReport.objects.select_for_update().select_related("inspection").get(pk=report.pk)
     )
     _require(report.inspection, actor, {workflow.LEADER}, "报送重要情况报告")
     if report.state != ImportantReport.State.DRAFT:
@@ -200,8 +200,8 @@ def important_report_receive(*, report: ImportantReport, actor, note: str = "") 
     """The office records that it received the report (签收)."""
     from xuncha.inspections.services import OFFICE, _require
 
-    report = ImportantReport.objects.select_for_update().select_related("inspection").get(
-        pk=report.pk
+    report = (
+        ImportantReport.objects.select_for_update().select_related("inspection").get(pk=report.pk)
     )
     _require(report.inspection, actor, OFFICE, "签收重要情况报告")
     if report.state == ImportantReport.State.DRAFT:
@@ -257,9 +257,7 @@ def week_figures(inspection, week_start: date, week_end: date) -> dict:
 
 
 @transaction.atomic
-def weekly_report_create(
-    *, inspection, week_start, progress, actor, next_plan=""
-) -> WeeklyReport:
+def weekly_report_create(*, inspection, week_start, progress, actor, next_plan="") -> WeeklyReport:
     """The team's progress report of one week (the week's figures are counted for it)."""
     _team(inspection, actor, "填报巡察工作周报")
     _in_stay_stage(inspection, "填报巡察工作周报")
@@ -321,9 +319,9 @@ def timeline(inspection) -> list[TimelineEntry]:
         entries.append(TimelineEntry(on, "组务会", topic, "", 2, pk))
     ir_url = reverse("inspections:important_report", args=[0]).removesuffix("0/")
     states = dict(ImportantReport.State.choices)
-    for pk, on, title, state in ImportantReport.objects.filter(
-        inspection=inspection
-    ).values_list("pk", "reported_on", "title", "state"):
+    for pk, on, title, state in ImportantReport.objects.filter(inspection=inspection).values_list(
+        "pk", "reported_on", "title", "state"
+    ):
         entries.append(
             TimelineEntry(
                 on, "重要情况报告", f"{title}（{states[state]}）", f"{ir_url}{pk}/", 3, pk

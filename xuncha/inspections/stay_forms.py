@@ -14,7 +14,9 @@ class _Styled(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for f in self.fields.values():
-            css = "form-check-input" if isinstance(f.widget, forms.CheckboxInput) else "form-control"
+            css = (
+                "form-check-input" if isinstance(f.widget, forms.CheckboxInput) else "form-control"
+            )
             if isinstance(f.widget, forms.Select):
                 css = "form-select"
             if isinstance(f.widget, forms.CheckboxSelectMultiple):

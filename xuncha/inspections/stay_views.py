@@ -27,7 +27,7 @@ from xuncha.inspections.stay_models import (
     TeamMeeting,
     WeeklyReport,
 )
-from xuncha.inspections.views import FIELDWORK, _admin_office, _form_page, _inspection, _ws
+from xuncha.inspections.views import FIELDWORK, _admin_office, _form_page, _inspection
 from xuncha.org import access
 from xuncha.plans.models import Inspection
 
@@ -83,9 +83,7 @@ def stay_records(request, pk):
         by_review.setdefault(d.review_id, []).append(d)
     review_rows = [
         (r, by_review.get(r.pk, []))
-        for r in LeadingGroupReview.objects.filter(inspection=inspection).order_by(
-            "held_on", "pk"
-        )
+        for r in LeadingGroupReview.objects.filter(inspection=inspection).order_by("held_on", "pk")
     ]
     return render(
         request,

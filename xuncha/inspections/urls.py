@@ -64,12 +64,8 @@ urlpatterns = [
     path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
     # During the stay and the review chain (stay_views.py)
     path("<int:pk>/stay/", stay_views.stay_records, name="stay_records"),
-    path(
-        "<int:pk>/mobilisation/new/", stay_views.mobilisation_create, name="mobilisation_create"
-    ),
-    path(
-        "<int:pk>/team-meetings/new/", stay_views.team_meeting_create, name="team_meeting_create"
-    ),
+    path("<int:pk>/mobilisation/new/", stay_views.mobilisation_create, name="mobilisation_create"),
+    path("<int:pk>/team-meetings/new/", stay_views.team_meeting_create, name="team_meeting_create"),
     path(
         "<int:pk>/important-reports/new/",
         stay_views.important_report_create,

@@ -182,7 +182,13 @@ TRANSITIONS: list[Transition] = [
         (team_has_leader, declared_conflicts_resolved, announcement_published),
         "进驻",
     ),
-    _t(Stage.STATIONING, Stage.INVESTIGATION, {OFFICE, LEADER}, (mobilisation_held,), "开始了解情况"),
+    _t(
+        Stage.STATIONING,
+        Stage.INVESTIGATION,
+        {OFFICE, LEADER},
+        (mobilisation_held,),
+        "开始了解情况",
+    ),
     _t(
         Stage.INVESTIGATION,
         Stage.REPORT,

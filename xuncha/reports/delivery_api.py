@@ -132,9 +132,9 @@ def leader_feedback(request, draft_id: int, payload: DeliveryLeaderIn):
 def receipt_upload(
     request,
     draft_id: int,
-    signed_on: date = Form(...),
-    signed_by: str = Form(...),
-    file: UploadedFile = File(...),
+    signed_on: Form[date],
+    signed_by: Form[str],
+    file: File[UploadedFile],
 ):
     draft = _draft(request, draft_id)
     svc.receipt_upload(

@@ -2,131 +2,349 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import xuncha.inspections.stay_models
 from django.conf import settings
 from django.db import migrations, models
 
+import xuncha.inspections.stay_models
+
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("inspections", "0006_early_stationing_reason_days"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportantReport',
+            name="ImportantReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='标题')),
-                ('reported_on', models.DateField(verbose_name='报告日期')),
-                ('situation', models.TextField(verbose_name='情况内容')),
-                ('proposal', models.TextField(blank=True, verbose_name='处理建议')),
-                ('doc_number', models.CharField(blank=True, max_length=60, verbose_name='文号')),
-                ('state', models.CharField(choices=[('draft', '草稿'), ('sent', '已报送'), ('received', '巡察办已签收')], default='draft', max_length=10, verbose_name='状态')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='起草时间')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='报送时间')),
-                ('received_at', models.DateTimeField(blank=True, null=True, verbose_name='签收时间')),
-                ('receipt_note', models.CharField(blank=True, max_length=300, verbose_name='签收意见')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='起草人')),
-                ('inspection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='important_reports', to='plans.inspection')),
-                ('received_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='签收人')),
-                ('sent_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="标题")),
+                ("reported_on", models.DateField(verbose_name="报告日期")),
+                ("situation", models.TextField(verbose_name="情况内容")),
+                ("proposal", models.TextField(blank=True, verbose_name="处理建议")),
+                ("doc_number", models.CharField(blank=True, max_length=60, verbose_name="文号")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "草稿"),
+                            ("sent", "已报送"),
+                            ("received", "巡察办已签收"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="起草时间"
+                    ),
+                ),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="报送时间")),
+                (
+                    "received_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="签收时间"),
+                ),
+                (
+                    "receipt_note",
+                    models.CharField(blank=True, max_length=300, verbose_name="签收意见"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="起草人",
+                    ),
+                ),
+                (
+                    "inspection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="important_reports",
+                        to="plans.inspection",
+                    ),
+                ),
+                (
+                    "received_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="签收人",
+                    ),
+                ),
+                (
+                    "sent_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '重要情况报告',
-                'verbose_name_plural': '重要情况报告',
-                'ordering': ['inspection', 'reported_on', 'pk'],
+                "verbose_name": "重要情况报告",
+                "verbose_name_plural": "重要情况报告",
+                "ordering": ["inspection", "reported_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='MobilisationMeeting',
+            name="MobilisationMeeting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('held_on', models.DateField(verbose_name='会议日期')),
-                ('place', models.CharField(blank=True, max_length=100, verbose_name='地点')),
-                ('attendees', models.TextField(verbose_name='参会人员')),
-                ('speech', models.TextField(verbose_name='动员讲话要点')),
-                ('announcement_id', models.PositiveIntegerField(blank=True, null=True, verbose_name='公布的巡察公告编号')),
-                ('announcement_title', models.CharField(blank=True, max_length=200, verbose_name='会上公布的巡察公告')),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='记录时间')),
-                ('inspection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mobilisation_meetings', to='plans.inspection')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL, verbose_name='记录人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("held_on", models.DateField(verbose_name="会议日期")),
+                ("place", models.CharField(blank=True, max_length=100, verbose_name="地点")),
+                ("attendees", models.TextField(verbose_name="参会人员")),
+                ("speech", models.TextField(verbose_name="动员讲话要点")),
+                (
+                    "announcement_id",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="公布的巡察公告编号"
+                    ),
+                ),
+                (
+                    "announcement_title",
+                    models.CharField(blank=True, max_length=200, verbose_name="会上公布的巡察公告"),
+                ),
+                (
+                    "recorded_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="记录时间"
+                    ),
+                ),
+                (
+                    "inspection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mobilisation_meetings",
+                        to="plans.inspection",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="记录人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '巡察动员会',
-                'verbose_name_plural': '巡察动员会',
-                'ordering': ['inspection', 'held_on', 'pk'],
+                "verbose_name": "巡察动员会",
+                "verbose_name_plural": "巡察动员会",
+                "ordering": ["inspection", "held_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='ReviewSettings',
+            name="ReviewSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('leading_group_kinds', models.JSONField(blank=True, default=xuncha.inspections.stay_models._all_kinds, verbose_name='须经领导小组会议审议的巡察类型')),
-                ('secretary_kinds', models.JSONField(blank=True, default=xuncha.inspections.stay_models._all_kinds, verbose_name='须经书记专题会审议的巡察类型')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='修改时间')),
-                ('office', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='review_settings', to='org.office', verbose_name='巡察机构')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "leading_group_kinds",
+                    models.JSONField(
+                        blank=True,
+                        default=xuncha.inspections.stay_models._all_kinds,
+                        verbose_name="须经领导小组会议审议的巡察类型",
+                    ),
+                ),
+                (
+                    "secretary_kinds",
+                    models.JSONField(
+                        blank=True,
+                        default=xuncha.inspections.stay_models._all_kinds,
+                        verbose_name="须经书记专题会审议的巡察类型",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="修改时间")),
+                (
+                    "office",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="review_settings",
+                        to="org.office",
+                        verbose_name="巡察机构",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '审议程序设置',
-                'verbose_name_plural': '审议程序设置',
+                "verbose_name": "审议程序设置",
+                "verbose_name_plural": "审议程序设置",
             },
         ),
         migrations.CreateModel(
-            name='TeamMeeting',
+            name="TeamMeeting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('held_on', models.DateField(verbose_name='会议日期')),
-                ('topic', models.CharField(max_length=200, verbose_name='议题')),
-                ('attendees', models.TextField(verbose_name='参会人员')),
-                ('resolutions', models.TextField(verbose_name='议定事项')),
-                ('assignments', models.TextField(blank=True, verbose_name='任务分工')),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='记录时间')),
-                ('inspection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='team_meetings', to='plans.inspection')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL, verbose_name='记录人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("held_on", models.DateField(verbose_name="会议日期")),
+                ("topic", models.CharField(max_length=200, verbose_name="议题")),
+                ("attendees", models.TextField(verbose_name="参会人员")),
+                ("resolutions", models.TextField(verbose_name="议定事项")),
+                ("assignments", models.TextField(blank=True, verbose_name="任务分工")),
+                (
+                    "recorded_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="记录时间"
+                    ),
+                ),
+                (
+                    "inspection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="team_meetings",
+                        to="plans.inspection",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="记录人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '组务会纪要',
-                'verbose_name_plural': '组务会纪要',
-                'ordering': ['inspection', 'held_on', 'pk'],
+                "verbose_name": "组务会纪要",
+                "verbose_name_plural": "组务会纪要",
+                "ordering": ["inspection", "held_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='ResultDecision',
+            name="ResultDecision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('feedback', '反馈被巡察单位'), ('handover', '移交'), ('suggestion_letter', '形成巡察建议书'), ('talk', '约谈')], max_length=20, verbose_name='成果运用方式')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='说明')),
-                ('problem', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='result_decisions', to='inspections.problem')),
-                ('review', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='result_decisions', to='inspections.leadinggroupreview')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("feedback", "反馈被巡察单位"),
+                            ("handover", "移交"),
+                            ("suggestion_letter", "形成巡察建议书"),
+                            ("talk", "约谈"),
+                        ],
+                        max_length=20,
+                        verbose_name="成果运用方式",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="说明")),
+                (
+                    "problem",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="result_decisions",
+                        to="inspections.problem",
+                    ),
+                ),
+                (
+                    "review",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="result_decisions",
+                        to="inspections.leadinggroupreview",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '成果运用决定',
-                'verbose_name_plural': '成果运用决定',
-                'ordering': ['review', 'problem__number', 'kind'],
-                'constraints': [models.UniqueConstraint(fields=('review', 'problem', 'kind'), name='one_decision_per_kind')],
+                "verbose_name": "成果运用决定",
+                "verbose_name_plural": "成果运用决定",
+                "ordering": ["review", "problem__number", "kind"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("review", "problem", "kind"), name="one_decision_per_kind"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='WeeklyReport',
+            name="WeeklyReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('week_start', models.DateField(verbose_name='本周起始日')),
-                ('week_end', models.DateField(verbose_name='本周截止日')),
-                ('progress', models.TextField(verbose_name='工作进展')),
-                ('next_plan', models.TextField(blank=True, verbose_name='下周安排')),
-                ('figures', models.JSONField(blank=True, default=dict, verbose_name='本周统计')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='填报时间')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='填报人')),
-                ('inspection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='weekly_reports', to='plans.inspection')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("week_start", models.DateField(verbose_name="本周起始日")),
+                ("week_end", models.DateField(verbose_name="本周截止日")),
+                ("progress", models.TextField(verbose_name="工作进展")),
+                ("next_plan", models.TextField(blank=True, verbose_name="下周安排")),
+                ("figures", models.JSONField(blank=True, default=dict, verbose_name="本周统计")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="填报时间"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="填报人",
+                    ),
+                ),
+                (
+                    "inspection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="weekly_reports",
+                        to="plans.inspection",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '巡察工作周报',
-                'verbose_name_plural': '巡察工作周报',
-                'ordering': ['inspection', 'week_start', 'pk'],
-                'constraints': [models.UniqueConstraint(fields=('inspection', 'week_start'), name='one_weekly_report_per_week')],
+                "verbose_name": "巡察工作周报",
+                "verbose_name_plural": "巡察工作周报",
+                "ordering": ["inspection", "week_start", "pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("inspection", "week_start"), name="one_weekly_report_per_week"
+                    )
+                ],
             },
         ),
     ]

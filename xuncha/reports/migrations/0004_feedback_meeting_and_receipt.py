@@ -2,71 +2,156 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import xuncha.reports.delivery_models
 from django.conf import settings
 from django.db import migrations, models
 
+import xuncha.reports.delivery_models
+
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0003_feedback_per_unit_and_delivery'),
+        ("reports", "0003_feedback_per_unit_and_delivery"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FeedbackMeeting',
+            name="FeedbackMeeting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('held_on', models.DateField(verbose_name='会议日期')),
-                ('place', models.CharField(blank=True, max_length=100, verbose_name='地点')),
-                ('attendees', models.TextField(verbose_name='参会人员')),
-                ('delivered_by', models.CharField(help_text='如巡察组组长姓名', max_length=100, verbose_name='反馈人')),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='登记时间')),
-                ('draft', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='feedback_meeting', to='reports.reportdraft', verbose_name='反馈意见')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("held_on", models.DateField(verbose_name="会议日期")),
+                ("place", models.CharField(blank=True, max_length=100, verbose_name="地点")),
+                ("attendees", models.TextField(verbose_name="参会人员")),
+                (
+                    "delivered_by",
+                    models.CharField(
+                        help_text="如巡察组组长姓名", max_length=100, verbose_name="反馈人"
+                    ),
+                ),
+                (
+                    "recorded_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="登记时间"
+                    ),
+                ),
+                (
+                    "draft",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="feedback_meeting",
+                        to="reports.reportdraft",
+                        verbose_name="反馈意见",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '巡察反馈会',
-                'verbose_name_plural': '巡察反馈会',
+                "verbose_name": "巡察反馈会",
+                "verbose_name_plural": "巡察反馈会",
             },
         ),
         migrations.CreateModel(
-            name='FeedbackReceipt',
+            name="FeedbackReceipt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('signed_on', models.DateField(verbose_name='签收日期')),
-                ('signed_by', models.CharField(max_length=100, verbose_name='签收人')),
-                ('file', models.FileField(max_length=200, upload_to=xuncha.reports.delivery_models._receipt_path)),
-                ('sha256', models.CharField(max_length=64)),
-                ('size', models.PositiveBigIntegerField(verbose_name='大小')),
-                ('content_type', models.CharField(max_length=120, verbose_name='类型')),
-                ('original_name', models.CharField(max_length=200, verbose_name='文件名')),
-                ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='上传时间')),
-                ('delivery', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='receipt', to='reports.feedbackdelivery', verbose_name='送达记录')),
-                ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("signed_on", models.DateField(verbose_name="签收日期")),
+                ("signed_by", models.CharField(max_length=100, verbose_name="签收人")),
+                (
+                    "file",
+                    models.FileField(
+                        max_length=200, upload_to=xuncha.reports.delivery_models._receipt_path
+                    ),
+                ),
+                ("sha256", models.CharField(max_length=64)),
+                ("size", models.PositiveBigIntegerField(verbose_name="大小")),
+                ("content_type", models.CharField(max_length=120, verbose_name="类型")),
+                ("original_name", models.CharField(max_length=200, verbose_name="文件名")),
+                (
+                    "uploaded_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="上传时间"
+                    ),
+                ),
+                (
+                    "delivery",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="receipt",
+                        to="reports.feedbackdelivery",
+                        verbose_name="送达记录",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '反馈意见签收回执',
-                'verbose_name_plural': '反馈意见签收回执',
+                "verbose_name": "反馈意见签收回执",
+                "verbose_name_plural": "反馈意见签收回执",
             },
         ),
         migrations.CreateModel(
-            name='LeaderFeedback',
+            name="LeaderFeedback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('held_on', models.DateField(verbose_name='反馈日期')),
-                ('leader_name', models.CharField(max_length=100, verbose_name='主要负责人')),
-                ('delivered_by', models.CharField(max_length=100, verbose_name='反馈人')),
-                ('notes', models.TextField(blank=True, verbose_name='反馈情况')),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='登记时间')),
-                ('draft', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='leader_feedback', to='reports.reportdraft', verbose_name='反馈意见')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("held_on", models.DateField(verbose_name="反馈日期")),
+                ("leader_name", models.CharField(max_length=100, verbose_name="主要负责人")),
+                ("delivered_by", models.CharField(max_length=100, verbose_name="反馈人")),
+                ("notes", models.TextField(blank=True, verbose_name="反馈情况")),
+                (
+                    "recorded_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="登记时间"
+                    ),
+                ),
+                (
+                    "draft",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="leader_feedback",
+                        to="reports.reportdraft",
+                        verbose_name="反馈意见",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '向主要负责人反馈',
-                'verbose_name_plural': '向主要负责人反馈',
+                "verbose_name": "向主要负责人反馈",
+                "verbose_name_plural": "向主要负责人反馈",
             },
         ),
     ]

@@ -177,7 +177,9 @@ def important_report_send(*, report: ImportantReport, actor) -> ImportantReport:
     from xuncha.inspections.services import _require
 
     report = (
-        ImportantReport.objects.select_for_update().select_related("inspection").get(pk=report.pk)
+        ImportantReport.objects.select_for_update(of=("self",))
+        .select_related("inspection")
+        .get(pk=report.pk)
     )
     _require(report.inspection, actor, {workflow.LEADER}, "报送重要情况报告")
     if report.state != ImportantReport.State.DRAFT:
@@ -201,7 +203,9 @@ def important_report_receive(*, report: ImportantReport, actor, note: str = "") 
     from xuncha.inspections.services import OFFICE, _require
 
     report = (
-        ImportantReport.objects.select_for_update().select_related("inspection").get(pk=report.pk)
+        ImportantReport.objects.select_for_update(of=("self",))
+        .select_related("inspection")
+        .get(pk=report.pk)
     )
     _require(report.inspection, actor, OFFICE, "签收重要情况报告")
     if report.state == ImportantReport.State.DRAFT:

@@ -147,7 +147,7 @@ def receipt_upload(*, draft: ReportDraft, signed_on, signed_by, uploaded, actor)
         raise DomainError("只有被反馈单位的联络员可以上传签收回执。")
     with transaction.atomic():
         delivery = (
-            FeedbackDelivery.objects.select_for_update()
+            FeedbackDelivery.objects.select_for_update(of=("self",))
             .select_related("draft__unit")
             .filter(draft=draft)
             .first()

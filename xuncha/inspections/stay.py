@@ -300,77 +300,119 @@ class TimelineEntry:
     pk: int = 0
 
 
+def _rows(qs, on, kind, title, link="pk"):
+    """One branch of the timeline's UNION: (on, kind, title, pk, link) with fixed types."""
+    from django.db.models import CharField, F, IntegerField, Value
+    from django.db.models.functions import Cast
+
+    text = CharField()
+    return (
+        qs.order_by()
+        .annotate(
+            t_on=F(on),
+            t_kind=kind if not isinstance(kind, str) else Value(kind, output_field=text),
+            t_title=Cast(title, text)
+            if not isinstance(title, str)
+            else Value(title, output_field=text),
+            t_link=Cast(link, IntegerField()),
+        )
+        .values_list("t_on", "t_kind", "t_title", "pk", "t_link")
+    )
+
+
+SEP = "\x1f"  # between the title and the state of an important report in the UNION
+
+# label, order within a day, link (url name, or "" for none) of each kind of record
+_KINDS = {
+    "mobilisation": ("动员会", 0, ""),
+    "team_meeting": ("组务会", 2, "inspections:stay_records"),
+    "important_report": ("重要情况报告", 3, "inspections:important_report"),
+    "weekly_report": ("工作周报", 4, "inspections:stay_records"),
+    "review": ("审议", 5, "inspections:stay_records"),
+    "leader_feedback": ("向主要负责人反馈", 6, "reports:feedback_delivery"),
+    "feedback_meeting": ("反馈会", 7, "reports:feedback_delivery"),
+    "delivery": ("反馈意见送达", 8, "reports:feedback_delivery"),
+    "receipt": ("签收回执", 9, "reports:feedback_delivery"),
+}
+
+
 def timeline(inspection) -> list[TimelineEntry]:
     """Every record of the inspection, oldest first: activities, stay records, reviews and
-    the feedback of each unit (送达, 反馈会, 向主要负责人反馈, 签收回执). One query per kind
-    of record, whatever their number."""
+    the feedback of each unit (向主要负责人反馈, 反馈会, 送达, 签收回执). ONE query (a UNION
+    of every kind of record), whatever their number."""
+    from django.db.models import CharField, F, Value
+    from django.db.models.functions import Concat
     from django.urls import reverse
 
-    entries: list[TimelineEntry] = []
-    act_url = reverse("inspections:activity_detail", args=[0]).removesuffix("0/")
-    kinds = dict(Activity.Kind.choices)
-    for pk, kind, title, held_on in Activity.objects.filter(inspection=inspection).values_list(
-        "pk", "kind", "title", "held_on"
-    ):
-        entries.append(
-            TimelineEntry(held_on, str(kinds.get(kind, "")), title, f"{act_url}{pk}/", 1, pk)
+    of = {"inspection": inspection}
+    branches = [
+        _rows(Activity.objects.filter(**of), "held_on", F("kind"), F("title")),
+        _rows(MobilisationMeeting.objects.filter(**of), "held_on", "mobilisation", "巡察动员会"),
+        _rows(TeamMeeting.objects.filter(**of), "held_on", "team_meeting", F("topic")),
+        _rows(
+            ImportantReport.objects.filter(**of),
+            "reported_on",
+            "important_report",
+            Concat(F("title"), Value(SEP), F("state"), output_field=CharField()),
+        ),
+        _rows(WeeklyReport.objects.filter(**of), "week_end", "weekly_report", F("week_start")),
+        _rows(LeadingGroupReview.objects.filter(**of), "held_on", "review", F("body")),
+    ]
+    if apps.is_installed("xuncha.reports"):
+        from xuncha.reports.models import (
+            FeedbackDelivery,
+            FeedbackMeeting,
+            FeedbackReceipt,
+            LeaderFeedback,
         )
-    for m in MobilisationMeeting.objects.filter(inspection=inspection).only("pk", "held_on"):
-        entries.append(TimelineEntry(m.held_on, "动员会", "巡察动员会", "", 0, m.pk))
-    for pk, on, topic in TeamMeeting.objects.filter(inspection=inspection).values_list(
-        "pk", "held_on", "topic"
-    ):
-        entries.append(TimelineEntry(on, "组务会", topic, "", 2, pk))
-    ir_url = reverse("inspections:important_report", args=[0]).removesuffix("0/")
-    states = dict(ImportantReport.State.choices)
-    for pk, on, title, state in ImportantReport.objects.filter(inspection=inspection).values_list(
-        "pk", "reported_on", "title", "state"
-    ):
-        entries.append(
-            TimelineEntry(
-                on, "重要情况报告", f"{title}（{states[state]}）", f"{ir_url}{pk}/", 3, pk
+
+        for model, via, on, kind in [
+            (LeaderFeedback, "draft", "held_on", "leader_feedback"),
+            (FeedbackMeeting, "draft", "held_on", "feedback_meeting"),
+            (FeedbackDelivery, "draft", "delivered_on", "delivery"),
+            (FeedbackReceipt, "delivery__draft", "signed_on", "receipt"),
+        ]:
+            qs = model.objects.filter(**{f"{via}__inspection": inspection})
+            branches.append(_rows(qs, on, kind, F(f"{via}__unit__name"), F(f"{via}__pk")))
+    rows = list(branches[0].union(*branches[1:], all=True))
+    activity_kinds = {k: str(v) for k, v in Activity.Kind.choices}
+    bodies = {k: str(v) for k, v in LeadingGroupReview.Body.choices}
+    states = {k: str(v) for k, v in ImportantReport.State.choices}
+    prefixes = {}
+
+    def url(name, link):
+        if not name:
+            return ""
+        if name not in prefixes:
+            prefixes[name] = reverse(name, args=[0]).removesuffix("0/")
+        if name in {"inspections:stay_records"}:
+            return reverse(name, args=[inspection.pk])
+        return f"{prefixes[name]}{link}/"
+
+    act_prefix = reverse("inspections:activity_detail", args=[0]).removesuffix("0/")
+    entries = []
+    for on, kind, title, pk, link in rows:
+        on = _as_date(on)
+        if kind in _KINDS:
+            label, order, name = _KINDS[kind]
+            if kind == "review":
+                title = bodies.get(title, title)
+            elif kind == "weekly_report":
+                title = f"{_as_date(title):%m月%d日}—{on:%m月%d日}"
+            elif kind == "important_report":
+                name_, _, state = title.partition(SEP)
+                title = f"{name_}（{states.get(state, '')}）"
+            entries.append(TimelineEntry(on, label, title or "", url(name, link), order, pk))
+        else:  # an activity: its kind is the label
+            entries.append(
+                TimelineEntry(on, activity_kinds.get(kind, ""), title, f"{act_prefix}{pk}/", 1, pk)
             )
-        )
-    for pk, start, end in WeeklyReport.objects.filter(inspection=inspection).values_list(
-        "pk", "week_start", "week_end"
-    ):
-        entries.append(
-            TimelineEntry(end, "工作周报", f"{start:%m月%d日}—{end:%m月%d日}", "", 4, pk)
-        )
-    bodies = dict(LeadingGroupReview.Body.choices)
-    for pk, on, body in LeadingGroupReview.objects.filter(inspection=inspection).values_list(
-        "pk", "held_on", "body"
-    ):
-        entries.append(TimelineEntry(on, "审议", str(bodies[body]), "", 5, pk))
-    entries += _feedback_entries(inspection)
     entries.sort(key=lambda e: (e.on, e.order, e.pk))
     return entries
 
 
-def _feedback_entries(inspection) -> list[TimelineEntry]:
-    """Feedback records of each unit (the reports app, read lazily when installed)."""
-    if not apps.is_installed("xuncha.reports"):
-        return []
-    from django.urls import reverse
-
-    from xuncha.reports.models import (
-        FeedbackDelivery,
-        FeedbackMeeting,
-        FeedbackReceipt,
-        LeaderFeedback,
-    )
-
-    url = reverse("reports:feedback_delivery", args=[0]).removesuffix("0/")
-    out = []
-    rows = [
-        (LeaderFeedback, "draft", "held_on", "向主要负责人反馈", 6),
-        (FeedbackMeeting, "draft", "held_on", "反馈会", 7),
-        (FeedbackDelivery, "draft", "delivered_on", "反馈意见送达", 8),
-        (FeedbackReceipt, "delivery__draft", "signed_on", "签收回执", 9),
-    ]
-    for model, via, date_field, label, order in rows:
-        for pk, on, draft_id, unit in model.objects.filter(
-            **{f"{via}__inspection": inspection}
-        ).values_list("pk", date_field, f"{via}__pk", f"{via}__unit__name"):
-            out.append(TimelineEntry(on, label, unit or "", f"{url}{draft_id}/", order, pk))
-    return out
+def _as_date(value):
+    """SQLite hands dates of a UNION back as text."""
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])

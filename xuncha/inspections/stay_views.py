@@ -72,7 +72,7 @@ def stay_records(request, pk):
         ImportantReport.objects.filter(inspection=inspection).order_by("reported_on", "pk")
     )
     weeks = list(WeeklyReport.objects.filter(inspection=inspection).order_by("week_start", "pk"))
-    confidential([*meetings, *reports], actor=request.user)
+    confidential(meetings, actor=request.user)  # the minutes shown (reports: titles only)
     decisions = list(
         ResultDecision.objects.filter(review__inspection=inspection)
         .select_related("problem")

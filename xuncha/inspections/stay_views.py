@@ -53,7 +53,7 @@ def workspace_panel(inspection, user, caps) -> dict:
         "timeline": stay.timeline(inspection),
         "stay_may_team": team,
         "stay_may_mobilise": team or office,
-        "stay_may_decide": (office or workflow.LEADING_GROUP in caps)
+        "stay_may_decide": bool(caps & (OFFICE | {workflow.LEADING_GROUP, workflow.SYSADMIN}))
         and inspection.stage == Inspection.Stage.REVIEW,
         "stay_required_reviews": [
             LeadingGroupReview.Body(b).label for b in reviews.required_bodies(inspection)

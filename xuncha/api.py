@@ -266,21 +266,25 @@ from xuncha.archive.api import router as archive_router  # noqa: E402
 from xuncha.clues.api import router as clues_router  # noqa: E402
 from xuncha.inspections.api import router as inspections_router  # noqa: E402
 from xuncha.inspections.prep_api import router as prep_router  # noqa: E402
+from xuncha.inspections.stay_api import router as stay_router  # noqa: E402
 from xuncha.org.api import router as org_router  # noqa: E402
 from xuncha.petitions.api import router as petitions_router  # noqa: E402
 from xuncha.plans.api import router as plans_router  # noqa: E402
 from xuncha.rectification.api import router as rectification_router  # noqa: E402
 from xuncha.reports.api import router as reports_router  # noqa: E402
+from xuncha.reports.delivery_api import router as delivery_router  # noqa: E402
 
 api.add_router("/org", org_router)
 api.add_router("/plans", plans_router)
 api.add_router("/inspections", inspections_router)
 api.add_router("/inspections", prep_router)  # 进驻准备: its own module, same prefix
+api.add_router("/inspections", stay_router)  # the stay records and the reviews (stay_api.py)
 api.add_router("/petitions", petitions_router)
 api.add_router("/analytics", analytics_router)
 api.add_router("/clues", clues_router)
 api.add_router("/rectification", rectification_router)
 api.add_router("/reports", reports_router)
 api.add_router("/archive", archive_router)
+api.add_router("/reports", delivery_router)  # feedback delivery records (delivery_api.py)
 api.add_router("/search", search_router)
 api.add_router("/hot", hot_router)

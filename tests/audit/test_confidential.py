@@ -28,6 +28,7 @@ from xuncha.audit.services import reads_of
 from xuncha.clues import services as clue_services
 from xuncha.clues.models import ClueEvidence
 from xuncha.inspections.models import Activity
+from xuncha.inspections.stay_models import ImportantReport, TeamMeeting
 from xuncha.reports.models import ReportDraft
 
 READERS = ["office_staff", "team_leader", "handover_recipient", "unit_liaison", "leading_group"]
@@ -86,6 +87,23 @@ def _build(rect):  # noqa: F811
         interviewee="王某",
         interviewee_position="副局长",
         outline="提纲",
+        created_by=cast.team_member,
+    )
+    TeamMeeting.objects.create(
+        inspection=inspection,
+        held_on=date(2026, 5, 11),
+        topic="研究谈话安排",
+        attendees="全体成员",
+        resolutions="议定事项",
+        assignments="任务分工",
+        recorded_by=cast.team_leader,
+    )
+    ImportantReport.objects.create(
+        inspection=inspection,
+        title="重要情况",
+        reported_on=date(2026, 5, 12),
+        situation="情况内容",
+        proposal="处理建议",
         created_by=cast.team_member,
     )
     ReportDraft.objects.create(

@@ -7,6 +7,7 @@ import docx
 import pytest
 from django.urls import reverse
 
+from tests.feedback import reviewed
 from tests.reports.fieldwork import make_problem
 from xuncha.audit.models import Action, AuditEntry
 from xuncha.core.workdays import add_working_days
@@ -26,6 +27,7 @@ def fieldwork(cast):
     make_problem(a, "B6", "003", user=leader, title="工程招标把关不严", in_feedback=False)
     make_problem(a, "C2", "004", user=leader, title="干部选任程序不规范", signed=False)
     make_problem(a, "C3", "005", user=leader, title="未核定的问题", approved=False)
+    reviewed(cast, a)  # feedback follows the reviews' decisions (003: handed over)
     return a
 
 

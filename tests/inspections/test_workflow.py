@@ -12,12 +12,13 @@ from xuncha.core.errors import DomainError
 from xuncha.inspections import services, workflow
 from xuncha.inspections.models import (
     FixNotice,
-    LeadingGroupReview,
     Problem,
     StageChange,
     WorkingPaper,
 )
 from xuncha.inspections.prep import prepare_for_stationing
+from xuncha.inspections.reviews import record_required_reviews
+from xuncha.inspections.stay_models import MobilisationMeeting
 from xuncha.plans.models import Inspection
 
 Stage = Inspection.Stage
@@ -70,11 +71,15 @@ def satisfy_everything(cast):
     sign_off(cast, problem)
     services.problem_approve(problem=problem, actor=cast.team_leader)
     WorkingPaper.objects.filter(problem=problem).update(state=WorkingPaper.State.FILED)
-    LeadingGroupReview.objects.create(
+    MobilisationMeeting.objects.create(
         inspection=inspection,
-        held_on=date(2026, 6, 3),
-        decision="同意报告",
+        held_on=inspection.start,
+        attendees="巡察组全体成员，被巡察单位领导班子成员",
+        speech="动员讲话",
         recorded_by=cast.office_admin,
+    )
+    record_required_reviews(
+        inspection=inspection, actor=cast.office_admin, held_on=date(2026, 6, 3)
     )
     return inspection
 
@@ -224,6 +229,17 @@ def test_feedback_needs_review_and_sets_date(field):
         held_on=date(2026, 6, 5),
         decision="同意报告，按程序反馈。",
         actor=field.leading_group,
+    )
+    with pytest.raises(DomainError, match="书记专题会尚未听取"):  # both reviews by default
+        services.inspection_transition(
+            inspection=inspection, target="feedback", actor=field.office_staff
+        )
+    services.review_record(
+        inspection=inspection,
+        held_on=date(2026, 6, 8),
+        decision="同意反馈。",
+        actor=field.office_admin,
+        body="secretary",
     )
     services.inspection_transition(
         inspection=inspection,

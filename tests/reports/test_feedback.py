@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from tests.api_schema import assert_matches_schema
 from tests.cast import make_user
-from tests.feedback import deliver_feedback
+from tests.feedback import deliver_feedback, reviewed
 from tests.reports.fieldwork import make_problem
 from xuncha.core.errors import DomainError
 from xuncha.core.workdays import is_working_day
@@ -47,6 +47,7 @@ def two_units(cast):
     make_problem(a, "B6", "003", user=leader, title="公路养护资金管理不规范", unit=centre)
     Inspection.objects.filter(pk=a.pk).update(stage=Inspection.Stage.FEEDBACK)
     a.refresh_from_db()
+    reviewed(cast, a)
     cast.users["centre_liaison"] = make_user(
         "centre_liaison", unit=centre, roles=[Role.UNIT_LIAISON], full_name="钱联络"
     )

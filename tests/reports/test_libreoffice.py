@@ -16,7 +16,7 @@ import pytest
 from django.db import transaction
 
 from tests.cast import build_cast
-from tests.feedback import deliver_feedback
+from tests.feedback import deliver_feedback, reviewed
 from tests.reports.fieldwork import make_problem
 from xuncha.clues.models import Handover
 from xuncha.clues.services import handover_letter_docx
@@ -67,6 +67,7 @@ def _documents() -> dict[str, bytes]:
         "appointment": plan_documents.render(appointment),
         "declaration": plan_documents.render(declaration),
     }
+    reviewed(cast, a)
     for kind in ("report", "feedback", "topical", "recommendation"):
         recipient = "中共江州市纪委监委" if kind == "recommendation" else ""
         draft = reports.draft_generate(inspection=a, kind=kind, actor=leader, recipient=recipient)

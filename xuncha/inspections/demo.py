@@ -12,11 +12,11 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
+from xuncha.inspections import stay_demo
 from xuncha.inspections.models import (
     Activity,
     DocumentRequest,
     FixNotice,
-    LeadingGroupReview,
     PaperStep,
     PreInspectionLetter,
     Problem,
@@ -413,6 +413,14 @@ def build(ctx):
             _prep_midway(insp, team, user_of(leader), rng)
         if stage_i < 1:
             continue
+        stay_demo.stay(
+            ctx,
+            insp,
+            stage_i,
+            team_names="、".join(m.inspector.name for m in team),
+            leader_user=user_of(leader),
+            today=today,
+        )
 
         # Activities.
         unit_name = units[0].name
@@ -703,13 +711,8 @@ def build(ctx):
                 closed_by=user_of(leader) if closed else None,
                 closed_at=issued + timedelta(days=10) if closed else None,
             )
-        if stage_i >= 5:
-            LeadingGroupReview.objects.create(
-                inspection=insp,
-                held_on=insp.end + timedelta(days=20),
-                decision="原则同意巡察报告，请巡察组按程序向被巡察单位反馈，问题线索按规定移交。",
-                recorded_by=fallback,
-            )
+        if stage_i >= 5:  # both reviews, deciding the use of every problem
+            stay_demo.reviews(insp, fallback, today)
     ctx.log(
         f"  巡察实施：{len(inspections)} 个巡察，了解情况记录 {counts['activities']} 条，问题与底稿 {counts['problems']} 个"
     )

@@ -121,8 +121,10 @@ def report_problems(
     from xuncha.org.access import visible
 
     qs = visible(Problem.objects.filter(inspection=inspection), user).for_report()
-    if feedback_only:
-        qs = qs.filter(in_feedback=True)
+    if feedback_only:  # what the reviews decided to feed back (reviews.decisions_for)
+        from xuncha.inspections.reviews import feedback_problem_ids
+
+        qs = qs.filter(pk__in=feedback_problem_ids(inspection))
     if unit is not None:
         qs = qs.filter(unit=unit)
     qs = qs.select_related("category__parent", "unit", "theme")

@@ -861,3 +861,13 @@ from xuncha.inspections.prep_models import (  # noqa: E402, F401
     TemporaryBranch,
     WorkPlan,
 )
+
+# During the stay and the review chain live in their own module (imported so Django finds them).
+from xuncha.inspections.stay_models import (  # noqa: E402, F401
+    ImportantReport,
+    MobilisationMeeting,
+    ResultDecision,
+    ReviewSettings,
+    TeamMeeting,
+    WeeklyReport,
+)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xuncha.inspections import prep_views, views
+from xuncha.inspections import prep_views, stay_views, views
 
 app_name = "inspections"
 urlpatterns = [
@@ -62,6 +62,38 @@ urlpatterns = [
         name="taxonomy_category_toggle",
     ),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
+    # During the stay and the review chain (stay_views.py)
+    path("<int:pk>/stay/", stay_views.stay_records, name="stay_records"),
+    path("<int:pk>/mobilisation/new/", stay_views.mobilisation_create, name="mobilisation_create"),
+    path("<int:pk>/team-meetings/new/", stay_views.team_meeting_create, name="team_meeting_create"),
+    path(
+        "<int:pk>/important-reports/new/",
+        stay_views.important_report_create,
+        name="important_report_create",
+    ),
+    path("important-reports/<int:pk>/", stay_views.important_report, name="important_report"),
+    path(
+        "important-reports/<int:pk>/send/",
+        stay_views.important_report_send,
+        name="important_report_send",
+    ),
+    path(
+        "important-reports/<int:pk>/receive/",
+        stay_views.important_report_receive,
+        name="important_report_receive",
+    ),
+    path(
+        "important-reports/<int:pk>/docx/",
+        stay_views.important_report_docx,
+        name="important_report_docx",
+    ),
+    path(
+        "<int:pk>/weekly-reports/new/",
+        stay_views.weekly_report_create,
+        name="weekly_report_create",
+    ),
+    path("<int:pk>/reviews/decide/", stay_views.review_decide, name="review_decide"),
+    path("settings/reviews/", stay_views.review_settings, name="review_settings"),
 ]
 # 进驻准备 (work plan, pledges, declaration checks, replacement requests, branch).
 urlpatterns += prep_views.urlpatterns

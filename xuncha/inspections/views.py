@@ -242,8 +242,15 @@ def workspace(request, pk):
             (k, label) for k, label in Activity.Kind.choices if k not in {Activity.Kind.SURVEY}
         ],
         **_hot_panel(user, inspection),
+        **_stay_panel(inspection, user, caps),
     }
     return render(request, "inspections/workspace.html", context)
+
+
+def _stay_panel(inspection, user, caps) -> dict:
+    from xuncha.inspections.stay_views import workspace_panel
+
+    return workspace_panel(inspection, user, caps)
 
 
 def _hot_panel(user, inspection) -> dict:

@@ -171,6 +171,20 @@ def review_recorded(inspection) -> str | None:
     return "领导小组尚未审议巡察报告（请先登记审议记录），不能反馈。"
 
 
+def mobilisation_held(inspection) -> str | None:
+    from xuncha.inspections.stay_models import MobilisationMeeting
+
+    if MobilisationMeeting.objects.filter(inspection=inspection).exists():
+        return None
+    return "尚未登记巡察动员会（日期、参会人员、动员讲话、公布的巡察公告），不能开始了解情况。"
+
+
+def reviews_decided(inspection) -> str | None:
+    from xuncha.inspections.reviews import reviews_decided as check
+
+    return check(inspection)
+
+
 def open_fix_notices_closed(inspection) -> str | None:
     from xuncha.inspections.models import FixNotice
 
@@ -219,6 +233,8 @@ REQUIREMENT_LABELS = {
     problems_ready_for_report: "有已签批并核定的问题，或已说明未发现问题",
     no_paper_in_review: "已核定问题的底稿均已审签",
     review_recorded: "已登记领导小组审议",
+    mobilisation_held: "已登记巡察动员会",
+    reviews_decided: "巡察办要求的审议（领导小组会议、书记专题会）均已登记，并对每个问题作出成果运用决定",
     open_fix_notices_closed: "立行立改事项均已销号",
     papers_filed: "底稿均已归档",
     borrowed_materials_cleared: "调阅材料均已清退（退还或销毁）",
@@ -256,7 +272,13 @@ TRANSITIONS: list[Transition] = [
         ),
         "进驻",
     ),
-    _t(Stage.STATIONING, Stage.INVESTIGATION, {OFFICE, LEADER}, (), "开始了解情况"),
+    _t(
+        Stage.STATIONING,
+        Stage.INVESTIGATION,
+        {OFFICE, LEADER},
+        (mobilisation_held,),
+        "开始了解情况",
+    ),
     _t(
         Stage.INVESTIGATION,
         Stage.REPORT,
@@ -267,7 +289,7 @@ TRANSITIONS: list[Transition] = [
     _t(Stage.REPORT, Stage.INVESTIGATION, {LEADER, OFFICE}, (), "退回补充了解", backward=True),
     _t(Stage.REPORT, Stage.REVIEW, {LEADER, OFFICE}, (no_paper_in_review,), "报送审议"),
     _t(Stage.REVIEW, Stage.REPORT, {OFFICE}, (), "审议退回修改报告", backward=True),
-    _t(Stage.REVIEW, Stage.FEEDBACK, {OFFICE}, (review_recorded,), "反馈"),
+    _t(Stage.REVIEW, Stage.FEEDBACK, {OFFICE}, (reviews_decided,), "反馈"),
     _t(Stage.FEEDBACK, Stage.RECTIFICATION, {OFFICE}, (), "移交与整改"),
     _t(Stage.RECTIFICATION, Stage.EVALUATION, {OFFICE}, (open_fix_notices_closed,), "整改评估"),
     _t(

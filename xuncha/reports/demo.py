@@ -8,10 +8,11 @@ Add "reports" after "inspections" in `xuncha.core.demo.DEMO_APPS` to include it.
 from django.utils import timezone
 
 from xuncha.inspections import documents as gather
+from xuncha.inspections import reviews
 from xuncha.org.models import Role, User
 from xuncha.plans.models import Inspection
 from xuncha.reports import services
-from xuncha.reports.models import ReportDraft
+from xuncha.reports.models import FeedbackMeeting, FeedbackReceipt, LeaderFeedback, ReportDraft
 
 REPORT_STAGES = {
     Inspection.Stage.REPORT,
@@ -59,6 +60,8 @@ def build(ctx):
         ]
         feedbacks = []
         if inspection.stage in FEEDBACK_STAGES:
+            if reviews.feedback_blockers(inspection):  # feedback follows the reviews
+                reviews.record_required_reviews(inspection=inspection, actor=actor)
             feedbacks = services.feedback_generate_all(inspection=inspection, actor=actor)
         made += len(drafts) + len(feedbacks)
         if inspection.stage in FINAL_STAGES:
@@ -84,5 +87,64 @@ def _deliver(ctx, inspection, feedbacks, actor) -> int:
         return 0
     leader = gather.inspection_facts(inspection).leader or "巡察组组长"
     for draft in feedbacks:
-        services.feedback_deliver(draft=draft, delivered_on=day, delivered_by=leader, actor=actor)
+        _talk_and_meeting(draft, day, leader, actor)
+        delivery = services.feedback_deliver(
+            draft=draft, delivered_on=day, delivered_by=leader, actor=actor
+        )
+        if ctx.rng.random() < 0.7:
+            _receipt(delivery, day, actor)
     return len(feedbacks)
+
+
+def _talk_and_meeting(draft, day, leader, actor):
+    """向主要负责人反馈 and the 反馈会 of one unit, both on the feedback day."""
+    LeaderFeedback.objects.create(
+        draft=draft,
+        held_on=day,
+        leader_name=f"{draft.unit.name}主要负责人",
+        delivered_by=leader,
+        notes="向主要负责人反馈巡察发现的问题，提出整改要求；主要负责人表示照单全收、立行立改。",
+        recorded_by=actor,
+    )
+    FeedbackMeeting.objects.create(
+        draft=draft,
+        held_on=day,
+        place=f"{draft.unit.name}会议室",
+        attendees="巡察组全体成员；被巡察单位领导班子成员；巡察办、纪委监委、组织部有关同志",
+        delivered_by=leader,
+        recorded_by=actor,
+    )
+
+
+RECEIPT_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _receipt(delivery, day, actor):
+    """The unit's signed receipt (a placeholder scan), stored content-addressed."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    digest = hashlib.sha256(RECEIPT_PDF).hexdigest()
+    receipt = FeedbackReceipt(
+        delivery=delivery,
+        signed_on=day,
+        signed_by=f"{delivery.draft.unit.name}主要负责人",
+        sha256=digest,
+        size=len(RECEIPT_PDF),
+        content_type="application/pdf",
+        original_name="反馈意见签收回执.pdf",
+        uploaded_by=User.objects.filter(
+            roles__role=Role.UNIT_LIAISON, roles__unit=delivery.draft.unit_id
+        )
+        .order_by("pk")
+        .first()
+        or actor,
+    )
+    path = f"reports/receipts/{digest[:2]}/{digest}"
+    if default_storage.exists(path):
+        receipt.file.name = path
+    else:
+        receipt.file.save(digest, ContentFile(RECEIPT_PDF), save=False)
+    receipt.save()

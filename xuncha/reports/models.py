@@ -233,3 +233,11 @@ class FieldkitRecord(models.Model):
 
     def __str__(self):
         return f"{self.model} {self.origin}:{self.source_pk} → {self.local_pk}"
+
+
+# The feedback meeting, the feedback to the main leader and the signed receipt.
+from xuncha.reports.delivery_models import (  # noqa: E402, F401
+    FeedbackMeeting,
+    FeedbackReceipt,
+    LeaderFeedback,
+)

@@ -115,6 +115,12 @@ def draft_generate(
         raise DomainError("巡察建议书须填写主送部门。", field="recipient")
     feedback = kind == ReportDraft.Kind.FEEDBACK
     unit = _feedback_unit(inspection, unit) if feedback else None
+    if feedback:
+        from xuncha.inspections.reviews import feedback_blockers
+
+        blockers = feedback_blockers(inspection)
+        if blockers:  # feedback follows the reviews' decisions on the use of results
+            raise DomainError("；".join(blockers))
     with transaction.atomic():
         facts = gather.inspection_facts(inspection, unit=unit)
         draft = None

@@ -4,7 +4,7 @@ referrals and the democratic life meeting; same services and access rules as the
 from datetime import date
 
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from xuncha.core.apitypes import Limit, Offset
 from xuncha.core.errors import DomainError
@@ -307,7 +307,7 @@ def result_create(request, data: ResultItemIn):
         letter_text=data.letter_text,
         actor=request.user,
     )
-    return 201, _item_out(item)
+    return Status(201, _item_out(item))
 
 
 @router.get("/results/{item_id}", response=ResultItemDetailOut)
@@ -355,7 +355,7 @@ def talk_list(request, plan_id: int):
 def talk_create(request, plan_id: int, data: TalkRecordIn):
     plan = access.get_for_user(RectificationPlan, request.user, plan_id)
     talk = results.talk_record(plan=plan, actor=request.user, **data.dict())
-    return 201, _talk_out(talk)
+    return Status(201, _talk_out(talk))
 
 
 @router.post("/talks/{talk_id}/escalate", response={201: ResultItemOut})
@@ -369,7 +369,7 @@ def talk_escalate(request, talk_id: int, data: TalkEscalateIn):
         due_date=data.due_date,
         actor=request.user,
     )
-    return 201, _item_out(item)
+    return Status(201, _item_out(item))
 
 
 @router.get("/plans/{plan_id}/life-meetings", response=list[LifeMeetingOut])
@@ -390,4 +390,4 @@ def life_meeting_create(request, plan_id: int, data: LifeMeetingIn):
     meeting = results.life_meeting_record(
         plan=plan, actor=request.user, measures=measures, **values
     )
-    return 201, _meeting_out(meeting)
+    return Status(201, _meeting_out(meeting))

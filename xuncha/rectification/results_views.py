@@ -309,7 +309,7 @@ def result_detail(request, pk):
 @login_required
 @require_POST
 def result_transition(request, pk):
-    item = access.get_for_user(ResultItem, request.user, pk)
+    item = access.get_for_user(ResultItem, request.user, pk, "change")
     form = TransitionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请选择要执行的操作。")
@@ -325,7 +325,7 @@ def result_transition(request, pk):
 @login_required
 @require_POST
 def result_reply(request, pk):
-    item = access.get_for_user(ResultItem, request.user, pk)
+    item = access.get_for_user(ResultItem, request.user, pk, "reply")
     form = ReplyForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请填写回复内容；回复日期格式为 YYYY-MM-DD。")

@@ -64,7 +64,7 @@ def test_every_review_decision_appears_in_the_ledger_once(world):  # noqa: F811
         ).pk
         == unit_talk.pk
     )
-    for kind, item in made.items():
+    for item in made.values():
         assert item.source == "review" and item.state == RS.DECIDED
         assert item.recipient == cast.units["discipline"]  # matched by name
         expected = workdays.add_working_days(

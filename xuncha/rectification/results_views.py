@@ -383,7 +383,13 @@ def talk_new(request, pk):
     return render(
         request,
         "rectification/results/talk_form.html",
-        {"form": form, "plan": plan, "overdue": overdue},
+        {
+            "form": form,
+            "plan": plan,
+            "overdue": overdue,
+            "title": f"登记约谈：{plan.unit.name}",
+            "submit_label": "登记",
+        },
     )
 
 

@@ -234,9 +234,9 @@ _CASES = [
 class _Adapter:
     """tests/matrix.py hands `cast` to the url/data lambdas and reads `cast.users`."""
 
-    def __init__(self, world):
-        self.world = world
-        self.users = world.cast.users
+    def __init__(self, w):
+        self.world = w
+        self.users = w.cast.users
 
     def __getattr__(self, name):
         return getattr(self.world, name)

@@ -773,6 +773,7 @@ class ResultItem(models.Model):
         ordering = ["due_date", "pk"]
         indexes = [
             models.Index(fields=["office", "state", "due_date"]),
+            models.Index(fields=["office", "due_date", "id"]),  # the ledger's order
             models.Index(fields=["inspection", "kind"]),
         ]
         constraints = [

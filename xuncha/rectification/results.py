@@ -790,29 +790,34 @@ def life_meeting_record(
 
 def result_stats(items, today: date | None = None) -> dict:
     """Counts of a (visible) ledger queryset: by kind and state, open, overdue, talks and
-    accountability referrals. Two GROUP BY queries whatever the volume."""
+    accountability referrals — one aggregate query whatever the volume."""
     today = today or timezone.localdate()
-    by_kind = {
-        k: {"kind": k, "label": str(label), "total": 0, "open": 0} for k, label in RK.choices
-    }
-    rows = (
-        items.order_by()
-        .values("kind")
-        .annotate(total=Count("pk"), open=Count("pk", filter=Q(state__in=OPEN_STATES)))
-    )
-    for row in rows:
-        by_kind[row["kind"]].update(total=row["total"], open=row["open"])
-    states = dict(items.order_by().values_list("state").annotate(n=Count("pk")))
-    overdue = items.filter(state__in=OPEN_STATES, due_date__lt=today).count()
+    open_q = Q(state__in=OPEN_STATES)
+    aggregates = {"overdue": Count("pk", filter=open_q & Q(due_date__lt=today))}
+    for state in (RS.REPLIED, RS.CONCLUDED):
+        aggregates[f"state_{state}"] = Count("pk", filter=Q(state=state))
+    for kind in RK.values:
+        aggregates[f"total_{kind}"] = Count("pk", filter=Q(kind=kind))
+        aggregates[f"open_{kind}"] = Count("pk", filter=Q(kind=kind) & open_q)
+    row = items.order_by().aggregate(**aggregates)
+    by_kind = [
+        {
+            "kind": kind,
+            "label": str(label),
+            "total": row[f"total_{kind}"],
+            "open": row[f"open_{kind}"],
+        }
+        for kind, label in RK.choices
+    ]
     return {
-        "total": sum(v["total"] for v in by_kind.values()),
-        "open": sum(v["open"] for v in by_kind.values()),
-        "overdue": overdue,
-        "replied": states.get(RS.REPLIED, 0),
-        "concluded": states.get(RS.CONCLUDED, 0),
-        "talks": by_kind[RK.TALK]["total"],
-        "accountability": by_kind[RK.ACCOUNTABILITY]["total"],
-        "by_kind": list(by_kind.values()),
+        "total": sum(v["total"] for v in by_kind),
+        "open": sum(v["open"] for v in by_kind),
+        "overdue": row["overdue"],
+        "replied": row[f"state_{RS.REPLIED}"],
+        "concluded": row[f"state_{RS.CONCLUDED}"],
+        "talks": row[f"total_{RK.TALK}"],
+        "accountability": row[f"total_{RK.ACCOUNTABILITY}"],
+        "by_kind": by_kind,
     }
 
 

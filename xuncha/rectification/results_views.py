@@ -182,7 +182,7 @@ def result_list(request):
             items = items.filter(due_date__lte=hi)
     elif light == deadlines.CLOSED:
         items = items.exclude(state__in=results.OPEN_STATES)
-    items = items.select_related("unit", "inspection__round__plan").only(
+    items = items.select_related("unit").only(
         "kind",
         "subject",
         "recipient_name",
@@ -191,9 +191,6 @@ def result_list(request):
         "state",
         "replied_on",
         "unit__name",
-        "inspection__id",
-        "inspection__round__number",
-        "inspection__round__plan__year",
     )
     page = Paginator(items.order_by("due_date", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     for item in page.object_list:

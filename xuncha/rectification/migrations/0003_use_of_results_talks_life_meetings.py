@@ -430,6 +430,12 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="resultitem",
             index=models.Index(
+                fields=["office", "due_date", "id"], name="rectificati_office__57e58a_idx"
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="resultitem",
+            index=models.Index(
                 fields=["inspection", "kind"], name="rectificati_inspect_38ea81_idx"
             ),
         ),

@@ -535,12 +535,13 @@ def _results(ctx, office_user, today):
             n["talks"] += 1
             n["items"] += 1
             if n["talks"] == 1 and discipline is not None:
-                results.talk_escalate(
+                referral = results.talk_escalate(
                     talk=talk,
                     recipient=discipline,
                     reason="约谈后整改仍未按承诺推进",
                     actor=office_user,
                 )
+                results.result_transition(item=referral, target="sent", actor=office_user)
                 n["items"] += 1
         measures = list(plan.measures.order_by("pk")[:2])
         if measures and n["meetings"] < 3:

@@ -397,7 +397,7 @@ def result_reply(*, item, text: str, actor, replied_on: date | None = None) -> R
     For a 巡察建议书 or 抄告 the reply is recorded against its letter."""
     text = (text or "").strip()
     with transaction.atomic():
-        item = ResultItem.objects.select_for_update().select_related("letter").get(pk=item.pk)
+        item = ResultItem.objects.select_for_update().get(pk=item.pk)
         if item.letter_id and item.letter.sent_at is None:
             letter = item.letter
             raise DomainError(f"{letter.get_kind_display()}{letter.number}尚未发出，不能登记回复。")

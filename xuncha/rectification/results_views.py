@@ -215,7 +215,9 @@ def result_list(request):
             "lights": [
                 (k, deadlines.LIGHT_LABELS[k]) for k in [*deadlines.LIGHTS, deadlines.CLOSED]
             ],
-            "can_create": _is_office(request.user),
+            # the button only with an inspection to record against (the page 404s otherwise)
+            "can_create": _is_office(request.user)
+            and _creatable_inspections(request.user).exists(),
             "lagging": lagging,
         },
     )

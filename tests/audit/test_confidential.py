@@ -217,7 +217,7 @@ def test_every_confidential_field_read_on_every_path_is_audited(rect):  # noqa: 
     from xuncha.inspections.models import Problem, WorkingPaper
     from xuncha.petitions.models import Submission
     from xuncha.plans.models import AnnualPlan
-    from xuncha.rectification.models import Measure
+    from xuncha.rectification.models import Measure, ResultItem, Talk
 
     inspection = cast.inspections["a"]
     ids = {
@@ -238,6 +238,9 @@ def test_every_confidential_field_read_on_every_path_is_audited(rect):  # noqa: 
         # models with CONFIDENTIAL_FIELDS; their operations are walked all the same.
         "flag_id": getattr(SpamFlag.objects.first(), "pk", 0),
         "submission_id": getattr(Submission.objects.first(), "pk", 0),
+        # Use of results (成果运用): ledger items and talks carry no confidential field.
+        "item_id": getattr(ResultItem.objects.first(), "pk", 0),
+        "talk_id": getattr(Talk.objects.first(), "pk", 0),
     }
     detail = {
         "activities": Activity.objects.get().pk,

@@ -60,6 +60,10 @@ SERVICE_CHECKS = {
     ("measure", "returned", "pending"): ("报送补充进展并上传佐证材料",),
     ("measure", "pending", "returned"): ("任一核验方不同意，须写理由",),
     ("measure", "pending", "closed"): ("巡察机构和每个会审单位在本轮均核验同意；单位不能自行销号",),
+    ("result_item", "decided", "sent"): ("已确定承办单位；建议书、抄告单随之发出",),
+    ("result_item", "sent", "replied"): (
+        "建议书、抄告单已发出；回复日期不早于交办日期、不晚于今天",
+    ),
 }
 
 
@@ -212,11 +216,14 @@ _RECT_WHO = {
     "edit": "被巡察单位联络员 unit_liaison",
     "review": "巡察办（管理员/工作人员）",
     "verify": "巡察办（管理员/工作人员）及各会审单位",
+    "reply": "巡察办（管理员/工作人员）或承办单位联络员",
 }
 
 
-def _rect(key, title, model, table_name, service, intro) -> Workflow:
-    from xuncha.rectification import services
+def _rect(key, title, model, table_name, service, intro, module="services") -> Workflow:
+    from importlib import import_module
+
+    services = import_module(f"xuncha.rectification.{module}")
 
     steps = tuple(
         Step(
@@ -225,7 +232,7 @@ def _rect(key, title, model, table_name, service, intro) -> Workflow:
             t.label,
             _RECT_WHO[t.who],
             ("填写意见",) if t.needs_comment else (),
-            str(t.target) == "returned",
+            str(t.target) == "returned" or (t.source, t.target) == ("replied", "sent"),
         )
         for t in getattr(services, table_name)
     )
@@ -234,7 +241,7 @@ def _rect(key, title, model, table_name, service, intro) -> Workflow:
         title,
         model,
         "state",
-        f"xuncha/rectification/services.py `{table_name}`",
+        f"xuncha/rectification/{module}.py `{table_name}`",
         service,
         steps,
         intro,
@@ -287,6 +294,26 @@ def _disclosure() -> Workflow:
     )
 
 
+def _result_item() -> Workflow:
+    from xuncha.rectification.models import ResultItem
+
+    return _rect(
+        "result_item",
+        "成果运用事项 Use of results",
+        ResultItem,
+        "RESULT_TRANSITIONS",
+        "xuncha.rectification.results.result_transition / result_reply",
+        "Each decision of the review (handover, 巡察建议书, 抄告, 约谈, referral to the "
+        "organisation department or to the discipline commission for accountability) is one "
+        "item with its recipient and a due date in working days on the office's calendar; the "
+        "daily rectification sweep reminds and escalates it until it is answered. A reply to "
+        "a 巡察建议书 or 抄告 is recorded against its letter and refused while the letter was "
+        "never sent. A talk (约谈) is handed over on the day it is held; escalating it makes an "
+        "accountability item of its own.",
+        module="results",
+    )
+
+
 def workflows() -> list[Workflow]:
     """Every workflow, in the order of the work."""
     return [
@@ -298,6 +325,7 @@ def workflows() -> list[Workflow]:
         _rect_plan(),
         _measure(),
         _disclosure(),
+        _result_item(),
     ]
 
 

@@ -214,8 +214,10 @@ ACCOUNTS = [
     ("county_staff", "吴志刚", Role.OFFICE_STAFF, 3),
     ("unit_liaison", "郑秀兰", Role.UNIT_LIAISON, "江州市交通运输局"),
     ("handover_recipient", "冯建军", Role.HANDOVER_RECIPIENT, "江州市纪委监委"),
+    ("org_recipient", "林文静", Role.HANDOVER_RECIPIENT, "江州市委组织部"),
 ]
 ACCOUNT_LABELS = {
+    "org_recipient": "移交接收单位联络员（组织部）",
     "county_admin": "县区巡察办管理员",
     "county_staff": "县区巡察办工作人员",
 }

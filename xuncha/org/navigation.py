@@ -55,6 +55,17 @@ MENU = [
     ("立卷归档", "archive:index", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF}),
     ("整改落实", "rectification:plan_list", {Role.UNIT_LIAISON, Role.HANDOVER_RECIPIENT}),
     (
+        "成果运用",
+        "rectification:result_list",
+        {
+            Role.OFFICE_ADMIN,
+            Role.OFFICE_STAFF,
+            Role.LEADING_GROUP,
+            Role.SYSADMIN,
+            Role.HANDOVER_RECIPIENT,
+        },
+    ),
+    (
         "单位管理",
         "org:unit_list",
         {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP, Role.SYSADMIN},
@@ -109,7 +120,7 @@ GROUPS = [
             "身份查看审批",
         ],
     ),
-    ("整改监督", ["整改监督", "整改落实", "立卷归档"]),
+    ("整改监督", ["整改监督", "整改落实", "成果运用", "立卷归档"]),
     (
         "系统",
         [

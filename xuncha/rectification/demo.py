@@ -291,13 +291,17 @@ def build(ctx):
     for plan in RectificationPlan.objects.filter(measures__in=overdue).distinct()[:3]:
         letter = SupervisionLetter.objects.create(
             plan=plan,
+            office=plan.office,
+            recipient=plan.unit,
             number=f"督办〔{today.year}〕{plan.pk}号",
             requirement="请于回复期限前完成逾期事项整改，并书面报告整改情况和未按期完成的原因。",
             reply_by=add_working_days(today, 10),
             issued_by=office_user,
+            sent_at=timezone.now(),
         )
         letter.measures.set(overdue.filter(plan=plan)[:5])
     counts["overdue"] = overdue.count()
+    _results(ctx, office_user, today)
     ctx.log(
         "  整改落实：方案 {plans} 个，措施 {measures} 项（销号 {closed}、逾期 {overdue}、核验退回 {rejected}），公开 1 份".format(
             **counts
@@ -448,4 +452,118 @@ def _disclose(plan, office_user):
             exemption=DisclosureItem.Exemption.OPEN_CASE if p.nature == "corruption" else "",
         )
         for p in problems
+    )
+
+
+SUGGESTIONS = [
+    ("江州市财政局", "建议规范全市津补贴发放管理，开展专项检查"),
+    ("江州市住房和城乡建设局", "建议加强工程项目招投标监管，堵塞制度漏洞"),
+    ("江州市审计局", "建议将发现的资金管理问题纳入年度审计重点"),
+]
+
+
+def _results(ctx, office_user, today):
+    """成果运用: for some adopted plans, the review's decisions in the ledger — 建议书 and
+    抄告 (some answered), a referral to the organisation department, a 约谈 of a lagging
+    unit escalated to accountability, and the bureau's democratic life meeting."""
+    from xuncha.rectification import results
+
+    rng = ctx.rng
+    plans = list(
+        RectificationPlan.objects.filter(
+            state__in=[PS.ADOPTED, PS.COMPLETED], office_id=office_user.office_id
+        )
+        .select_related("inspection", "unit", "office")
+        .order_by("pk")[: ctx.n(8)]
+    )
+    if not plans:
+        return
+    discipline = Unit.objects.filter(name="江州市纪委监委").first()
+    organisation = Unit.objects.filter(name="江州市委组织部").first()
+    n = {"items": 0, "talks": 0, "meetings": 0}
+    for i, plan in enumerate(plans):
+        insp, unit = plan.inspection, plan.unit
+        problems = list(insp.problems.filter(unit=unit, in_feedback=True).order_by("number")[:1])
+        decided = min(today, _workday(plan.feedback_date - timedelta(days=7)))
+        name, text = SUGGESTIONS[i % len(SUGGESTIONS)]
+        recipient = Unit.objects.filter(name=name).first() or name
+        letter = results.result_create(
+            inspection=insp,
+            kind="suggestion_letter" if i % 2 == 0 else "copy_notice",
+            subject=f"{text}（{unit.name}巡察）",
+            recipient=recipient,
+            problem=problems[0] if problems else None,
+            unit=unit,
+            decided_on=decided,
+            source="review",
+            actor=office_user,
+        )
+        n["items"] += 1
+        if i % 3 != 2:
+            letter = results.result_transition(item=letter, target="sent", actor=office_user)
+            if i % 3 == 0:
+                results.result_reply(
+                    item=letter,
+                    text="已研究部署，制定专项工作方案，正在全面推进落实。",
+                    actor=office_user,
+                )
+        if organisation is not None:
+            referral = results.result_create(
+                inspection=insp,
+                kind="org_referral",
+                subject=f"{unit.name}领导班子问题及整改情况，供干部考核和选拔任用参考",
+                recipient=organisation,
+                unit=unit,
+                decided_on=decided,
+                source="review",
+                actor=office_user,
+            )
+            results.result_transition(item=referral, target="sent", actor=office_user)
+            n["items"] += 1
+        lagging = results.lagging_measures(plan, today).count()
+        if lagging and n["talks"] < 3:
+            held = min(today, _workday(plan.feedback_date + timedelta(days=rng.randint(70, 100))))
+            talk = results.talk_record(
+                plan=plan,
+                held_on=held,
+                talker="江州市委巡察办主任 王志强",
+                talked_to=f"{plan.main_leader or '主要负责人'}",
+                reason=f"{lagging} 项整改措施超过完成时限未销号，整改进度滞后。",
+                promises="一个月内完成逾期事项整改，每周向巡察办报告进展。",
+                actor=office_user,
+            )
+            n["talks"] += 1
+            n["items"] += 1
+            if n["talks"] == 1 and discipline is not None:
+                referral = results.talk_escalate(
+                    talk=talk,
+                    recipient=discipline,
+                    reason="约谈后整改仍未按承诺推进",
+                    actor=office_user,
+                )
+                results.result_transition(item=referral, target="sent", actor=office_user)
+                n["items"] += 1
+        measures = list(plan.measures.order_by("pk")[:2])
+        if measures and n["meetings"] < 3:
+            results.life_meeting_record(
+                plan=plan,
+                actor=office_user,
+                held_on=min(today, _workday(plan.feedback_date + timedelta(days=30))),
+                place="单位机关三楼会议室",
+                host=plan.main_leader or "主要负责人",
+                attendees="领导班子全体成员",
+                discipline_observer="市纪委监委派驻纪检监察组 组长",
+                organisation_observer="市委组织部干部监督科 科长",
+                self_criticism=(
+                    "班子成员逐一对照巡察反馈问题，从思想、政治、作风、能力、廉政方面"
+                    "深入查摆，开展批评和自我批评，明确个人整改事项。"
+                ),
+                followup="会后将查摆问题纳入整改方案，逐项明确责任人和完成时限。",
+                measures=measures,
+            )
+            n["meetings"] += 1
+    ctx.log(
+        "  成果运用：台账事项 {items} 项，约谈 {talks} 次，整改专题民主生活会 {meetings} 次".format(
+            **n
+        )
     )

@@ -381,17 +381,54 @@ class Verification(models.Model):
 
 
 class SupervisionLetter(models.Model):
-    """督办单: a letter from the office pressing a unit on overdue or lagging measures."""
+    """督办单 / 巡察建议书 / 抄告单: a letter from the office to a unit, with its reply.
 
-    plan = models.ForeignKey(RectificationPlan, on_delete=models.PROTECT, related_name="letters")
+    A 督办单 presses a unit on lagging measures of its plan and is sent when issued; a
+    巡察建议书 or 抄告单 comes from a use-of-results decision (`ResultItem`), is sent when
+    the ledger item is handed over, and its reply is recorded against the letter."""
+
+    class Kind(models.TextChoices):
+        SUPERVISION = "supervision", _("督办单")
+        SUGGESTION = "suggestion", _("巡察建议书")
+        COPY_NOTICE = "copy_notice", _("抄告单")
+
+    kind = models.CharField(
+        _("文书类型"), max_length=16, choices=Kind.choices, default=Kind.SUPERVISION
+    )
+    plan = models.ForeignKey(
+        RectificationPlan,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="letters",
+    )
+    office = models.ForeignKey(
+        Office, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recipient = models.ForeignKey(
+        Unit,
+        verbose_name=_("收文单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     number = models.CharField(_("督办单编号"), max_length=60)
-    measures = models.ManyToManyField(Measure, verbose_name=_("督办事项"), related_name="letters")
+    measures = models.ManyToManyField(
+        Measure, verbose_name=_("督办事项"), related_name="letters", blank=True
+    )
     requirement = models.TextField(_("督办要求"))
     reply_by = models.DateField(_("回复期限"))
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     issued_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(_("发出时间"), null=True, blank=True)
+    reply_text = models.TextField(_("回复内容"), blank=True)
+    replied_on = models.DateField(_("回复日期"), null=True, blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("督办单")
@@ -433,6 +470,7 @@ class Reminder(models.Model):
         ESCALATE_SERIOUS = "escalate_serious", _("严重逾期督办")
         REPORT = "report", _("报告提醒")
         HANDOVER = "handover", _("移交逾期")
+        RESULT = "result", _("成果运用督办")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     user = models.ForeignKey(
@@ -602,3 +640,250 @@ class DisclosureItem(models.Model):
 
     def __str__(self):
         return self.public_text[:40]
+
+
+# --------------------------------------------------------------------------- use of results
+
+
+class ResultItemQuerySet(models.QuerySet):
+    def for_user(self, user, action="view"):
+        """view: the office (+ LG); the recipient body once handed over; the unit that was
+        talked to (约谈) for its own talks. change: office roles. reply: office roles or
+        the recipient body's liaison."""
+        from xuncha.org import access
+
+        if access.is_sysadmin(user):
+            return self
+        recipient = access.unit_q(
+            user, {Role.HANDOVER_RECIPIENT, Role.UNIT_LIAISON}, field="recipient"
+        )
+        if action == "view":
+            return self.filter(
+                access.office_q(user, OFFICE_READ)
+                | (recipient & ~models.Q(state=ResultItem.State.DECIDED))
+                | (
+                    access.unit_q(user, {Role.UNIT_LIAISON}, field="unit")
+                    & models.Q(kind=ResultItem.Kind.TALK)
+                    & ~models.Q(state=ResultItem.State.DECIDED)
+                )
+            )
+        if action == "reply":
+            return self.filter(access.office_q(user, OFFICE_REVIEW) | recipient)
+        return self.filter(access.office_q(user, OFFICE_REVIEW))  # "change"
+
+
+class ResultItem(models.Model):
+    """成果运用事项: one decision on the use of an inspection's results, tracked to its outcome."""
+
+    class Kind(models.TextChoices):
+        HANDOVER = "handover", _("移交")
+        SUGGESTION_LETTER = "suggestion_letter", _("巡察建议书")
+        COPY_NOTICE = "copy_notice", _("抄告")
+        TALK = "talk", _("约谈")
+        ORG_REFERRAL = "org_referral", _("移送组织部（干部考核、选拔任用参考）")
+        ACCOUNTABILITY = "accountability", _("移送纪委监委（问责）")
+
+    class State(models.TextChoices):
+        DECIDED = "decided", _("待交办")
+        SENT = "sent", _("已交办")
+        REPLIED = "replied", _("已回复")
+        CONCLUDED = "concluded", _("已办结")
+        WITHDRAWN = "withdrawn", _("已撤销")
+
+    class Source(models.TextChoices):
+        REVIEW = "review", _("审议决定")
+        MANUAL = "manual", _("直接登记")
+
+    office = models.ForeignKey(
+        Office, verbose_name=_("巡察机构"), on_delete=models.PROTECT, related_name="+"
+    )
+    inspection = models.ForeignKey(
+        "plans.Inspection",
+        verbose_name=_("巡察"),
+        on_delete=models.PROTECT,
+        related_name="result_items",
+    )
+    problem = models.ForeignKey(
+        "inspections.Problem",
+        verbose_name=_("问题"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="result_items",
+    )
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("涉及单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    kind = models.CharField(_("运用方式"), max_length=20, choices=Kind.choices, db_index=True)
+    source = models.CharField(
+        _("来源"), max_length=8, choices=Source.choices, default=Source.MANUAL
+    )
+    subject = models.CharField(_("事项"), max_length=200)
+    recipient = models.ForeignKey(
+        Unit,
+        verbose_name=_("承办单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recipient_name = models.CharField(_("承办单位名称"), max_length=120)
+    decided_on = models.DateField(_("决定日期"))
+    due_date = models.DateField(_("办理期限"), db_index=True)
+    letter = models.OneToOneField(
+        SupervisionLetter,
+        verbose_name=_("建议书/抄告单"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="result_item",
+    )
+    escalated_from = models.ForeignKey(
+        "self",
+        verbose_name=_("由此升级"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="escalations",
+    )
+    state = models.CharField(
+        _("状态"), max_length=12, choices=State.choices, default=State.DECIDED, db_index=True
+    )
+    sent_at = models.DateTimeField(_("交办时间"), null=True, blank=True)
+    reply = models.TextField(_("回复情况"), blank=True)
+    replied_on = models.DateField(_("回复日期"), null=True, blank=True)
+    outcome = models.TextField(_("办理结果"), blank=True)
+    concluded_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    alert_level = models.PositiveSmallIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ResultItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("成果运用事项")
+        verbose_name_plural = _("成果运用事项")
+        ordering = ["due_date", "pk"]
+        indexes = [
+            models.Index(fields=["office", "state", "due_date"]),
+            models.Index(fields=["office", "due_date", "id"]),  # the ledger's order
+            models.Index(fields=["inspection", "kind"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["inspection", "problem", "kind"],
+                condition=models.Q(source="review", problem__isnull=False),
+                name="one_review_result_per_problem_kind",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}：{self.subject[:40]}"
+
+
+class ResultHistory(models.Model):
+    """One transition of a use-of-results item: who, when, from which state to which."""
+
+    item = models.ForeignKey(ResultItem, on_delete=models.CASCADE, related_name="history")
+    from_state = models.CharField(max_length=12)
+    to_state = models.CharField(max_length=12)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("成果运用流转记录")
+        verbose_name_plural = _("成果运用流转记录")
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.from_state}→{self.to_state}"
+
+
+class TalkQuerySet(models.QuerySet):
+    def for_user(self, user, action="view"):
+        """Follows its ledger item (talks are visible to the unit that was talked to)."""
+        items = ResultItem.objects.for_user(user, action)
+        return self.filter(item__in=items.values("pk"))
+
+
+class Talk(models.Model):
+    """约谈记录: a talk with the leaders of a unit whose rectification lags."""
+
+    item = models.OneToOneField(ResultItem, on_delete=models.CASCADE, related_name="talk")
+    plan = models.ForeignKey(
+        RectificationPlan,
+        verbose_name=_("整改方案"),
+        on_delete=models.PROTECT,
+        related_name="talks",
+    )
+    held_on = models.DateField(_("约谈日期"))
+    talker = models.CharField(_("约谈人"), max_length=100)
+    talked_to = models.CharField(_("被约谈人"), max_length=100)
+    reason = models.TextField(_("约谈事由"))
+    promises = models.TextField(_("表态承诺"))
+    lagging_measures = models.PositiveIntegerField(_("约谈时逾期措施数"), default=0)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = TalkQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("约谈记录")
+        verbose_name_plural = _("约谈记录")
+        ordering = ["-held_on", "-pk"]
+
+    def __str__(self):
+        return f"约谈{self.talked_to}（{self.held_on:%Y-%m-%d}）"
+
+
+class LifeMeetingQuerySet(models.QuerySet):
+    def for_user(self, user, action="view"):
+        """Follows its rectification plan."""
+        plans = RectificationPlan.objects.for_user(user, action)
+        return self.filter(plan__in=plans.values("pk"))
+
+
+class LifeMeeting(models.Model):
+    """整改专题民主生活会: the unit leadership's meeting on rectification, with observers."""
+
+    plan = models.ForeignKey(
+        RectificationPlan,
+        verbose_name=_("整改方案"),
+        on_delete=models.PROTECT,
+        related_name="life_meetings",
+    )
+    held_on = models.DateField(_("召开日期"))
+    place = models.CharField(_("地点"), max_length=100, blank=True)
+    host = models.CharField(_("主持人"), max_length=50)
+    attendees = models.TextField(_("参会班子成员"))
+    discipline_observer = models.CharField(_("纪委监委列席人员"), max_length=100)
+    organisation_observer = models.CharField(_("组织部列席人员"), max_length=100)
+    self_criticism = models.TextField(_("对照检查和批评与自我批评情况"))
+    followup = models.TextField(_("会后整改措施"), blank=True)
+    measures = models.ManyToManyField(
+        Measure, verbose_name=_("关联整改措施"), related_name="life_meetings", blank=True
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = LifeMeetingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("整改专题民主生活会")
+        verbose_name_plural = _("整改专题民主生活会")
+        ordering = ["-held_on", "-pk"]
+
+    def __str__(self):
+        return f"整改专题民主生活会（{self.held_on:%Y-%m-%d}）"

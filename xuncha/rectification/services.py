@@ -684,13 +684,22 @@ def supervision_issue(
     if reply_by < timezone.localdate():
         raise DomainError("回复期限不能早于今天。", field="reply_by")
     with transaction.atomic():
-        count = SupervisionLetter.objects.filter(plan__office=plan.office).count() + 1
+        count = (
+            SupervisionLetter.objects.filter(
+                plan__office=plan.office, kind=SupervisionLetter.Kind.SUPERVISION
+            ).count()
+            + 1
+        )
         letter = SupervisionLetter.objects.create(
+            kind=SupervisionLetter.Kind.SUPERVISION,
             plan=plan,
+            office=plan.office,
+            recipient=plan.unit,
             number=f"督办〔{timezone.localdate().year}〕{count}号",
             requirement=requirement,
             reply_by=reply_by,
             issued_by=actor,
+            sent_at=timezone.now(),  # a 督办单 is sent when it is issued
         )
         letter.measures.set(measures)
         _remind(
@@ -774,7 +783,14 @@ def sweep(today: date | None = None) -> dict:
     """The daily sweep: reminders before deadlines, escalations when overdue, report and
     handover deadlines. Idempotent: each alert level is sent once."""
     today = today or timezone.localdate()
-    counts = {"remind": 0, "escalate": 0, "escalate_serious": 0, "reports": 0, "handovers": 0}
+    counts = {
+        "remind": 0,
+        "escalate": 0,
+        "escalate_serious": 0,
+        "reports": 0,
+        "handovers": 0,
+        "results": 0,
+    }
     plans = RectificationPlan.objects.filter(state__in=[PS.ADOPTED, PS.COMPLETED])
     offices = {p.office_id: p.office for p in plans.select_related("office").distinct()}
     for office_id, office in offices.items():
@@ -805,6 +821,10 @@ def sweep(today: date | None = None) -> dict:
     from xuncha.clues.services import handover_sweep
 
     counts["handovers"] = handover_sweep(today)
+    # Use of results (成果运用) is chased by the same sweep, on the same lights and levels.
+    from xuncha.rectification.results import result_sweep
+
+    counts["results"] = result_sweep(today)
     return counts
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xuncha.rectification import views
+from xuncha.rectification import results_views, views
 
 app_name = "rectification"
 urlpatterns = [
@@ -33,4 +33,17 @@ urlpatterns = [
     path("measures/<int:pk>/verify/", views.measure_verify, name="measure_verify"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
     path("letters/<int:pk>.docx", views.supervision_docx, name="supervision_docx"),
+    # use of results (成果运用), talks, accountability, the democratic life meeting
+    path("results/", results_views.result_list, name="result_list"),
+    path("results/new/", results_views.result_new, name="result_new"),
+    path("results/<int:pk>/", results_views.result_detail, name="result_detail"),
+    path("results/<int:pk>/edit/", results_views.result_edit, name="result_edit"),
+    path("results/<int:pk>/transition/", results_views.result_transition, name="result_transition"),
+    path("results/<int:pk>/reply/", results_views.result_reply, name="result_reply"),
+    path("plans/<int:pk>/talks/new/", results_views.talk_new, name="talk_new"),
+    path("talks/<int:pk>/escalate/", results_views.talk_escalate, name="talk_escalate"),
+    path(
+        "plans/<int:pk>/life-meetings/new/", results_views.life_meeting_new, name="life_meeting_new"
+    ),
+    path("life-meetings/<int:pk>/", results_views.life_meeting_detail, name="life_meeting_detail"),
 ]

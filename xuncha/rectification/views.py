@@ -104,10 +104,14 @@ def overview(request):
         .order_by("path")
         .values_list("pk", "name")[:500]
     )
+    from xuncha.rectification.models import ResultItem
+    from xuncha.rectification.results import result_stats
+
     return render(
         request,
         "rectification/overview.html",
         {
+            "result_stats": result_stats(access.visible(ResultItem.objects.all(), request.user)),
             "page": page,
             "units": units,
             "states": Measure.State.choices,
@@ -205,10 +209,13 @@ def plan_detail(request, pk):
         h.to_label = labels.get(h.to_state, h.to_state)
     returns = [h for h in history if h.to_state == PS.RETURNED]
     disclosure = Disclosure.objects.filter(plan=plan).first()
+    from xuncha.rectification.results_views import plan_context
+
     return render(
         request,
         "rectification/plan_detail.html",
         {
+            **plan_context(plan, user),
             "plan": plan,
             "rows": rows,
             "can_edit": can_edit,

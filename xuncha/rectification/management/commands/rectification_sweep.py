@@ -26,5 +26,7 @@ class Command(BaseCommand):
         counts = services.sweep(day)
         self.stdout.write(
             "临期提醒 {remind} 条，逾期督办 {escalate} 条，严重逾期督办 {escalate_serious} 条，"
-            "报告提醒 {reports} 条，移交逾期 {handovers} 件。".format(**counts)
+            "报告提醒 {reports} 条，移交逾期 {handovers} 件，成果运用提醒督办 {results} 条。".format(
+                **counts
+            )
         )

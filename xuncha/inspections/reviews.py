@@ -11,6 +11,7 @@ review of the chain (`decisions_for`): the secretary's meeting when it is requir
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from xuncha.audit.models import Action
@@ -20,6 +21,11 @@ from xuncha.inspections import workflow
 from xuncha.inspections.models import LeadingGroupReview, Problem
 from xuncha.inspections.stay_models import ResultDecision, ReviewSettings
 from xuncha.plans.models import Inspection
+
+# Sent inside the transaction of a decisive review (the one whose decisions count), with
+# `review` and `actor`: later apps act on the decisions without this app importing them
+# (the rectification app opens a use-of-results ledger item per decision).
+review_decided = Signal()
 
 Body = LeadingGroupReview.Body
 Kind = ResultDecision.Kind
@@ -193,6 +199,7 @@ def _create(inspection, *, body, held_on, decision, decisions, actor, check_orde
         Problem.objects.filter(pk__in=[p.pk for p in problems]).exclude(pk__in=fed).update(
             in_feedback=False
         )
+        review_decided.send(sender=LeadingGroupReview, review=review, actor=actor)
     record(
         actor=actor,
         action=Action.CREATE,

@@ -289,6 +289,21 @@ def result_from_decision(*, inspection, kind, problem=None, unit=None, recipient
         return existing.get()
 
 
+def on_review_decided(sender, *, review, actor, **kwargs):
+    """A decisive review's decisions (handover, 建议书, 约谈) become ledger items, in the
+    review's own transaction: a decision is never recorded without its item."""
+    from xuncha.inspections.reviews import decisions_for
+
+    for decision in decisions_for(review.inspection):
+        result_from_decision(
+            inspection=review.inspection,
+            kind=decision.kind,
+            problem=decision.problem,
+            unit=decision.problem.unit,
+            actor=actor,
+        )
+
+
 def result_update(*, item, actor, recipient=None, due_date=None, subject=None) -> ResultItem:
     """Complete a decision before it is handed over: recipient, due date, wording."""
     with transaction.atomic():

@@ -269,6 +269,7 @@ from xuncha.petitions.api import router as petitions_router  # noqa: E402
 from xuncha.plans.api import router as plans_router  # noqa: E402
 from xuncha.rectification.api import router as rectification_router  # noqa: E402
 from xuncha.reports.api import router as reports_router  # noqa: E402
+from xuncha.stats.api import router as stats_router  # noqa: E402
 
 api.add_router("/org", org_router)
 api.add_router("/plans", plans_router)
@@ -280,3 +281,4 @@ api.add_router("/rectification", rectification_router)
 api.add_router("/reports", reports_router)
 api.add_router("/search", search_router)
 api.add_router("/hot", hot_router)
+api.add_router("/stats", stats_router)

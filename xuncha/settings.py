@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "xuncha.rectification",
     "xuncha.reports",
     "xuncha.analytics",
+    "xuncha.stats",
 ]
 
 MIDDLEWARE = [

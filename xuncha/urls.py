@@ -24,6 +24,7 @@ urlpatterns = [
     path("clues/", include("xuncha.clues.urls")),
     path("rectification/", include("xuncha.rectification.urls")),
     path("reports/", include("xuncha.reports.urls")),
+    path("stats/", include("xuncha.stats.urls")),
     path("search/", include("xuncha.analytics.urls_search")),
     path("analytics/hot/", include("xuncha.analytics.urls_hot")),
     path("", include("xuncha.org.urls")),

@@ -471,8 +471,8 @@ def compute(flt: StatsFilter) -> Table:
     """Every base figure of `flt` for the root office and each office below it."""
     from xuncha.clues.models import Handover
     from xuncha.inspections.models import Problem
-    from xuncha.plans.models import Inspection, PlanSettings
     from xuncha.petitions.models import Submission
+    from xuncha.plans.models import Inspection, PlanSettings
     from xuncha.rectification.models import Disclosure, Measure
     from xuncha.stats.models import PlanFigure
 

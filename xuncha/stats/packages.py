@@ -72,8 +72,28 @@ def _origin() -> str:
     return origin_id()
 
 
-def sign(doc: dict) -> dict:
-    signer = Signer(signature_algorithm())
+class KeySigner:
+    """An Ed25519 key held in memory (another installation's key in tests and the demo)."""
+
+    alg = "ed25519"
+
+    def __init__(self, seed: bytes):
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        self._key = Ed25519PrivateKey.from_private_bytes(seed)
+        self.public = (
+            self._key.public_key()
+            .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+            .hex()
+        )
+
+    def sign(self, digest: bytes) -> bytes:
+        return self._key.sign(digest)
+
+
+def sign(doc: dict, signer=None) -> dict:
+    signer = signer or Signer(signature_algorithm())
     doc = {**doc, "algorithm": signer.alg, "public_key": signer.public}
     doc["signature"] = signer.sign(hashlib.sha256(canonical(doc)).digest()).hex()
     return doc
@@ -90,7 +110,7 @@ def _figures_json(bases: dict) -> dict:
 # --------------------------------------------------------------------------- export
 
 
-def stats_export(*, office, period: str, actor) -> tuple[ExportedPackage, bytes]:
+def stats_export(*, office, period: str, actor, signer=None) -> tuple[ExportedPackage, bytes]:
     """Sign the office's figures for `period` (its own total, all its subtree) as a new
     version: the first export of a period is version 1, a later one a correction."""
     p = indicators.Period.parse(period)
@@ -117,7 +137,8 @@ def stats_export(*, office, period: str, actor) -> tuple[ExportedPackage, bytes]
                 "version": version,
                 "created_at": timezone.now().isoformat(),
                 "body": {"figures": _figures_json(bases), "period_label": p.label},
-            }
+            },
+            signer,
         )
         data = dumps(doc)
         exported = ExportedPackage.objects.create(

@@ -84,12 +84,20 @@ def test_query_count_does_not_grow_with_volume(cast, django_assert_max_num_queri
     flt = indicators.make_filter(cast.office_staff, year=2026)
     with django_assert_max_num_queries(12):
         table = indicators.compute(flt)
-    assert [c.label for c in table.columns] == ["江州市委巡察办（本级）", "临川县委巡察办", "安平区委巡察办"]
+    assert [c.label for c in table.columns] == [
+        "江州市委巡察办（本级）",
+        "临川县委巡察办",
+        "安平区委巡察办",
+    ]
 
 
 def test_periods():
     p = indicators.Period.parse("2026q1")
-    assert (str(p), p.start.isoformat(), p.end.isoformat()) == ("2026Q1", "2026-01-01", "2026-03-31")
+    assert (str(p), p.start.isoformat(), p.end.isoformat()) == (
+        "2026Q1",
+        "2026-01-01",
+        "2026-03-31",
+    )
     assert indicators.Period.parse("2026Q4").end.isoformat() == "2026-12-31"
     assert str(indicators.Period.parse("2026Q1").previous()) == "2025Q4"
     assert str(indicators.Period.parse("2026Q4").next()) == "2027Q1"

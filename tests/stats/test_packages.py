@@ -21,7 +21,11 @@ from xuncha.stats.models import RulesPackage, StatsPackage
 
 
 def _refused(cast, data, message):
-    before = (StatsPackage.objects.count(), RulesPackage.objects.count(), AuditEntry.objects.count())
+    before = (
+        StatsPackage.objects.count(),
+        RulesPackage.objects.count(),
+        AuditEntry.objects.count(),
+    )
     with pytest.raises(DomainError) as info:
         packages.package_import(owner=cast.city, data=data, actor=cast.office_staff)
     assert message in info.value.message, info.value.message
@@ -50,7 +54,9 @@ def test_import_rolls_up_and_lists_who_has_not_reported(linked):
 @pytest.mark.django_db
 def test_correction_is_a_new_version_latest_counts_history_kept(linked):
     cast = linked
-    packages.package_import(owner=cast.city, data=raw(package(COUNTY_A_KEY)), actor=cast.office_staff)
+    packages.package_import(
+        owner=cast.city, data=raw(package(COUNTY_A_KEY)), actor=cast.office_staff
+    )
     packages.package_import(
         owner=cast.city,
         data=raw(package(COUNTY_A_KEY, version=2, figs=figures(problems_found=9))),
@@ -185,7 +191,11 @@ def test_registry_refuses_bad_keys(cast):
     ]:
         with pytest.raises(DomainError, match=message):
             services.counterpart_register(
-                owner=cast.city, direction="lower", name="某县", public_key=key, actor=cast.office_admin
+                owner=cast.city,
+                direction="lower",
+                name="某县",
+                public_key=key,
+                actor=cast.office_admin,
             )
     with pytest.raises(DomainError, match="直接下级"):
         services.counterpart_register(
@@ -205,7 +215,9 @@ def test_command_export_and_import(linked, tmp_path, settings):
 
     cast = linked
     out = tmp_path / "p.json"
-    call_command("stats", "export", "--office", str(cast.city.pk), "--period", "2026Q1", "--out", str(out))
+    call_command(
+        "stats", "export", "--office", str(cast.city.pk), "--period", "2026Q1", "--out", str(out)
+    )
     assert json.loads(out.read_bytes())["version"] == 1
     # the city's own key is not a registered counterpart of the city: refused, in Chinese
     with pytest.raises(CommandError, match="公钥未登记"):

@@ -202,7 +202,10 @@ def _column(office_id, root, parents):
 
 def reference(flt) -> dict:
     root = flt.root
-    parents = {pk: (parent, path) for pk, parent, path in Office.objects.values_list("pk", "parent_id", "path")}
+    parents = {
+        pk: (parent, path)
+        for pk, parent, path in Office.objects.values_list("pk", "parent_id", "path")
+    }
     cols = {c.key for c in indicators.columns_for(root)}
     out = {k: indicators.zero(flt) for k in cols}
     insp = {i.pk: i for i in Inspection.objects.all()}
@@ -293,9 +296,7 @@ def reference(flt) -> dict:
             continue
         if flt.category:
             problem_cats = [p.category_id for p in h.problems.all()] + [
-                problem_category[clue_problem[c.pk]]
-                for c in h.clues.all()
-                if clue_problem[c.pk]
+                problem_category[clue_problem[c.pk]] for c in h.clues.all() if clue_problem[c.pk]
             ]
             if not any(cat_ok(c) for c in problem_cats):
                 continue

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from xuncha.core.apitypes import Limit, Offset
 from xuncha.core.errors import DomainError
@@ -151,7 +151,7 @@ def counterpart_list(request, limit: Limit = 100, offset: Offset = 0):
 
 @router.post("/counterparts", response={201: CounterpartOut})
 def counterpart_create(request, data: CounterpartIn):
-    owner = _own_office(request.user, {Role.OFFICE_ADMIN})
+    owner = _own_office(request.user, {Role.OFFICE_ADMIN}, sysadmin=False)
     office = None
     if data.office_id is not None:
         near = Office.objects.filter(Q(parent=owner) | Q(pk=owner.parent_id or 0))
@@ -167,7 +167,7 @@ def counterpart_create(request, data: CounterpartIn):
         office=office,
         actor=request.user,
     )
-    return 201, _cp_out(cp)
+    return Status(201, _cp_out(cp))
 
 
 class PackageIn(Schema):
@@ -212,7 +212,7 @@ def package_create(request, data: PackageIn, office: int | None = None):
         raw = data.content.encode("utf-8", "surrogatepass")
     if not raw:
         raise DomainError("请提供数据包内容（content 或 content_base64）。")
-    return 201, _pkg_out(packages.package_import(owner=owner, data=raw, actor=request.user))
+    return Status(201, _pkg_out(packages.package_import(owner=owner, data=raw, actor=request.user)))
 
 
 @router.get("/packages", response=list[PackageOut])
@@ -238,9 +238,12 @@ def export_create(request, data: ExportIn, office: int | None = None):
     """Sign the user's office figures for a period; the package text comes back."""
     owner = _own_office(request.user, WORK_ROLES, office)
     exported, raw = packages.stats_export(office=owner, period=data.period, actor=request.user)
-    return 201, {
-        "package_id": exported.package_id,
-        "period": exported.period,
-        "version": exported.version,
-        "content": raw.decode(),
-    }
+    return Status(
+        201,
+        {
+            "package_id": exported.package_id,
+            "period": exported.period,
+            "version": exported.version,
+            "content": raw.decode(),
+        },
+    )

@@ -15,9 +15,14 @@ class FilterForm(forms.Form):
         queryset=Office.objects.none(),
         required=False,
         empty_label="（本级及下级）",
+        error_messages={"invalid_choice": "所选巡察机构不存在或不在您的统计范围内。"},
     )
     term = forms.ModelChoiceField(
-        label="届期", queryset=Term.objects.none(), required=False, empty_label="（全部）"
+        label="届期",
+        queryset=Term.objects.none(),
+        required=False,
+        empty_label="（全部）",
+        error_messages={"invalid_choice": "所选届期不存在或不在您的统计范围内。"},
     )
     year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
     quarter = forms.TypedChoiceField(
@@ -34,7 +39,11 @@ class FilterForm(forms.Form):
         ],
     )
     round = forms.ModelChoiceField(
-        label="轮次", queryset=Round.objects.none(), required=False, empty_label="（全部）"
+        label="轮次",
+        queryset=Round.objects.none(),
+        required=False,
+        empty_label="（全部）",
+        error_messages={"invalid_choice": "所选轮次不存在或不在您的统计范围内。"},
     )
     kind = forms.ChoiceField(
         label="巡察类型", required=False, choices=[("", "（全部）"), *Inspection.Kind.choices]
@@ -43,7 +52,12 @@ class FilterForm(forms.Form):
     unit_kind = forms.ChoiceField(
         label="单位类型", required=False, choices=[("", "（全部）"), *Unit.Kind.choices]
     )
-    category = forms.ChoiceField(label="监督内容分类", required=False, choices=[])
+    category = forms.ChoiceField(
+        label="监督内容分类",
+        required=False,
+        choices=[],
+        error_messages={"invalid_choice": "监督内容分类代码不存在（应为一级分类代码，如 B）。"},
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

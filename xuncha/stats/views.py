@@ -33,10 +33,11 @@ def _require_reader(user):
         raise PermissionDenied("只有巡察机构工作人员、管理员和领导小组成员可查看统计。")
 
 
-def _own_office(user, roles, office_id=None):
-    """The office of the user's own (not subordinate) offices in which `roles` are held."""
+def _own_office(user, roles, office_id=None, sysadmin=True):
+    """The office of the user's own (not subordinate) offices in which `roles` are held
+    (a system administrator acts for the top office, unless `sysadmin` is False)."""
     offices = access.user_offices(user, roles)
-    if access.is_sysadmin(user) and not offices:
+    if sysadmin and access.is_sysadmin(user) and not offices:
         from xuncha.org.models import Office
 
         offices = list(Office.objects.filter(parent__isnull=True))

@@ -244,6 +244,6 @@ def test_scheduled_export_writes_a_package_per_reporting_office(cast, settings):
     )
     result = stats_export_scheduled.enqueue(period="2026Q1")
     files = result.return_value["files"]
-    assert len(files) == 1 and "stats-%d-2026Q1-v1" % cast.county_a.pk in files[0]
+    assert len(files) == 1 and f"stats-{cast.county_a.pk}-2026Q1-v1" in files[0]
     doc = json.loads(open(files[0], "rb").read())
     assert doc["office"] == cast.county_a.name and doc["version"] == 1

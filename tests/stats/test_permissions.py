@@ -236,9 +236,9 @@ def test_impossible_filters_get_clear_chinese_messages(world):
     other_round = cast.round.pk
     for query, message in [
         ("quarter=2", "选择季度时须同时选择年度"),
-        ("year=2019&term=%d" % cast.term.pk, "不在所选届期内"),
-        ("year=2025&round=%d" % other_round, "所选轮次不属于所选年度"),
-        ("office=%d&round=%d" % (cast.county_a.pk, other_round), "所选轮次不属于所选巡察机构"),
+        (f"year=2019&term={cast.term.pk}", "不在所选届期内"),
+        (f"year=2025&round={other_round}", "所选轮次不属于所选年度"),
+        (f"office={cast.county_a.pk}&round={other_round}", "所选轮次不属于所选巡察机构"),
         ("category=Z", "监督内容分类"),
         ("kind=nonsense", "巡察类型"),
         ("year=abc", "年度"),

@@ -323,11 +323,11 @@ def make_filter(
     if kind:
         if kind not in Inspection.Kind.values:
             raise DomainError("巡察类型不存在。", field="kind")
-        desc.append(Inspection.Kind(kind).label)
+        desc.append(str(Inspection.Kind(kind).label))
     if unit_kind:
         if unit_kind not in Unit.Kind.values:
             raise DomainError("单位类型不存在。", field="unit_kind")
-        desc.append(Unit.Kind(unit_kind).label)
+        desc.append(str(Unit.Kind(unit_kind).label))
     if district:
         district = district.strip()[:60]
         desc.append(district)

@@ -7,6 +7,16 @@ from xuncha.stats.indicators import scope_for
 from xuncha.stats.models import Counterpart
 
 
+def _style(form):
+    for f in form.fields.values():
+        css = (
+            "form-select form-select-sm"
+            if isinstance(f.widget, forms.Select)
+            else "form-control form-control-sm"
+        )
+        f.widget.attrs.setdefault("class", css)
+
+
 class FilterForm(forms.Form):
     """The statistics filter; the combination is checked by indicators.make_filter."""
 
@@ -83,6 +93,7 @@ class FilterForm(forms.Form):
                 seen.add(code)
                 choices.append((code, f"{code} {name[:20]}"))
         self.fields["category"].choices = choices
+        _style(self)
 
 
 class PeriodForm(forms.Form):
@@ -111,3 +122,4 @@ class CounterpartForm(forms.Form):
         if owner.parent_id:
             near = near | Office.objects.filter(pk=owner.parent_id)
         self.fields["office"].queryset = near.order_by("path")
+        _style(self)

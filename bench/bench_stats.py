@@ -92,9 +92,7 @@ def main():
     started = time.perf_counter()
     flt = indicators.make_filter(staff, year=year)
     table = indicators.compute(flt)
-    exports.table_xlsx(
-        table, title="年度", office_name=city.name, watermark=watermark_text(staff)
-    )
+    exports.table_xlsx(table, title="年度", office_name=city.name, watermark=watermark_text(staff))
     print(f"annual .xlsx: {(time.perf_counter() - started) * 1000:.0f} ms")
 
     # A county's package of a year's figures, signed by "its" installation, into the city.
@@ -110,9 +108,7 @@ def main():
             actor=User.objects.get(username="office_admin"),
         )
     started = time.perf_counter()
-    _exported, data = packages.stats_export(
-        office=county, period=str(year), actor=None, signer=key
-    )
+    _exported, data = packages.stats_export(office=county, period=str(year), actor=None, signer=key)
     export_ms = (time.perf_counter() - started) * 1000
     imports = []
     for version in range(args.repeat):

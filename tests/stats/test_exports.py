@@ -31,12 +31,19 @@ def test_quarterly_table_layout_and_numbers(cast):
     response = client_for(cast.office_staff).get("/stats/table.xlsx?year=2026&quarter=1")
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]
-    rows, ws = _rows(response.content)
+    rows, _ws = _rows(response.content)
     assert rows[0][0] == "巡察工作统计表（2026年第1季度）"
     assert rows[1][0] == "填报单位：江州市委巡察办"
     assert rows[2][0] == "统计期间：2026年01月01日至2026年03月31日"
     header = next(r for r in rows if r and r[0] == "指标")
-    assert header[:6] == ["指标", "计量单位", "江州市委巡察办（本级）", "临川县委巡察办", "安平区委巡察办", "合计"]
+    assert header[:6] == [
+        "指标",
+        "计量单位",
+        "江州市委巡察办（本级）",
+        "临川县委巡察办",
+        "安平区委巡察办",
+        "合计",
+    ]
     found = _row(rows, "发现问题数")
     assert found[1:6] == ["个", 3, 0, 0, 3]
     assert isinstance(found[2], int)
@@ -52,18 +59,20 @@ def test_quarterly_table_layout_and_numbers(cast):
     marks = xlsx_watermark(response.content)
     assert any("钱" not in m and cast.office_staff.username in m for m in marks)
     # another quarter: the problems are not in it
-    q2, _ws = _rows(client_for(cast.office_staff).get("/stats/table.xlsx?year=2026&quarter=2").content)
+    q2, _ws = _rows(
+        client_for(cast.office_staff).get("/stats/table.xlsx?year=2026&quarter=2").content
+    )
     assert _row(q2, "发现问题数")[5] == 0
 
 
 def test_annual_table_and_hostile_names_stay_text(cast):
     Office.objects.filter(pk=cast.county_a.pk).update(name='=HYPERLINK("http://x/","点")')
     response = client_for(cast.office_staff).get("/stats/table.xlsx?year=2026&kind=regular")
-    rows, ws = _rows(response.content)
+    rows, _ws = _rows(response.content)
     assert rows[0][0] == "巡察工作统计表（2026年度）"
     assert rows[3][0].startswith("统计范围：") and "常规巡察" in rows[3][0]
     header = next(r for r in rows if r and r[0] == "指标")
-    assert header[3] == "'=HYPERLINK(\"http://x/\",\"点\")"
+    assert header[3] == '\'=HYPERLINK("http://x/","点")'
     wb = load_workbook(io.BytesIO(response.content))
     for row in wb["统计表"].iter_rows():
         for cell in row:

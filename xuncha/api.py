@@ -274,6 +274,7 @@ from xuncha.rectification.api import router as rectification_router  # noqa: E40
 from xuncha.rectification.results_api import router as results_router  # noqa: E402
 from xuncha.reports.api import router as reports_router  # noqa: E402
 from xuncha.reports.delivery_api import router as delivery_router  # noqa: E402
+from xuncha.stats.api import router as stats_router  # noqa: E402
 
 api.add_router("/org", org_router)
 api.add_router("/plans", plans_router)
@@ -290,3 +291,4 @@ api.add_router("/archive", archive_router)
 api.add_router("/reports", delivery_router)  # feedback delivery records (delivery_api.py)
 api.add_router("/search", search_router)
 api.add_router("/hot", hot_router)
+api.add_router("/stats", stats_router)

@@ -14,6 +14,8 @@
   xuncha rectification_sweep       daily reminders and overdue escalation (--enqueue: via worker)
   xuncha fieldkit export|import    the encrypted, signed offline field kit of one inspection
   xuncha archive verify <file>     check a signed archive package (refuses a tampered one)
+  xuncha stats export|import|rules-export|pubkey
+                                   signed statistics and rules packages between installations
   xuncha <any manage.py command>   e.g. xuncha migrate, xuncha createsuperuser
 
 Settings come from environment variables (see .env.example); the SQLite database lives

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "xuncha.reports",
     "xuncha.analytics",
     "xuncha.archive",
+    "xuncha.stats",
 ]
 
 MIDDLEWARE = [

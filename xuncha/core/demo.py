@@ -26,6 +26,7 @@ DEMO_APPS = [
     "clues",
     "rectification",
     "archive",  # after every record it files; before analytics, which reads everything
+    "stats",  # aggregates of everything above; before analytics as the brief asks
     "analytics",  # last: reads every record above (index, topics, duplicates)
 ]
 APP_LABELS = {
@@ -38,6 +39,7 @@ APP_LABELS = {
     "clues": "问题线索与移交",
     "rectification": "整改任务与销号",
     "archive": "立卷归档与保管期限",
+    "stats": "统计与上下联动（对口系统公钥、下级统计数据包）",
 }
 
 

@@ -40,6 +40,17 @@ MENU = [
     ("巡察公告", "petitions:announcement_list", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, "team"}),
     ("来信来访统计", "petitions:stats", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP}),
     ("身份查看审批", "petitions:custodian", {Role.CUSTODIAN}),
+    (
+        "巡察工作统计",
+        "stats:index",
+        {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP, Role.SYSADMIN},
+    ),
+    (
+        "上下联动汇总",
+        "stats:rollup",
+        {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP, Role.SYSADMIN},
+    ),
+    ("建章立制登记", "stats:rules_made", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF}),
     ("热点问题", "hot:index", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP, "team"}),
     (
         "全文检索",
@@ -121,6 +132,7 @@ GROUPS = [
         ],
     ),
     ("整改监督", ["整改监督", "整改落实", "成果运用", "立卷归档"]),
+    ("统计", ["巡察工作统计", "上下联动汇总", "建章立制登记"]),
     (
         "系统",
         [

@@ -1,0 +1,125 @@
+from django import forms
+
+from xuncha.inspections.models import TaxonomyCategory
+from xuncha.org.models import Office, Unit
+from xuncha.plans.models import Inspection, Round, Term
+from xuncha.stats.indicators import scope_for
+from xuncha.stats.models import Counterpart
+
+
+def _style(form):
+    for f in form.fields.values():
+        css = (
+            "form-select form-select-sm"
+            if isinstance(f.widget, forms.Select)
+            else "form-control form-control-sm"
+        )
+        f.widget.attrs.setdefault("class", css)
+
+
+class FilterForm(forms.Form):
+    """The statistics filter; the combination is checked by indicators.make_filter."""
+
+    office = forms.ModelChoiceField(
+        label="巡察机构",
+        queryset=Office.objects.none(),
+        required=False,
+        empty_label="（本级及下级）",
+        error_messages={"invalid_choice": "所选巡察机构不存在或不在您的统计范围内。"},
+    )
+    term = forms.ModelChoiceField(
+        label="届期",
+        queryset=Term.objects.none(),
+        required=False,
+        empty_label="（全部）",
+        error_messages={"invalid_choice": "所选届期不存在或不在您的统计范围内。"},
+    )
+    year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
+    quarter = forms.TypedChoiceField(
+        label="季度",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[
+            ("", "（全年）"),
+            (1, "第一季度"),
+            (2, "第二季度"),
+            (3, "第三季度"),
+            (4, "第四季度"),
+        ],
+    )
+    round = forms.ModelChoiceField(
+        label="轮次",
+        queryset=Round.objects.none(),
+        required=False,
+        empty_label="（全部）",
+        error_messages={"invalid_choice": "所选轮次不存在或不在您的统计范围内。"},
+    )
+    kind = forms.ChoiceField(
+        label="巡察类型", required=False, choices=[("", "（全部）"), *Inspection.Kind.choices]
+    )
+    district = forms.CharField(label="区县", required=False, max_length=60)
+    unit_kind = forms.ChoiceField(
+        label="单位类型", required=False, choices=[("", "（全部）"), *Unit.Kind.choices]
+    )
+    category = forms.ChoiceField(
+        label="监督内容分类",
+        required=False,
+        choices=[],
+        error_messages={"invalid_choice": "监督内容分类代码不存在（应为一级分类代码，如 B）。"},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        scope = scope_for(user)
+        self.fields["office"].queryset = scope.order_by("path")
+        self.fields["term"].queryset = Term.objects.filter(office__in=scope).select_related(
+            "office"
+        )
+        self.fields["term"].label_from_instance = lambda t: f"{t.office.name} {t.name}"
+        self.fields["round"].queryset = Round.objects.filter(
+            plan__term__office__in=scope
+        ).select_related("plan__term__office")
+        self.fields["round"].label_from_instance = lambda r: f"{r.plan.term.office.name} {r}"
+        codes = (
+            TaxonomyCategory.objects.filter(level=1)
+            .order_by("code")
+            .values_list("code", "name")
+            .distinct()
+        )
+        seen, choices = set(), [("", "（全部）")]
+        for code, name in codes:
+            if code not in seen:
+                seen.add(code)
+                choices.append((code, f"{code} {name[:20]}"))
+        self.fields["category"].choices = choices
+        _style(self)
+
+
+class PeriodForm(forms.Form):
+    period = forms.CharField(
+        label="统计期间", max_length=8, help_text="如 2026Q1（季度）或 2026（年度）"
+    )
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="数据包文件（.json）")
+
+
+class CounterpartForm(forms.Form):
+    direction = forms.ChoiceField(label="关系", choices=Counterpart.Direction.choices)
+    name = forms.CharField(label="对方巡察机构", max_length=100)
+    office = forms.ModelChoiceField(
+        label="对应本系统机构", queryset=Office.objects.none(), required=False, empty_label="（无）"
+    )
+    public_key = forms.CharField(
+        label="对方签名公钥", max_length=200, help_text="对方“对口系统”页面显示的“本系统公钥”"
+    )
+
+    def __init__(self, *args, owner, **kwargs):
+        super().__init__(*args, **kwargs)
+        near = Office.objects.filter(parent=owner)
+        if owner.parent_id:
+            near = near | Office.objects.filter(pk=owner.parent_id)
+        self.fields["office"].queryset = near.order_by("path")
+        _style(self)

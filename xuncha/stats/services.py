@@ -1,0 +1,205 @@
+"""Writes of the statistics app (counterpart registry, recorded figures) and the roll-up."""
+
+import re
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+
+from xuncha.audit.models import Action
+from xuncha.audit.services import record
+from xuncha.core.errors import DomainError
+from xuncha.stats import indicators, packages
+from xuncha.stats.models import Counterpart, PlanFigure
+
+_HEX = re.compile(r"^[0-9a-f]+$")
+
+
+def _clean_key(algorithm: str, public_key: str) -> tuple[str, str]:
+    algorithm = (algorithm or "ed25519").strip().lower()
+    public = (public_key or "").strip().lower()
+    if ":" in public:  # the `xuncha fieldkit pubkey` line: "ed25519:<hex>"
+        prefix, _, public = public.partition(":")
+        algorithm = prefix.strip() or algorithm
+        public = public.strip()
+    if algorithm not in ("ed25519", "sm2"):
+        raise DomainError("签名算法应为 ed25519 或 sm2。", field="algorithm")
+    size = 64 if algorithm == "ed25519" else 128
+    if len(public) != size or not _HEX.match(public):
+        raise DomainError(
+            f"公钥格式错误：{algorithm} 公钥应为 {size} 位十六进制字符"
+            "（对方系统“对口系统”页面或 xuncha stats pubkey 显示的内容）。",
+            field="public_key",
+        )
+    return algorithm, public
+
+
+def counterpart_register(
+    *, owner, direction, name, public_key, algorithm="ed25519", office=None, actor
+) -> Counterpart:
+    """登记对口系统: the office admin records another installation's public key."""
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("请填写对方巡察机构名称。", field="name")
+    if direction not in Counterpart.Direction.values:
+        raise DomainError("关系应为下级（报送统计）或上级（下发规则）。", field="direction")
+    algorithm, public = _clean_key(algorithm, public_key)
+    if public == packages.installation_key()["public_key"]:
+        raise DomainError("这是本系统自己的公钥，请登记对方系统的公钥。", field="public_key")
+    if office is not None:
+        if direction == Counterpart.Direction.LOWER and office.parent_id != owner.pk:
+            raise DomainError("对应机构应为本机构的直接下级机构。", field="office")
+        if direction == Counterpart.Direction.HIGHER and owner.parent_id != office.pk:
+            raise DomainError("对应机构应为本机构的上级机构。", field="office")
+    try:
+        with transaction.atomic():
+            cp = Counterpart.objects.create(
+                owner=owner,
+                direction=direction,
+                name=name[:100],
+                office=office,
+                algorithm=algorithm,
+                public_key=public,
+                registered_by=actor,
+            )
+            record(
+                actor=actor,
+                action=Action.CREATE,
+                obj=cp,
+                summary=f"登记对口系统 {cp.name}",
+                changes={"direction": direction, "algorithm": algorithm, "public_key": public},
+            )
+    except IntegrityError:
+        raise DomainError("该公钥已登记过。", field="public_key") from None
+    return cp
+
+
+def counterpart_set_active(*, counterpart, active: bool, actor) -> Counterpart:
+    with transaction.atomic():
+        counterpart.active = active
+        counterpart.save(update_fields=["active"])
+        record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=counterpart,
+            summary=f"{'启用' if active else '停用'}对口系统 {counterpart.name}",
+            changes={"active": active},
+        )
+    return counterpart
+
+
+def plan_figure_record(*, plan, rules_made, actor) -> PlanFigure:
+    """建章立制数: the office records the rules a unit made in its rectification."""
+    try:
+        rules_made = int(rules_made)
+    except (TypeError, ValueError):
+        raise DomainError("建立完善制度数应为整数。", field="rules_made") from None
+    if not 0 <= rules_made <= 10000:
+        raise DomainError("建立完善制度数应在 0–10000 之间。", field="rules_made")
+    with transaction.atomic():
+        figure, created = PlanFigure.objects.select_for_update().get_or_create(
+            plan=plan, defaults={"rules_made": rules_made, "recorded_by": actor}
+        )
+        before = None if created else figure.rules_made
+        if not created:
+            figure.rules_made = rules_made
+            figure.recorded_by = actor
+            figure.save(update_fields=["rules_made", "recorded_by", "recorded_at"])
+        record(
+            actor=actor,
+            action=Action.CREATE if created else Action.UPDATE,
+            obj=figure,
+            summary=f"登记建章立制数 {rules_made}",
+            changes={"rules_made": [before, rules_made]},
+        )
+    return figure
+
+
+# --------------------------------------------------------------------------- roll-up
+
+
+@dataclass
+class Rollup:
+    """A period's figures: live columns, packages replacing or adding columns, and the
+    counterparts that have not reported."""
+
+    period: indicators.Period
+    table: indicators.Table
+    not_reported: list = field(default_factory=list)  # Counterpart
+    packages: dict = field(default_factory=dict)  # column key -> StatsPackage
+
+
+def rollup(*, root, period: str) -> Rollup:
+    """The roll-up of `root` (an office the reader may read) for `period`: each office
+    below it from this installation's data, or — for a county that runs its own
+    installation (a registered counterpart) — from the latest version of its package."""
+    p = indicators.Period.parse(period)
+    flt = indicators.StatsFilter(
+        root=root, start=p.start, end=p.end, year=p.year, quarter=p.quarter or None
+    )
+    table = indicators.compute(flt)
+    counterparts = list(
+        Counterpart.objects.filter(
+            owner=root, direction=Counterpart.Direction.LOWER, active=True
+        ).order_by("name")
+    )
+    latest = packages.latest_packages(root, str(p))
+    result = Rollup(period=p, table=table)
+    by_office = {c.office_id: c for c in table.columns}
+    for cp in counterparts:
+        pkg = latest.get(cp.pk)
+        column = by_office.get(cp.office_id) if cp.office_id else None
+        if column is None:
+            column = indicators.Column(f"cp{cp.pk}", cp.name, cp.office_id)
+            table.columns.append(column)
+        column.source = f"报送数据 第{pkg.version}版" if pkg else "未报送"
+        table.bases[column.key] = (
+            packages.package_bases(pkg) if pkg else dict.fromkeys(indicators.BASE_CODES)
+        )
+        if pkg:
+            result.packages[column.key] = pkg
+        else:
+            result.not_reported.append(cp)
+    table.finish()
+    return result
+
+
+def outbox_dir():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    return Path(settings.DATA_DIR) / "stats-outbox"
+
+
+def export_scheduled(*, period: str = "", today=None) -> dict:
+    """Write a signed package of `period` (default: the previous quarter) for every office
+    that reports upward (has an active higher counterpart) into DATA_DIR/stats-outbox/."""
+    from django.utils import timezone
+
+    from xuncha.org.models import Office
+
+    today = today or timezone.localdate()
+    if not period:
+        period = str(indicators.Period(today.year, (today.month - 1) // 3 + 1).previous())
+    indicators.Period.parse(period)
+    offices = Office.objects.filter(
+        pk__in=Counterpart.objects.filter(
+            direction=Counterpart.Direction.HIGHER, active=True
+        ).values("owner_id")
+    )
+    written = []
+    folder = outbox_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    for office in offices:
+        exported, data = packages.stats_export(office=office, period=period, actor=None)
+        path = folder / f"stats-{office.pk}-{exported.period}-v{exported.version}.json"
+        path.write_bytes(data)
+        written.append(str(path))
+    return {"period": period, "files": written}
+
+
+def previous_quarter(today=None) -> str:
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    return str(indicators.Period(today.year, (today.month - 1) // 3 + 1).previous())

@@ -32,7 +32,17 @@ ROLES = [
     "sysadmin",
 ]
 PAGES_PER_ROLE = 40
-SKIP = ("/logout", "/api/", "/admin/", "/static/", "/media/", "download", "export", ".docx", ".xlsx")
+SKIP = (
+    "/logout",
+    "/api/",
+    "/admin/",
+    "/static/",
+    "/media/",
+    "download",
+    "export",
+    ".docx",
+    ".xlsx",
+)
 AXE_RUN = """async () => {
   const r = await axe.run(document, {runOnly: {type: 'tag',
       values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});

@@ -67,6 +67,28 @@ class Suggestion:
     alternatives: list[tuple[str, float]] = field(default_factory=list)
 
 
+def _gram_code(gram: str) -> int:
+    """An n-gram (1–3 characters) as one integer, 21 bits a character: codes of different
+    lengths never collide (a character is never 0)."""
+    code = 0
+    for ch in gram:
+        code = (code << 21) | ord(ch)
+    return code
+
+
+def _gram_codes(core: str, n_max: int = 3) -> np.ndarray:
+    """The 1..n_max-gram codes of `core` (compacted, lower case), one per occurrence."""
+    cps = np.frombuffer(core.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    parts, acc = [], cps
+    for n in range(1, n_max + 1):
+        if n > 1:
+            acc = (acc[:-1] << np.uint64(21)) | cps[n - 1 :]
+        if not len(acc):
+            break
+        parts.append(acc)
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
+
+
 def _ngrams(text: str, n_max: int = 3) -> Counter:
     core = compact(text).lower()
     grams = Counter()
@@ -114,6 +136,16 @@ class CategoryModel:
         for (code, _), g in zip(docs, grams, strict=True):
             centroid[code] += self._vector(g)
         self.matrix = np.array([_unit(centroid[c]) for c in self.codes])
+        # The same vocabulary as sorted integer codes, for the vectorised lookup.
+        codes = np.array([_gram_code(g) for g in self.vocab], dtype=np.uint64)
+        order = np.argsort(codes, kind="stable")
+        self.gram_codes = codes[order]
+        self.gram_idf = np.array([self.idf[g] for g in self.vocab])[order]
+        self.gram_matrix = np.ascontiguousarray(self.matrix[:, order].T)  # (vocab, codes)
+        self.l1_masks = {
+            l1: np.array([self.parent[c] == l1 for c in self.codes])
+            for l1 in set(self.parent.values())
+        }
         # One Aho–Corasick automaton over every keyword: a single pass over the text.
         self.automaton = ahocorasick.Automaton()
         by_word: dict[str, list[int]] = {}
@@ -133,24 +165,26 @@ class CategoryModel:
                 v[i] = (1 + math.log(tf)) * self.idf[g]
         return _unit(v)
 
-    def _similarities(self, grams: Counter) -> np.ndarray:
-        """Cosine with every prototype, from the sparse TF-IDF vector of the text."""
-        idx, val = [], []
-        for g, tf in grams.items():
-            i = self.vocab.get(g)
-            if i is not None:
-                idx.append(i)
-                val.append((1 + math.log(tf)) * self.idf[g])
-        if not idx:
+    def _similarities(self, core: str) -> np.ndarray:
+        """Cosine with every prototype, from the sparse TF-IDF vector of the text: n-gram
+        codes counted with numpy, looked up in the sorted vocabulary codes."""
+        grams, tf = np.unique(_gram_codes(core), return_counts=True)
+        if not len(self.gram_codes) or not len(grams):
             return np.zeros(len(self.codes))
-        v = np.array(val)
-        return self.matrix[:, idx] @ (v / np.linalg.norm(v))
+        pos = np.searchsorted(self.gram_codes, grams)
+        pos[pos == len(self.gram_codes)] = 0
+        hit = self.gram_codes[pos] == grams
+        if not hit.any():
+            return np.zeros(len(self.codes))
+        pos = pos[hit]
+        v = (1 + np.log(tf[hit])) * self.gram_idf[pos]
+        return (v / np.linalg.norm(v)) @ self.gram_matrix[pos]
 
     def scores(self, text: str) -> tuple[np.ndarray, dict[str, list[str]]]:
         core = compact(text).lower()
         if not core:
             return np.zeros(len(self.codes)), {}
-        sim = self._similarities(_ngrams(text))
+        sim = self._similarities(core)
         found: dict[int, set[str]] = {}
         if len(self.automaton):
             for _end, (w, rows) in self.automaton.iter(core):
@@ -167,7 +201,9 @@ class CategoryModel:
             kw[i] = sum(min(len(h), 6) for h in hits) / 6
         return sim + self.keyword_weight * kw, matched
 
-    def suggest(self, text: str, top: int = 3) -> Suggestion | None:
+    def suggest(self, text: str, top: int = 3, explain: bool = True) -> Suggestion | None:
+        """The best level-2 code with its confidence; with `explain`, the words that drove
+        it and the alternatives (the pipeline stores only code and confidence)."""
         if not compact(text) or not self.codes:
             return None
         total, matched = self.scores(text)
@@ -180,12 +216,15 @@ class CategoryModel:
         # Confidence of the level-1 class: the probability mass of its codes.
         best = self.codes[order[0]]
         l1 = self.parent[best]
-        l1_mass = sum(p[i] for i, c in enumerate(self.codes) if self.parent[c] == l1)
+        l1_mass = float(p[self.l1_masks[l1]].sum())
+        confidence = round(float(min(p[order[0]] + 0.5 * (l1_mass - p[order[0]]), 1.0)), 3)
+        if not explain:
+            return Suggestion(code=best, l1=l1, confidence=confidence)
         words = matched.get(best) or self._top_grams(text, order[0])
         return Suggestion(
             code=best,
             l1=l1,
-            confidence=round(float(min(p[order[0]] + 0.5 * (l1_mass - p[order[0]]), 1.0)), 3),
+            confidence=confidence,
             words=words[:6],
             alternatives=[(self.codes[i], round(float(p[i]), 3)) for i in order[1:top]],
         )

@@ -123,7 +123,23 @@ def main():
         f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {timings[-1]:.1f} ms; "
         f"results per query median {statistics.median(totals):.0f}, max {max(totals)}"
     )
-    print("PASS" if p95 <= 100 else "FAIL", "(target p95 <= 100 ms)")
+    # The worst case: the most common words (each in up to half of all records).
+    common, more = [], 0
+    for i in range(50):
+        staff = User.objects.get(pk=staff.pk)
+        t = time.perf_counter()
+        result = search.run(staff, vocab[i % 5])
+        common.append((time.perf_counter() - t) * 1000)
+        more += result.more
+    common.sort()
+    c95 = common[int(len(common) * 0.95) - 1]
+    print(
+        f"the 5 most common words, 50 queries: p50 {statistics.median(common):.1f} ms, "
+        f"p95 {c95:.1f} ms, max {common[-1]:.1f} ms; {more} of 50 capped at "
+        f"{search.MAX_MATCHES} readable matches ('more')"
+    )
+    ok = p95 <= 100 and c95 <= 100
+    print("PASS" if ok else "FAIL", "(target p95 <= 100 ms, typical and most common words)")
 
 
 if __name__ == "__main__":

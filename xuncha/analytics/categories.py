@@ -165,26 +165,36 @@ class CategoryModel:
                 v[i] = (1 + math.log(tf)) * self.idf[g]
         return _unit(v)
 
-    def _similarities(self, core: str) -> np.ndarray:
-        """Cosine with every prototype, from the sparse TF-IDF vector of the text: n-gram
-        codes counted with numpy, looked up in the sorted vocabulary codes."""
-        grams, tf = np.unique(_gram_codes(core), return_counts=True)
-        if not len(self.gram_codes) or not len(grams):
-            return np.zeros(len(self.codes))
-        pos = np.searchsorted(self.gram_codes, grams)
-        pos[pos == len(self.gram_codes)] = 0
-        hit = self.gram_codes[pos] == grams
+    def similarities(self, cores: list[str]) -> np.ndarray:
+        """(texts, codes) cosines of the sparse TF-IDF vectors of compacted lower-case
+        texts with every prototype, for a whole batch at once: n-gram codes looked up in
+        the sorted vocabulary codes, counted per text, weighted, normalised and summed
+        per text (a batch of one gives bit for bit the same row as in any batch)."""
+        n, size = len(cores), len(self.gram_codes)
+        out = np.zeros((n, len(self.codes)))
+        if not n or not size:
+            return out
+        parts = [_gram_codes(c) for c in cores]
+        codes = np.concatenate(parts)
+        doc = np.repeat(np.arange(n, dtype=np.int64), [len(p) for p in parts])
+        pos = np.searchsorted(self.gram_codes, codes)
+        pos[pos == size] = 0
+        hit = self.gram_codes[pos] == codes
         if not hit.any():
-            return np.zeros(len(self.codes))
-        pos = pos[hit]
-        v = (1 + np.log(tf[hit])) * self.gram_idf[pos]
-        return (v / np.linalg.norm(v)) @ self.gram_matrix[pos]
+            return out
+        keys, tf = np.unique(doc[hit] * size + pos[hit], return_counts=True)
+        d, idx = keys // size, keys % size
+        w = (1 + np.log(tf)) * self.gram_idf[idx]
+        w /= np.sqrt(np.bincount(d, w * w, minlength=n))[d]
+        starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]])
+        out[d[starts]] = np.add.reduceat(self.gram_matrix[idx] * w[:, None], starts, axis=0)
+        return out
 
-    def scores(self, text: str) -> tuple[np.ndarray, dict[str, list[str]]]:
-        core = compact(text).lower()
-        if not core:
-            return np.zeros(len(self.codes)), {}
-        sim = self._similarities(core)
+    def _similarities(self, core: str) -> np.ndarray:
+        return self.similarities([core])[0]
+
+    def _keywords(self, core: str) -> tuple[np.ndarray, dict[str, list[str]]]:
+        """Keyword votes (one Aho–Corasick pass) and the keywords found per code."""
         found: dict[int, set[str]] = {}
         if len(self.automaton):
             for _end, (w, rows) in self.automaton.iter(core):
@@ -199,7 +209,14 @@ class CategoryModel:
                     hits.append(w)
             matched[self.codes[i]] = hits
             kw[i] = sum(min(len(h), 6) for h in hits) / 6
-        return sim + self.keyword_weight * kw, matched
+        return kw, matched
+
+    def scores(self, text: str) -> tuple[np.ndarray, dict[str, list[str]]]:
+        core = compact(text).lower()
+        if not core:
+            return np.zeros(len(self.codes)), {}
+        kw, matched = self._keywords(core)
+        return self._similarities(core) + self.keyword_weight * kw, matched
 
     def suggest(self, text: str, top: int = 3, explain: bool = True) -> Suggestion | None:
         """The best level-2 code with its confidence; with `explain`, the words that drove
@@ -207,6 +224,21 @@ class CategoryModel:
         if not compact(text) or not self.codes:
             return None
         total, matched = self.scores(text)
+        return self._decide(total, matched, text, top, explain)
+
+    def suggest_many(self, texts: list[str]) -> list[Suggestion | None]:
+        """`suggest(text, explain=False)` of every text, the similarities in one batch."""
+        cores = [compact(t).lower() for t in texts]
+        out: list[Suggestion | None] = [None] * len(texts)
+        todo = [i for i, c in enumerate(cores) if c] if self.codes else []
+        sims = self.similarities([cores[i] for i in todo])
+        for row, i in enumerate(todo):
+            kw, matched = self._keywords(cores[i])
+            total = sims[row] + self.keyword_weight * kw
+            out[i] = self._decide(total, matched, texts[i], 3, False)
+        return out
+
+    def _decide(self, total, matched, text, top, explain) -> Suggestion | None:
         if not total.any():
             return None
         order = np.argsort(-total, kind="stable")

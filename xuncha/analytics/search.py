@@ -384,9 +384,7 @@ def run(user, query: str, filters: Filters | None = None, page: int = 1, page_si
         states = _by_count(r[3] for r in scoped_rows)
         if filters.state:
             if more:
-                scoped_rows, more = _latest(
-                    base.filter(kind=filters.kind, state=filters.state)
-                )
+                scoped_rows, more = _latest(base.filter(kind=filters.kind, state=filters.state))
             else:
                 scoped_rows = [r for r in scoped_rows if r[3] == filters.state]
     offices = _by_count(r[2] for r in scoped_rows if r[2])[:20]

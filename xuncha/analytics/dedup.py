@@ -8,8 +8,10 @@ them. The MinHash permutations are drawn from the analytics key: a stored signat
 reveals nothing about the text without the key, and two signatures are comparable only
 under the same key. The hash family is multiply-shift ((a·x + b) >> 32 over 64 bits,
 a odd: universal and four times faster than a prime modulus in numpy); the band layout
-is datasketch's optimum for the threshold; the bands live in sorted numpy
-arrays plus a small dict of recent inserts, so 100,000 signatures take tens of MB.
+is datasketch's optimum for the threshold; the band keys live in one sorted numpy
+array plus a small dict of recent inserts and the signatures in one matrix, so 100,000
+signatures take tens of MB, a query verifies its candidates in one vectorised comparison
+and the full recomputation finds every pair in one self-join (`BandIndex.pairs`).
 """
 
 import hashlib

@@ -305,8 +305,34 @@ def visible_q(user) -> Q:
     return q
 
 
-def match_expression(hashed: list[str]):
-    """The engine's match condition over the given (already hashed) tokens."""
+# FTS5 matches above which a SQLite query walks the date index instead (see below).
+COMMON_MATCHES = 5000
+
+
+def _fts_expression(hashed: list[str]) -> str:
+    # FTS5: each hash quoted as a string; nothing of the user's query gets here.
+    return " AND ".join(f'"{h}"' for h in hashed)
+
+
+def _common_on_sqlite(hashed: list[str]) -> bool:
+    """More than COMMON_MATCHES records hold all the tokens (any record, readable or
+    not: an internal planning figure, never shown). Counting stops there."""
+    if connection.vendor != "sqlite":
+        return False
+    with connection.cursor() as c:
+        c.execute(
+            f"SELECT count(*) FROM (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # noqa: S608
+            f" LIMIT {COMMON_MATCHES + 1})",
+            [_fts_expression(hashed)],
+        )
+        return c.fetchone()[0] > COMMON_MATCHES
+
+
+def match_expression(hashed: list[str], common: bool = False):
+    """The engine's match condition over the given (already hashed) tokens. `common`
+    (SQLite): the match list is only checked (`+id IN`), so the engine walks the date
+    index newest first and stops after the page's LIMIT instead of checking access on
+    every match and sorting them all."""
     if connection.vendor == "postgresql":
         # Hashes are [t0-9a-f]: nothing in them is tsquery syntax.
         return RawSQL(
@@ -314,11 +340,10 @@ def match_expression(hashed: list[str]):
             [" & ".join(hashed)],
             output_field=BooleanField(),
         )
-    # FTS5: each hash quoted as a string; nothing of the user's query gets here.
-    expr = " AND ".join(f'"{h}"' for h in hashed)
+    plus = "+" if common else ""  # "+": not an index term, only a check of each row
     return RawSQL(  # noqa: S611 - constant SQL, the expression is a bound parameter
-        f'"analytics_searchdoc"."id" IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)',  # noqa: S608
-        [expr],
+        f'{plus}"analytics_searchdoc"."id" IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)',  # noqa: S608
+        [_fts_expression(hashed)],
         output_field=BooleanField(),
     )
 
@@ -370,7 +395,9 @@ def run(user, query: str, filters: Filters | None = None, page: int = 1, page_si
     if not words:
         return empty
     hashed = [blind(t) for t in query_tokens(words)]
-    base = access.visible(SearchDoc.objects.all(), user).filter(match_expression(hashed))
+    base = access.visible(SearchDoc.objects.all(), user).filter(
+        match_expression(hashed, common=_common_on_sqlite(hashed))
+    )
     if filters.date_from:
         base = base.filter(date__gte=filters.date_from)
     if filters.date_to:

@@ -226,16 +226,18 @@ class CategoryModel:
         total, matched = self.scores(text)
         return self._decide(total, matched, text, top, explain)
 
-    def suggest_many(self, texts: list[str]) -> list[Suggestion | None]:
+    def suggest_many(self, texts: list[str], block: int = 16) -> list[Suggestion | None]:
         """`suggest(text, explain=False)` of every text, the similarities in one batch."""
         cores = [compact(t).lower() for t in texts]
         out: list[Suggestion | None] = [None] * len(texts)
         todo = [i for i, c in enumerate(cores) if c] if self.codes else []
-        sims = self.similarities([cores[i] for i in todo])
-        for row, i in enumerate(todo):
-            kw, matched = self._keywords(cores[i])
-            total = sims[row] + self.keyword_weight * kw
-            out[i] = self._decide(total, matched, texts[i], 3, False)
+        for first in range(0, len(todo), block):  # small blocks stay in the CPU cache
+            rows = todo[first : first + block]
+            sims = self.similarities([cores[i] for i in rows])
+            for row, i in enumerate(rows):
+                kw, matched = self._keywords(cores[i])
+                total = sims[row] + self.keyword_weight * kw
+                out[i] = self._decide(total, matched, texts[i], 3, False)
         return out
 
     def _decide(self, total, matched, text, top, explain) -> Suggestion | None:

@@ -76,25 +76,6 @@ class Hasher:
     def signature_of(self, text: str) -> np.ndarray:
         return self.signature(shingle_codes(text))
 
-    def signatures(self, code_sets: list[np.ndarray], block: int = 64) -> np.ndarray:
-        """`signature` of many shingle sets at once, `block` texts per numpy pass (one
-        hash matrix, minima per text with `minimum.reduceat`): the same values."""
-        out = np.full((len(code_sets), len(self.a)), 0xFFFFFFFF, dtype=np.uint32)
-        for first in range(0, len(code_sets), block):
-            rows = [
-                i for i in range(first, min(first + block, len(code_sets))) if len(code_sets[i])
-            ]
-            if not rows:
-                continue
-            codes = np.concatenate([code_sets[i] for i in rows])
-            starts = np.cumsum([0] + [len(code_sets[i]) for i in rows[:-1]])
-            with np.errstate(over="ignore"):
-                x = codes * self.mix
-                x ^= x >> np.uint64(29)
-                h = (x[:, None] * self.a + self.b) >> np.uint64(32)
-            out[rows] = np.minimum.reduceat(h, starts, axis=0).astype(np.uint32)
-        return out
-
 
 def similarity(sig1: np.ndarray, sig2: np.ndarray) -> float:
     """Estimated Jaccard similarity of the two shingle sets."""

@@ -300,14 +300,14 @@ def _analyse_rows(rows) -> list[tuple]:
                 min(max(p.score for p in result.passages), 32767),
             )
         core = spam.strip_passages(normal, result.spans())
-        shingles.append(dedup.shingle_codes(core))
+        shingles.append(dedup.shingle_codes(core))  # MinHash one by one: cache-friendlier
         cores.append(core[:2000])
         guess = matcher.suggest(core, content.get("unit", ""))
         if guess and not unit_paths.get(guess[0], "").startswith(office_path or ""):
             guess = None
         found.append((pk, office_id, flag, intake.identity_digest(identity), guess))
-    # The vectorised steps, once for the whole batch (the same values as one by one).
-    sigs = hasher.signatures(shingles)
+    # Category similarities a few texts at a time (the same values as one by one).
+    sigs = [hasher.signature(codes) for codes in shingles]
     cats = model.suggest_many(cores)
     out = []
     for (pk, office_id, flag, digest, guess), sig, cat in zip(found, sigs, cats, strict=True):

@@ -285,6 +285,9 @@ PETITIONS_CIPHER = env_choice("XUNCHA_PETITIONS_CIPHER", "aes-256-gcm", ("aes-25
 PETITIONS_MASTER_KEY = env_str("XUNCHA_PETITIONS_MASTER_KEY", "")
 PETITIONS_RECEIPT_KEY = env_str("XUNCHA_PETITIONS_RECEIPT_KEY", "")
 ANALYTICS_INDEX_KEY = env_str("XUNCHA_ANALYTICS_INDEX_KEY", "")
+# Worker processes of a full analytics recomputation (the pure part: decrypt, normalise,
+# spam, MinHash, suggestions); 1 computes in the task worker's own process.
+ANALYTICS_WORKERS = env_int("XUNCHA_ANALYTICS_WORKERS", 2)
 # Hot issues: recency half-life (days) and the surge alert (last 7 days > weekly mean of the
 # previous N weeks + K standard deviations, and at least MIN submissions).
 ANALYTICS_HALF_LIFE_DAYS = env_int("XUNCHA_ANALYTICS_HALF_LIFE_DAYS", 30)

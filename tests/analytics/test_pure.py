@@ -142,3 +142,86 @@ def test_band_layout_is_datasketchs_optimum():
     assert (dedup.BANDS, dedup.ROWS) == _optimal_param(
         dedup.LSH_THRESHOLD, dedup.NUM_PERM, 0.2, 0.8
     )
+
+
+def _varied_signatures(n=400, seed=3):
+    import random
+
+    import numpy as np
+
+    rng = random.Random(seed)
+    h = dedup.Hasher.from_key(b"p" * 32)
+    texts = []
+    while len(texts) < n:
+        sents = evaluate.complaint(rng, rng.randint(3, 8))
+        texts.append("".join(sents))
+        if rng.random() < 0.3:
+            texts.append(evaluate.variant(sents, rng.choice(evaluate.VARIANTS), rng))
+    return np.stack([h.signature_of(normalize(t)) for t in texts[:n]])
+
+
+def test_index_self_join_finds_exactly_the_pairs_of_querying_each_signature():
+    """The recomputation's band-by-band self-join equals a query per signature."""
+    sigs = _varied_signatures()
+    ids = [1000 + 3 * i for i in range(len(sigs))]  # ids are not row numbers
+    index = dedup.BandIndex()
+    index.bulk_load(ids, sigs)
+    expected = {}
+    for pk, sig in zip(ids, sigs, strict=True):
+        for other, sim in index.query(sig, exclude={pk}):
+            expected[(min(pk, other), max(pk, other))] = sim
+    assert expected  # the set has true repeats
+    assert index.pairs() == expected
+    # Inserted one by one (the intake path): the same pairs once compacted.
+    incremental = dedup.BandIndex()
+    for pk, sig in zip(ids, sigs, strict=True):
+        incremental.add(pk, sig)
+    assert incremental.pairs() == expected
+
+
+def test_index_query_verifies_against_the_latest_signature():
+    sigs = _varied_signatures(40)
+    index = dedup.BandIndex()
+    index.bulk_load(list(range(40)), sigs)
+    index.add(5, sigs[7])  # a re-analysed submission: its new signature counts
+    assert (5, 1.0) in index.query(sigs[7], exclude={7})
+    assert len(index) == 40
+    assert dedup.BandIndex().query(sigs[0]) == [] and dedup.BandIndex().pairs() == {}
+
+
+def test_category_similarities_match_the_sparse_tfidf_definition():
+    """The vectorised lookup (integer n-gram codes) computes the documented cosine."""
+    import math
+
+    import numpy as np
+
+    from xuncha.analytics.categories import _ngrams
+    from xuncha.analytics.text import compact
+
+    model = categories.CategoryModel(evaluate.taxonomy_2024())
+    for raw in [COMPLAINT, "党费收缴不规范", "ＱＱ群 abc 123", "a", "违规发放津补贴" * 40]:
+        grams = _ngrams(raw)
+        idx = [model.vocab[g] for g in grams if g in model.vocab]
+        val = [(1 + math.log(tf)) * model.idf[g] for g, tf in grams.items() if g in model.vocab]
+        v = np.array(val)
+        expected = (
+            model.matrix[:, idx] @ (v / np.linalg.norm(v)) if idx else np.zeros(len(model.codes))
+        )
+        got = model._similarities(compact(raw).lower())
+        assert np.allclose(got, expected, atol=1e-12)
+        full, short = model.suggest(raw), model.suggest(raw, explain=False)
+        assert (full and (full.code, full.confidence)) == (short and (short.code, short.confidence))
+    assert not model._similarities("").any()
+
+
+def test_batched_suggestions_equal_one_by_one():
+    texts = [normalize(t) for t in (COMPLAINT, "", "。。。", "a", COMPLAINT * 5, "党费收缴不规范")]
+    texts += ["".join(evaluate.complaint(__import__("random").Random(i))) for i in range(150)]
+    model = categories.CategoryModel(evaluate.taxonomy_2024())
+    one = [model.suggest(t, explain=False) for t in texts]
+    for block in (1, 16, 200):
+        many = model.suggest_many(texts, block=block)
+        assert [s and (s.code, s.confidence) for s in one] == [
+            s and (s.code, s.confidence) for s in many
+        ]
+    assert many[1] is None and many[0].code

@@ -204,3 +204,44 @@ def test_query_tokens_pure():
     assert search.query_tokens(["公款吃喝"]) == ["公款", "款吃", "吃喝"]
     assert len(search.query_tokens(search.query_words("字" * 10_000))) <= search.MAX_TOKENS
     assert Role.OFFICE_STAFF  # the cast's roles are what the property test samples
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("common", [False, True])
+def test_common_word_capped_at_the_latest_readable_matches(corpus, login, monkeypatch, common):
+    """Counts stop at MAX_MATCHES readable matches, newest first, with 'more'; what the
+    user may not read is never counted, below or above the cap (both SQLite plans)."""
+    for i in range(3):  # more city records and one the county may read
+        enter(corpus, f"第{i}件：违规发放补贴。", days_ago=i + 1)
+    enter(corpus, "临川县另一单位违规发放补贴。", key=None, office=corpus.county_a, days_ago=9)
+    monkeypatch.setattr(search, "MAX_MATCHES", 3)
+    if common:
+        monkeypatch.setattr(search, "COMMON_MATCHES", 1)  # SQLite: walk the date index
+    staff = corpus.office_staff
+    expected = _expected(staff, "违规")
+    assert len(expected) > 3
+    result = search.run(staff, "违规")
+    assert result.more and result.total == 3 and result.pages == 1
+    newest = sorted(
+        SearchDoc.objects.filter(
+            object_id__in=[pk for _k, pk in expected], kind__in=[k for k, _pk in expected]
+        ).values_list("kind", "object_id", "date", "pk"),
+        key=lambda r: (r[2], r[3]),
+        reverse=True,
+    )
+    newest = [(k, o) for k, o, _d, _pk in newest if (k, o) in expected][:3]
+    assert [(r.kind, r.object_id) for r in result.rows] == newest
+    assert sum(n for _k, _l, n in result.facets["kind"]) == 3
+    # The county sees only its own two records: exact, no 'more', nothing of the city.
+    county = search.run(corpus.county_staff, "补贴")
+    assert not county.more and county.total == len(_expected(corpus.county_staff, "补贴"))
+    assert county.total == 2
+    # A kind filter applies before the cap.
+    problems = search.run(staff, "违规", search.Filters(kind="problem"))
+    assert {(r.kind, r.object_id) for r in problems.rows} == {
+        e for e in expected if e[0] == "problem"
+    }
+    page = login(staff).get("/search/", {"q": "违规"}).content.decode()
+    assert "结果超过 3 条" in page
+    api = login(staff).get("/api/v1/search/", {"q": "违规"}).json()
+    assert api["more"] is True and api["total"] == 3

@@ -3,7 +3,7 @@
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from xuncha.analytics import hot, search
 from xuncha.analytics.views_search import may_search
@@ -35,6 +35,7 @@ class SearchOut(Schema):
     total: int
     page: int
     pages: int
+    more: bool = Field(False, description="可见结果超过上限：计数与分页只覆盖最新的若干条")
     facets: dict[str, list[FacetOut]]
     results: list[HitOut]
 
@@ -69,6 +70,7 @@ def search_records(request, params: Query[SearchIn]):
         "total": result.total,
         "page": result.page,
         "pages": result.pages,
+        "more": result.more,
         "facets": {
             name: [{"key": str(k), "label": str(label), "count": n} for k, label, n in rows]
             for name, rows in result.facets.items()

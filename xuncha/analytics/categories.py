@@ -67,6 +67,28 @@ class Suggestion:
     alternatives: list[tuple[str, float]] = field(default_factory=list)
 
 
+def _gram_code(gram: str) -> int:
+    """An n-gram (1–3 characters) as one integer, 21 bits a character: codes of different
+    lengths never collide (a character is never 0)."""
+    code = 0
+    for ch in gram:
+        code = (code << 21) | ord(ch)
+    return code
+
+
+def _gram_codes(core: str, n_max: int = 3) -> np.ndarray:
+    """The 1..n_max-gram codes of `core` (compacted, lower case), one per occurrence."""
+    cps = np.frombuffer(core.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    parts, acc = [], cps
+    for n in range(1, n_max + 1):
+        if n > 1:
+            acc = (acc[:-1] << np.uint64(21)) | cps[n - 1 :]
+        if not len(acc):
+            break
+        parts.append(acc)
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
+
+
 def _ngrams(text: str, n_max: int = 3) -> Counter:
     core = compact(text).lower()
     grams = Counter()
@@ -114,6 +136,16 @@ class CategoryModel:
         for (code, _), g in zip(docs, grams, strict=True):
             centroid[code] += self._vector(g)
         self.matrix = np.array([_unit(centroid[c]) for c in self.codes])
+        # The same vocabulary as sorted integer codes, for the vectorised lookup.
+        codes = np.array([_gram_code(g) for g in self.vocab], dtype=np.uint64)
+        order = np.argsort(codes, kind="stable")
+        self.gram_codes = codes[order]
+        self.gram_idf = np.array([self.idf[g] for g in self.vocab])[order]
+        self.gram_matrix = np.ascontiguousarray(self.matrix[:, order].T)  # (vocab, codes)
+        self.l1_masks = {
+            l1: np.array([self.parent[c] == l1 for c in self.codes])
+            for l1 in set(self.parent.values())
+        }
         # One Aho–Corasick automaton over every keyword: a single pass over the text.
         self.automaton = ahocorasick.Automaton()
         by_word: dict[str, list[int]] = {}
@@ -133,24 +165,36 @@ class CategoryModel:
                 v[i] = (1 + math.log(tf)) * self.idf[g]
         return _unit(v)
 
-    def _similarities(self, grams: Counter) -> np.ndarray:
-        """Cosine with every prototype, from the sparse TF-IDF vector of the text."""
-        idx, val = [], []
-        for g, tf in grams.items():
-            i = self.vocab.get(g)
-            if i is not None:
-                idx.append(i)
-                val.append((1 + math.log(tf)) * self.idf[g])
-        if not idx:
-            return np.zeros(len(self.codes))
-        v = np.array(val)
-        return self.matrix[:, idx] @ (v / np.linalg.norm(v))
+    def similarities(self, cores: list[str]) -> np.ndarray:
+        """(texts, codes) cosines of the sparse TF-IDF vectors of compacted lower-case
+        texts with every prototype, for a whole batch at once: n-gram codes looked up in
+        the sorted vocabulary codes, counted per text, weighted, normalised and summed
+        per text (a batch of one gives bit for bit the same row as in any batch)."""
+        n, size = len(cores), len(self.gram_codes)
+        out = np.zeros((n, len(self.codes)))
+        if not n or not size:
+            return out
+        parts = [_gram_codes(c) for c in cores]
+        codes = np.concatenate(parts)
+        doc = np.repeat(np.arange(n, dtype=np.int64), [len(p) for p in parts])
+        pos = np.searchsorted(self.gram_codes, codes)
+        pos[pos == size] = 0
+        hit = self.gram_codes[pos] == codes
+        if not hit.any():
+            return out
+        keys, tf = np.unique(doc[hit] * size + pos[hit], return_counts=True)
+        d, idx = keys // size, keys % size
+        w = (1 + np.log(tf)) * self.gram_idf[idx]
+        w /= np.sqrt(np.bincount(d, w * w, minlength=n))[d]
+        starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]])
+        out[d[starts]] = np.add.reduceat(self.gram_matrix[idx] * w[:, None], starts, axis=0)
+        return out
 
-    def scores(self, text: str) -> tuple[np.ndarray, dict[str, list[str]]]:
-        core = compact(text).lower()
-        if not core:
-            return np.zeros(len(self.codes)), {}
-        sim = self._similarities(_ngrams(text))
+    def _similarities(self, core: str) -> np.ndarray:
+        return self.similarities([core])[0]
+
+    def _keywords(self, core: str) -> tuple[np.ndarray, dict[str, list[str]]]:
+        """Keyword votes (one Aho–Corasick pass) and the keywords found per code."""
         found: dict[int, set[str]] = {}
         if len(self.automaton):
             for _end, (w, rows) in self.automaton.iter(core):
@@ -165,12 +209,38 @@ class CategoryModel:
                     hits.append(w)
             matched[self.codes[i]] = hits
             kw[i] = sum(min(len(h), 6) for h in hits) / 6
-        return sim + self.keyword_weight * kw, matched
+        return kw, matched
 
-    def suggest(self, text: str, top: int = 3) -> Suggestion | None:
+    def scores(self, text: str) -> tuple[np.ndarray, dict[str, list[str]]]:
+        core = compact(text).lower()
+        if not core:
+            return np.zeros(len(self.codes)), {}
+        kw, matched = self._keywords(core)
+        return self._similarities(core) + self.keyword_weight * kw, matched
+
+    def suggest(self, text: str, top: int = 3, explain: bool = True) -> Suggestion | None:
+        """The best level-2 code with its confidence; with `explain`, the words that drove
+        it and the alternatives (the pipeline stores only code and confidence)."""
         if not compact(text) or not self.codes:
             return None
         total, matched = self.scores(text)
+        return self._decide(total, matched, text, top, explain)
+
+    def suggest_many(self, texts: list[str], block: int = 16) -> list[Suggestion | None]:
+        """`suggest(text, explain=False)` of every text, the similarities in one batch."""
+        cores = [compact(t).lower() for t in texts]
+        out: list[Suggestion | None] = [None] * len(texts)
+        todo = [i for i, c in enumerate(cores) if c] if self.codes else []
+        for first in range(0, len(todo), block):  # small blocks stay in the CPU cache
+            rows = todo[first : first + block]
+            sims = self.similarities([cores[i] for i in rows])
+            for row, i in enumerate(rows):
+                kw, matched = self._keywords(cores[i])
+                total = sims[row] + self.keyword_weight * kw
+                out[i] = self._decide(total, matched, texts[i], 3, False)
+        return out
+
+    def _decide(self, total, matched, text, top, explain) -> Suggestion | None:
         if not total.any():
             return None
         order = np.argsort(-total, kind="stable")
@@ -180,12 +250,15 @@ class CategoryModel:
         # Confidence of the level-1 class: the probability mass of its codes.
         best = self.codes[order[0]]
         l1 = self.parent[best]
-        l1_mass = sum(p[i] for i, c in enumerate(self.codes) if self.parent[c] == l1)
+        l1_mass = float(p[self.l1_masks[l1]].sum())
+        confidence = round(float(min(p[order[0]] + 0.5 * (l1_mass - p[order[0]]), 1.0)), 3)
+        if not explain:
+            return Suggestion(code=best, l1=l1, confidence=confidence)
         words = matched.get(best) or self._top_grams(text, order[0])
         return Suggestion(
             code=best,
             l1=l1,
-            confidence=round(float(min(p[order[0]] + 0.5 * (l1_mass - p[order[0]]), 1.0)), 3),
+            confidence=confidence,
             words=words[:6],
             alternatives=[(self.codes[i], round(float(p[i]), 3)) for i in order[1:top]],
         )

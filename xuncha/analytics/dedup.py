@@ -8,8 +8,10 @@ them. The MinHash permutations are drawn from the analytics key: a stored signat
 reveals nothing about the text without the key, and two signatures are comparable only
 under the same key. The hash family is multiply-shift ((a·x + b) >> 32 over 64 bits,
 a odd: universal and four times faster than a prime modulus in numpy); the band layout
-is datasketch's optimum for the threshold; the bands live in sorted numpy
-arrays plus a small dict of recent inserts, so 100,000 signatures take tens of MB.
+is datasketch's optimum for the threshold; the band keys live in one sorted numpy
+array plus a small dict of recent inserts and the signatures in one matrix, so 100,000
+signatures take tens of MB, a query verifies its candidates in one vectorised comparison
+and the full recomputation finds every pair in one self-join (`BandIndex.pairs`).
 """
 
 import hashlib
@@ -97,76 +99,187 @@ def band_layout(threshold: float = LSH_THRESHOLD, num_perm: int = NUM_PERM) -> t
 
 
 class BandIndex:
-    """LSH over signature bands: sorted arrays for the bulk, a dict for recent inserts."""
+    """LSH over signature bands. Every band key of the bulk sits in one sorted array (the
+    band id is folded into each key and kept alongside, so one `searchsorted` answers all
+    bands at once); recent inserts sit in a dict. Signatures are rows of one matrix, so a
+    query verifies all its candidates in one vectorised comparison."""
 
     def __init__(self, threshold: float = LSH_THRESHOLD, num_perm: int = NUM_PERM):
         self.bands, self.rows = band_layout(threshold, num_perm)
-        self.keys = np.zeros((self.bands, 0), dtype=np.uint64)
-        self.ids = np.zeros((self.bands, 0), dtype=np.int64)
+        self.num_perm = num_perm
+        self.keys = np.zeros(0, dtype=np.uint64)  # sorted band keys of the bulk
+        self.key_band = np.zeros(0, dtype=np.int16)  # the band of each key
+        self.key_row = np.zeros(0, dtype=np.int64)  # the matrix row of each key
         self.recent: dict[tuple[int, int], list[int]] = {}
-        self.signatures: dict[int, np.ndarray] = {}
+        self.matrix = np.zeros((0, num_perm), dtype=np.uint32)  # capacity grows by doubling
+        self.row_ids = np.zeros(0, dtype=np.int64)
+        self.size = 0
+        self.row_of: dict[int, int] = {}
 
     def __len__(self):
-        return len(self.signatures)
+        return len(self.row_of)
+
+    @property
+    def signatures(self) -> dict[int, np.ndarray]:
+        return {ident: self.matrix[row] for ident, row in self.row_of.items()}
 
     def _band_keys(self, sigs: np.ndarray) -> np.ndarray:
-        """(bands, n) uint64 keys: each band's rows folded into one 64-bit value."""
-        sigs = np.atleast_2d(sigs).astype(np.uint64)
+        """(bands, n) uint64 keys: each band's rows folded into one 64-bit value (FNV-1a
+        style, the band number in the offset basis)."""
+        sigs = np.atleast_2d(sigs)
         n = sigs.shape[0]
-        out = np.empty((self.bands, n), dtype=np.uint64)
+        cells = sigs[:, : self.bands * self.rows].astype(np.uint64)
+        cells = cells.reshape(n, self.bands, self.rows)
         prime = np.uint64(0x100000001B3)
+        basis = np.uint64(0xCBF29CE484222325) ^ np.arange(self.bands, dtype=np.uint64)
+        acc = np.broadcast_to(basis, (n, self.bands)).copy()
         with np.errstate(over="ignore"):
-            for band in range(self.bands):
-                acc = np.full(n, np.uint64(0xCBF29CE484222325) ^ np.uint64(band), dtype=np.uint64)
-                for col in range(band * self.rows, (band + 1) * self.rows):
-                    acc = (acc ^ sigs[:, col]) * prime
-                out[band] = acc
-        return out
+            for col in range(self.rows):
+                acc ^= cells[:, :, col]
+                acc *= prime
+        return acc.T
+
+    def _grow(self, extra: int) -> None:
+        need = self.size + extra
+        if need > len(self.matrix):
+            cap = max(need, 2 * len(self.matrix), 64)
+            matrix = np.zeros((cap, self.num_perm), dtype=np.uint32)
+            matrix[: self.size] = self.matrix[: self.size]
+            ids = np.zeros(cap, dtype=np.int64)
+            ids[: self.size] = self.row_ids[: self.size]
+            self.matrix, self.row_ids = matrix, ids
 
     def bulk_load(self, ids, sigs: np.ndarray) -> None:
-        """Replace the index with these signatures (one sort per band)."""
+        """Replace the index with these signatures (one sort of every band key)."""
         ids = np.asarray(ids, dtype=np.int64)
-        self.signatures = dict(zip(ids.tolist(), sigs, strict=True))
-        keys = self._band_keys(sigs) if len(ids) else np.zeros((self.bands, 0), np.uint64)
-        order = np.argsort(keys, axis=1, kind="stable")
-        self.keys = np.take_along_axis(keys, order, axis=1)
-        self.ids = ids[order] if len(ids) else np.zeros((self.bands, 0), np.int64)
+        n = len(ids)
+        sigs = np.asarray(sigs, dtype=np.uint32).reshape(n, self.num_perm)
+        self.matrix = sigs.copy()
+        self.row_ids = ids.copy()
+        self.size = n
+        self.row_of = {ident: row for row, ident in enumerate(ids.tolist())}
         self.recent = {}
+        if n == 0:
+            self.keys = np.zeros(0, dtype=np.uint64)
+            self.key_band = np.zeros(0, dtype=np.int16)
+            self.key_row = np.zeros(0, dtype=np.int64)
+            return
+        keys = self._band_keys(sigs)  # (bands, n)
+        flat = keys.ravel()
+        order = np.argsort(flat, kind="stable")
+        self.keys = flat[order]
+        self.key_band = (order // n).astype(np.int16)
+        self.key_row = order % n
 
     def add(self, ident: int, sig: np.ndarray) -> None:
-        self.signatures[ident] = sig
+        row = self.row_of.get(ident)
+        if row is None:
+            self._grow(1)
+            row = self.size
+            self.size += 1
+            self.row_of[ident] = row
+            self.row_ids[row] = ident
+        self.matrix[row] = sig
         keys = self._band_keys(sig)[:, 0]
         for band, key in enumerate(keys.tolist()):
-            self.recent.setdefault((band, key), []).append(ident)
+            self.recent.setdefault((band, key), []).append(row)
         if len(self.recent) > 50_000 * self.bands:
             self.compact()
 
     def compact(self) -> None:
-        ids = list(self.signatures)
-        self.bulk_load(ids, np.array([self.signatures[i] for i in ids]))
+        self.bulk_load(self.row_ids[: self.size], self.matrix[: self.size])
+
+    def _candidate_rows(self, sig: np.ndarray) -> np.ndarray:
+        keys = self._band_keys(sig)[:, 0]
+        lo = np.searchsorted(self.keys, keys, "left")
+        hi = np.searchsorted(self.keys, keys, "right")
+        parts = []
+        for band in np.flatnonzero(hi > lo).tolist():
+            sl = slice(lo[band], hi[band])
+            rows = self.key_row[sl]
+            parts.append(rows[self.key_band[sl] == band])
+        if self.recent:
+            for band, key in enumerate(keys.tolist()):
+                hit = self.recent.get((band, key))
+                if hit:
+                    parts.append(np.asarray(hit, dtype=np.int64))
+        if not parts:
+            return np.zeros(0, dtype=np.int64)
+        return np.unique(np.concatenate(parts))
 
     def candidates(self, sig: np.ndarray) -> set[int]:
-        keys = self._band_keys(sig)[:, 0]
-        found: set[int] = set()
-        for band, key in enumerate(keys.tolist()):
-            row = self.keys[band]
-            lo = np.searchsorted(row, np.uint64(key), "left")
-            hi = np.searchsorted(row, np.uint64(key), "right")
-            if hi > lo:
-                found.update(self.ids[band, lo:hi].tolist())
-            found.update(self.recent.get((band, key), ()))
-        return found
+        return set(self.row_ids[self._candidate_rows(sig)].tolist())
 
     def query(self, sig: np.ndarray, threshold: float = THRESHOLD, exclude=()) -> list:
         """[(id, similarity)] of indexed signatures at or above the threshold, best first."""
-        out = []
-        for ident in self.candidates(sig):
-            if ident in exclude:
-                continue
-            s = similarity(sig, self.signatures[ident])
-            if s >= threshold:
-                out.append((ident, s))
+        rows = self._candidate_rows(sig)
+        if not len(rows):
+            return []
+        counts = np.count_nonzero(self.matrix[rows] == np.asarray(sig, np.uint32), axis=1)
+        sims = counts / self.num_perm
+        keep = sims >= threshold
+        out = [
+            (ident, s)
+            for ident, s in zip(self.row_ids[rows[keep]].tolist(), sims[keep].tolist(), strict=True)
+            if ident not in exclude
+        ]
         return sorted(out, key=lambda x: (-x[1], x[0]))
+
+    def pairs(self, threshold: float = THRESHOLD, chunk: int = 1 << 18) -> dict:
+        """Every pair of indexed signatures in a common band at or above the threshold,
+        as {(smaller id, larger id): similarity}: the same pairs as a `query` of every
+        signature, found band by band (runs of equal keys) and verified in chunks."""
+        found: dict[tuple[int, int], float] = {}
+        n = self.size
+        if n < 2 or self.recent:
+            if self.recent:
+                self.compact()
+                n = self.size
+            if n < 2:
+                return found
+        ids = self.row_ids[:n]
+        matrix = self.matrix[:n]
+        need = threshold * self.num_perm
+        seen = set()
+        for band in range(self.bands):
+            sel = self.key_band == band
+            keys, rows = self.keys[sel], self.key_row[sel]
+            a, b = _run_pairs(keys, rows)
+            for start in range(0, len(a), chunk):
+                ca, cb = a[start : start + chunk], b[start : start + chunk]
+                counts = np.count_nonzero(matrix[ca] == matrix[cb], axis=1)
+                hit = counts >= need - 1e-9
+                ca, cb, counts = ca[hit], cb[hit], counts[hit]
+                ia, ib = ids[ca], ids[cb]
+                lo, hi = np.minimum(ia, ib), np.maximum(ia, ib)
+                for x, y, c in zip(lo.tolist(), hi.tolist(), counts.tolist(), strict=True):
+                    if (x, y) not in seen:
+                        s = c / self.num_perm
+                        if s >= threshold:
+                            seen.add((x, y))
+                            found[(x, y)] = s
+        return found
+
+
+def _run_pairs(keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """All pairs of `rows` whose (sorted) `keys` are equal, as two row arrays."""
+    n = len(keys)
+    if n < 2:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    lengths = np.diff(np.r_[starts, n])
+    end = np.repeat(starts + lengths, lengths)  # end of each position's run
+    active = np.flatnonzero(end - np.arange(n) >= 2)
+    out_a, out_b = [], []
+    d = 1
+    while len(active):
+        out_a.append(rows[active])
+        out_b.append(rows[active + d])
+        d += 1
+        active = active[end[active] > active + d]
+    if not out_a:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(out_a), np.concatenate(out_b)
 
 
 def groups(pairs) -> list[list[int]]:

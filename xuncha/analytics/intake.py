@@ -265,7 +265,7 @@ def suggest(submission, core: str, unit_hint: str = "", fresh: bool = True) -> d
     guess = matcher.suggest(core, unit_hint)
     if guess and unit_office_path.get(guess[0], "").startswith(office_path):
         unit = guess
-    cat = category_model().suggest(core[:2000]) if core else None
+    cat = category_model().suggest(core[:2000], explain=False) if core else None
     category_id = category_ids().get(cat.code) if cat else None
     auto = bool(cat and cat.confidence >= settings.ANALYTICS_AUTO_CATEGORY_CONFIDENCE)
     values = {

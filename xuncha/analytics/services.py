@@ -265,113 +265,194 @@ def _progress(run, done, total):
     AnalyticsRun.objects.filter(pk=run.pk).update(done=done, total=total)
 
 
-def recompute(*, progress=None, batch: int = 2000, queryset=None) -> dict:
+# The pure part of a recomputation, per row: what the worker processes compute. Set by
+# `recompute` before the pool forks, so the children inherit the loaded models.
+_CONTEXT: dict = {}
+_COLUMNS = ("pk", "office_id", "office__path", "wrapped_key", "content_sealed", "identity_sealed")
+
+
+def _analyse_rows(rows) -> list[tuple]:
+    """(pk, office id, flag or None, signature bytes, identity digest, unit id, unit
+    confidence, category id, category confidence) of each row: decrypted once, the
+    normalised text used by every step. No database access (runs in a worker process)."""
+    ctx = _CONTEXT
+    hasher, matcher, unit_paths = ctx["hasher"], ctx["matcher"], ctx["unit_paths"]
+    model, category_ids = ctx["model"], ctx["category_ids"]
+    found, shingles, cores = [], [], []
+    for pk, office_id, office_path, wrapped, content_sealed, identity_sealed in rows:
+        data_key = crypto.unwrap(wrapped)
+        content = crypto.open_json(data_key, content_sealed, "content")
+        identity = (
+            crypto.open_json(data_key, identity_sealed, "identity") if identity_sealed else None
+        )
+        raw = content.get("text", "")
+        normal = text.normalize(raw)
+        result = spam.detect(normal)
+        flag = None
+        if result.flagged:
+            flag = (
+                result.reasons,
+                [[p.start, p.end, list(p.reasons)] for p in result.passages],
+                crypto.seal_json(
+                    data_key, spam.original_passages(raw, normal, result), intake.PASSAGES
+                ),
+                result.whole,
+                min(max(p.score for p in result.passages), 32767),
+            )
+        core = spam.strip_passages(normal, result.spans())
+        shingles.append(dedup.shingle_codes(core))  # MinHash one by one: cache-friendlier
+        cores.append(core[:2000])
+        guess = matcher.suggest(core, content.get("unit", ""))
+        if guess and not unit_paths.get(guess[0], "").startswith(office_path or ""):
+            guess = None
+        found.append((pk, office_id, flag, intake.identity_digest(identity), guess))
+    # Category similarities a few texts at a time (the same values as one by one).
+    sigs = [hasher.signature(codes) for codes in shingles]
+    cats = model.suggest_many(cores)
+    out = []
+    for (pk, office_id, flag, digest, guess), sig, cat in zip(found, sigs, cats, strict=True):
+        out.append(
+            (
+                pk,
+                office_id,
+                flag,
+                sig.tobytes(),
+                digest,
+                guess[0] if guess else None,
+                guess[1] if guess else 0,
+                category_ids.get(cat.code) if cat else None,
+                cat.confidence if cat else 0,
+            )
+        )
+    return out
+
+
+def _chunks(qs, batch: int):
+    """Rows of the queryset in primary-key order, `batch` at a time (keyset paging: no
+    OFFSET, one query per batch, plain tuples instead of model instances)."""
+    last = 0
+    while True:
+        rows = list(qs.filter(pk__gt=last).order_by("pk").values_list(*_COLUMNS)[:batch])
+        if not rows:
+            return
+        last = rows[-1][0]
+        yield [
+            (pk, office, path, bytes(w), bytes(c), bytes(i) if i else None)
+            for pk, office, path, w, c, i in rows
+        ]
+
+
+def _analysed(qs, batch: int, workers: int):
+    """Results of `_analyse_rows` batch by batch, in order; with `workers` > 1 the batches
+    run in forked worker processes, at most 2 per worker in flight (memory stays bounded)."""
+    if workers <= 1:
+        for rows in _chunks(qs, batch):
+            yield len(rows), _analyse_rows(rows)
+        return
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        pending = deque()
+        for rows in _chunks(qs, batch):
+            pending.append((len(rows), pool.submit(_analyse_rows, rows)))
+            if len(pending) >= 2 * workers:
+                n, future = pending.popleft()
+                yield n, future.result()
+        while pending:
+            n, future = pending.popleft()
+            yield n, future.result()
+
+
+def recompute(
+    *, progress=None, batch: int = 1000, queryset=None, workers: int | None = None
+) -> dict:
     """Recompute flags, fingerprints, duplicate proposals and suggestions of every
     submission. Staff decisions are kept: a confirmed or cleared flag keeps its state,
-    decided duplicate pairs stay decided and rejected pairs are not proposed again."""
+    decided duplicate pairs stay decided and rejected pairs are not proposed again.
+
+    Each submission is read and decrypted once (keyset-paged batches), its normalised
+    text feeds every step; the pure part runs on `workers` processes
+    (`ANALYTICS_WORKERS`, only for more than `batch` submissions); duplicate pairs come
+    from one self-join of the LSH index; rows are written with bulk inserts."""
+    from django.conf import settings
+
     started = time.perf_counter()
-    qs = (queryset or Submission.objects.all()).order_by("pk")
+    qs = queryset if queryset is not None else Submission.objects.all()
     total = qs.count()
-    hasher = intake.hasher()
-    matcher, unit_paths = intake.unit_matcher()
-    model = intake.category_model()
+    if workers is None:
+        workers = settings.ANALYTICS_WORKERS if total > batch else 1
     from xuncha.inspections.models import TaxonomyCategory
 
-    category_ids = dict(
-        TaxonomyCategory.objects.filter(version__active=True).values_list("code", "pk")
+    matcher, unit_paths = intake.unit_matcher()
+    _CONTEXT.update(
+        hasher=intake.hasher(),
+        matcher=matcher,
+        unit_paths=unit_paths,
+        model=intake.category_model(),
+        category_ids=dict(
+            TaxonomyCategory.objects.filter(version__active=True).values_list("code", "pk")
+        ),
     )
-    decided = {
-        f.submission_id: f.state
-        for f in SpamFlag.objects.exclude(state="open").only("submission_id", "state")
-    }
+    decided = dict(SpamFlag.objects.exclude(state="open").values_list("submission_id", "state"))
     ids, offices, sigs = [], [], []
     flags, prints, suggestions, spam_ids = [], [], [], []
     done = 0
-    for chunk_start in range(0, total, batch):
-        chunk = list(
-            qs.select_related("office").only(
-                "pk",
-                "office_id",
-                "office__path",
-                "wrapped_key",
-                "content_sealed",
-                "identity_sealed",
-                "real_name",
-            )[chunk_start : chunk_start + batch]
-        )
-        for sub in chunk:
-            data_key = crypto.unwrap(sub.wrapped_key)
-            content = crypto.open_json(data_key, sub.content_sealed, "content")
-            identity = (
-                crypto.open_json(data_key, sub.identity_sealed, "identity")
-                if sub.identity_sealed
-                else None
-            )
-            normal = text.normalize(content.get("text", ""))
-            text.segment(
-                normal
-            )  # the segmenter's pass (user dictionary): topics and search reuse it
-            result = spam.detect(normal)
-            if result.flagged:
-                spam_ids.append(sub.pk)
+    for n, results in _analysed(qs, batch, workers):
+        for pk, office_id, flag, sig, digest, unit_id, unit_conf, cat_id, cat_conf in results:
+            if flag is not None:
+                reasons, spans, sealed, whole, score = flag
+                spam_ids.append(pk)
                 flags.append(
                     SpamFlag(
-                        submission_id=sub.pk,
-                        state=decided.get(sub.pk, SpamFlag.State.OPEN),
-                        reasons=result.reasons,
-                        spans=[[p.start, p.end, list(p.reasons)] for p in result.passages],
-                        passages_sealed=crypto.seal_json(
-                            data_key,
-                            spam.original_passages(content.get("text", ""), normal, result),
-                            intake.PASSAGES,
-                        ),
-                        whole=result.whole,
-                        score=min(max(p.score for p in result.passages), 32767),
+                        submission_id=pk,
+                        state=decided.get(pk, SpamFlag.State.OPEN),
+                        reasons=reasons,
+                        spans=spans,
+                        passages_sealed=sealed,
+                        whole=whole,
+                        score=score,
                     )
                 )
-            core = spam.strip_passages(normal, result.spans())
-            sig = hasher.signature_of(core)
-            ids.append(sub.pk)
-            offices.append(sub.office_id)
+            ids.append(pk)
+            offices.append(office_id)
             sigs.append(sig)
             prints.append(
                 Fingerprint(
-                    submission_id=sub.pk,
-                    office_id=sub.office_id,
-                    signature=sig.tobytes(),
-                    identity_digest=intake.identity_digest(identity),
+                    submission_id=pk, office_id=office_id, signature=sig, identity_digest=digest
                 )
             )
-            guess = matcher.suggest(core, content.get("unit", ""))
-            if guess and not unit_paths.get(guess[0], "").startswith(sub.office.path):
-                guess = None
-            cat = model.suggest(core[:2000]) if core else None
             suggestions.append(
                 Suggestion(
-                    submission_id=sub.pk,
-                    unit_id=guess[0] if guess else None,
-                    unit_confidence=guess[1] if guess else 0,
-                    category_id=category_ids.get(cat.code) if cat else None,
-                    category_confidence=cat.confidence if cat else 0,
+                    submission_id=pk,
+                    unit_id=unit_id,
+                    unit_confidence=unit_conf,
+                    category_id=cat_id,
+                    category_confidence=cat_conf,
                 )
             )
-        done += len(chunk)
+        done += n
         if progress:
             progress(done, total)
+    _CONTEXT.clear()
     pure_seconds = time.perf_counter() - started
-    # Duplicate pairs over the whole index, within each office.
+    # Duplicate pairs over the whole index, within each office, whole-spam items left out.
     index = dedup.BandIndex()
-    sig_matrix = np.stack(sigs) if sigs else np.zeros((0, dedup.NUM_PERM), np.uint32)
+    sig_matrix = (
+        np.frombuffer(b"".join(sigs), dtype=np.uint32).reshape(len(sigs), dedup.NUM_PERM)
+        if sigs
+        else np.zeros((0, dedup.NUM_PERM), np.uint32)
+    )
     index.bulk_load(ids, sig_matrix)
     office_of = dict(zip(ids, offices, strict=True))
-    pairs = {}
     whole_spam = {f.submission_id for f in flags if f.whole}
-    for pk, sig in zip(ids, sigs, strict=True):
-        if pk in whole_spam:
-            continue
-        for other, sim in index.query(sig, dedup.THRESHOLD, exclude={pk}):
-            if other > pk and office_of[other] == office_of[pk] and other not in whole_spam:
-                pairs[(pk, other)] = sim
+    pairs = {
+        (a, b): sim
+        for (a, b), sim in index.pairs(dedup.THRESHOLD).items()
+        if office_of[a] == office_of[b] and a not in whole_spam and b not in whole_spam
+    }
+    pairs_seconds = time.perf_counter() - started - pure_seconds
     with transaction.atomic():
         kept_suggestions = {
             s.submission_id: s
@@ -401,6 +482,8 @@ def recompute(*, progress=None, batch: int = 2000, queryset=None) -> dict:
         "groups": groups,
         "seconds": round(time.perf_counter() - started, 2),
         "analysis_seconds": round(pure_seconds, 2),
+        "pairs_seconds": round(pairs_seconds, 2),
+        "workers": workers,
     }
 
 

@@ -374,3 +374,53 @@ def test_retention_per_office_applies_to_new_archives(arch):
     archive = services.archive_create(inspection=arch.inspection, actor=cast.office_admin)
     assert {i.retention for i in archive.items.filter(kind=RecordKind.PROBLEM)} == {"permanent"}
     assert {i.retention for i in archive.items.filter(kind=RecordKind.ACTIVITY)} == {"y10"}
+
+
+def test_archive_holds_preparation_stay_review_decisions_and_use_of_results(arch):
+    """The records of 进驻准备, the stay, the review decisions and 成果运用 are filed too."""
+    from xuncha.inspections.prep import prepare_for_stationing
+    from xuncha.inspections.stay_models import MobilisationMeeting, ResultDecision, TeamMeeting
+    from xuncha.rectification.models import ResultItem
+
+    cast, i = arch.cast, arch.inspection
+    prepare_for_stationing(i, cast.office_staff)
+    day = i.start
+    mob = MobilisationMeeting.objects.create(
+        inspection=i,
+        held_on=day,
+        attendees="全体班子成员",
+        speech="动员讲话",
+        recorded_by=cast.team_leader,
+    )
+    meeting = TeamMeeting.objects.create(
+        inspection=i,
+        held_on=day,
+        topic="研究谈话安排",
+        attendees="全组",
+        resolutions="分三批谈话",
+        recorded_by=cast.team_leader,
+    )
+    archive = services.archive_create(inspection=i, actor=cast.office_admin)
+    items = list(ArchiveItem.objects.filter(archive=archive))
+    records = {(x.record_type, x.record_id): x for x in items}
+    plan = i.work_plan
+    assert records[("inspections.workplan", str(plan.pk))].kind == RecordKind.WORK_PLAN
+    assert records[("inspections.workplan", str(plan.pk))].retention == Retention.PERMANENT
+    prep = next(x for x in items if x.kind == RecordKind.PREPARATION)
+    prep_rows = json.loads(prep.snapshot)["rows"]
+    assert {"inspections.secrecypledge", "inspections.temporarybranch"} <= {
+        r["_model"] for r in prep_rows
+    }
+    assert records[("inspections.mobilisationmeeting", str(mob.pk))].kind == RecordKind.STAY
+    assert records[("inspections.teammeeting", str(meeting.pk))].kind == RecordKind.STAY
+    decided = {d.pk for d in ResultDecision.objects.filter(review__inspection=i)}
+    assert decided
+    filed = {
+        d["id"]
+        for x in items
+        if x.kind == RecordKind.REVIEW
+        for d in json.loads(x.snapshot)["decisions"]
+    }
+    assert decided == filed
+    for item in ResultItem.objects.filter(inspection=i):
+        assert records[("rectification.resultitem", str(item.pk))].kind == RecordKind.RESULTS

@@ -115,6 +115,7 @@ def collect(inspection) -> list[Entry]:
             )
         )
 
+    _preparation(i, add)
     if apps.is_installed("xuncha.petitions"):
         from xuncha.petitions.models import Announcement
 
@@ -222,14 +223,19 @@ def collect(inspection) -> list[Entry]:
                 _inspection_files(notice.attachments.all()),
             )
         )
-    for review in fw.LeadingGroupReview.objects.filter(inspection=i):
+    _stay(i, add)
+    for review in fw.LeadingGroupReview.objects.filter(inspection=i).prefetch_related(
+        "result_decisions"
+    ):
+        c = fields_of(review)
+        c["decisions"] = [fields_of(d) for d in review.result_decisions.all()]
         add(
             Entry(
                 RecordKind.REVIEW,
                 f"审议记录（{review.held_on:%Y年%m月%d日}）",
                 review,
                 review.held_on,
-                fields_of(review),
+                c,
             )
         )
     # Files attached to nothing above (a loose attachment of the inspection).
@@ -254,7 +260,55 @@ def collect(inspection) -> list[Entry]:
         _clues(i, add)
     if apps.is_installed("xuncha.rectification"):
         _rectification(i, add)
+        _results(i, add)
     return entries
+
+
+def _preparation(i, add):
+    """巡察工作方案 and the records 进驻 waits for (pledges, replacement requests, branch)."""
+    from xuncha.inspections import prep_models as pm
+
+    for plan in pm.WorkPlan.objects.filter(inspection=i):
+        add(
+            Entry(
+                RecordKind.WORK_PLAN,
+                f"巡察工作方案：{i}",
+                plan,
+                plan.approved_on or _day(plan.updated_at),
+                fields_of(plan),
+            )
+        )
+    rows = [
+        *pm.SecrecyPledge.objects.filter(member__team__inspection=i).order_by("pk"),
+        *pm.ReplacementRequest.objects.filter(inspection=i).order_by("pk"),
+        *pm.TemporaryBranch.objects.filter(inspection=i),
+    ]
+    if rows:
+        add(
+            Entry(
+                RecordKind.PREPARATION,
+                f"进驻准备记录（保密承诺书、更换申请、临时党支部，{len(rows)} 条）",
+                rows[0],
+                i.start,
+                {"rows": [fields_of(r) for r in rows]},
+            )
+        )
+
+
+def _stay(i, add):
+    """动员会, 组务会, 重要情况报告 and weekly reports, one entry per record."""
+    from xuncha.inspections import stay_models as sm
+
+    kinds = [
+        (sm.MobilisationMeeting, "held_on", "动员会"),
+        (sm.TeamMeeting, "held_on", "组务会"),
+        (sm.ImportantReport, "reported_on", "重要情况报告"),
+        (sm.WeeklyReport, "week_end", "周报"),
+    ]
+    for model, day, label in kinds:
+        for row in model.objects.filter(inspection=i).order_by(day, "pk"):
+            on = getattr(row, day)
+            add(Entry(RecordKind.STAY, f"{label}（{on:%Y年%m月%d日}）", row, on, fields_of(row)))
 
 
 def _reports(i, add):
@@ -266,12 +320,34 @@ def _reports(i, add):
         "topical": RecordKind.TOPICAL,
         "recommendation": RecordKind.RECOMMENDATION,
     }
+    from xuncha.reports.delivery_models import FeedbackMeeting, FeedbackReceipt, LeaderFeedback
+
     deliveries = {d.draft_id: d for d in FeedbackDelivery.objects.filter(draft__inspection=i)}
+    meetings = {m.draft_id: m for m in FeedbackMeeting.objects.filter(draft__inspection=i)}
+    leaders = {m.draft_id: m for m in LeaderFeedback.objects.filter(draft__inspection=i)}
+    receipts = {
+        r.delivery_id: r for r in FeedbackReceipt.objects.filter(delivery__draft__inspection=i)
+    }
     for d in ReportDraft.objects.filter(inspection=i).prefetch_related("problems").order_by("pk"):
         c = fields_of(d)
         c["problem_ids"] = [p.pk for p in d.problems.all()]
+        files = []
         if d.pk in deliveries:
-            c["delivery"] = fields_of(deliveries[d.pk])
+            delivery = deliveries[d.pk]
+            c["delivery"] = fields_of(delivery)
+            receipt = receipts.get(delivery.pk)
+            if receipt is not None:
+                c["receipt"] = fields_of(receipt)
+                name = receipt.original_name or "签收回执"
+                files.append(
+                    FileRef(
+                        receipt.file.name, name, receipt.content_type, receipt.size, receipt.sha256
+                    )
+                )
+        if d.pk in meetings:
+            c["feedback_meeting"] = fields_of(meetings[d.pk])
+        if d.pk in leaders:
+            c["leader_feedback"] = fields_of(leaders[d.pk])
         add(
             Entry(
                 kinds.get(d.kind, RecordKind.REPORT),
@@ -279,6 +355,7 @@ def _reports(i, add):
                 d,
                 d.doc_date or _day(d.created_at),
                 c,
+                files,
             )
         )
 
@@ -407,6 +484,34 @@ def _rectification(i, add):
                     c,
                 )
             )
+
+
+def _results(i, add):
+    """成果运用: every ledger item with its history and letter (a 建议书 or 抄告单 to a
+    department has no plan, so it is not among the plans' letters), the talks and the
+    rectification democratic life meetings."""
+    from xuncha.rectification import models as rm
+
+    items = (
+        rm.ResultItem.objects.filter(inspection=i)
+        .select_related("letter")
+        .prefetch_related("history")
+        .order_by("decided_on", "pk")
+    )
+    for item in items:
+        c = fields_of(item)
+        c["history"] = [fields_of(h) for h in item.history.all()]
+        c["letter"] = fields_of(item.letter) if item.letter_id else None
+        add(Entry(RecordKind.RESULTS, f"成果运用：{item.subject}", item, item.decided_on, c))
+    for talk in rm.Talk.objects.filter(plan__inspection=i).order_by("held_on", "pk"):
+        add(Entry(RecordKind.RESULTS, f"约谈记录：{talk}", talk, talk.held_on, fields_of(talk)))
+    meetings = rm.LifeMeeting.objects.filter(plan__inspection=i).prefetch_related("measures")
+    for meeting in meetings.order_by("held_on", "pk"):
+        c = fields_of(meeting)
+        c["measure_ids"] = [m.pk for m in meeting.measures.all()]
+        add(
+            Entry(RecordKind.RESULTS, f"整改专题民主生活会：{meeting}", meeting, meeting.held_on, c)
+        )
 
 
 def audit_excerpt(entries: list[Entry]) -> list[dict]:

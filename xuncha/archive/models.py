@@ -80,6 +80,9 @@ class RecordKind(models.TextChoices):
     PROBLEM = "problem", _("问题")
     WORKING_PAPER = "working_paper", _("工作底稿")
     FIX_NOTICE = "fix_notice", _("立行立改通知")
+    WORK_PLAN = "work_plan", _("巡察工作方案")
+    PREPARATION = "preparation", _("进驻准备记录")
+    STAY = "stay", _("驻点工作记录")
     REVIEW = "review", _("审议记录")
     REPORT = "report", _("巡察报告")
     FEEDBACK = "feedback", _("反馈意见及送达记录")
@@ -94,6 +97,7 @@ class RecordKind(models.TextChoices):
     ASSESSMENT = "assessment", _("整改评估与作风评价")
     DISCLOSURE = "disclosure", _("整改公开")
     BORROWED = "borrowed", _("调阅材料清退登记")
+    RESULTS = "results", _("成果运用记录")
     AUDIT = "audit", _("审计日志摘录")
 
 
@@ -111,6 +115,9 @@ DEFAULT_RETENTION = {
     RecordKind.PROBLEM: Retention.Y30,
     RecordKind.WORKING_PAPER: Retention.Y30,
     RecordKind.FIX_NOTICE: Retention.Y30,
+    RecordKind.WORK_PLAN: Retention.PERMANENT,
+    RecordKind.PREPARATION: Retention.Y30,
+    RecordKind.STAY: Retention.Y30,
     RecordKind.REVIEW: Retention.PERMANENT,
     RecordKind.REPORT: Retention.PERMANENT,
     RecordKind.FEEDBACK: Retention.PERMANENT,
@@ -125,6 +132,7 @@ DEFAULT_RETENTION = {
     RecordKind.ASSESSMENT: Retention.Y30,
     RecordKind.DISCLOSURE: Retention.Y10,
     RecordKind.BORROWED: Retention.Y10,
+    RecordKind.RESULTS: Retention.Y30,
     RecordKind.AUDIT: Retention.Y30,
 }
 

@@ -120,7 +120,8 @@ RECEIPT_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def _receipt(delivery, day, actor):
-    """The unit's signed receipt (a placeholder scan), stored content-addressed."""
+    """Demo data: the unit's signed receipt, a minimal one-page PDF standing in for the scan
+    a liaison uploads, stored content-addressed like a real upload."""
     import hashlib
 
     from django.core.files.base import ContentFile

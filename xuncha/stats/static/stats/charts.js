@@ -7,7 +7,7 @@ document.addEventListener("DOMContentLoaded", function () {
   echarts.init(document.getElementById("c-volume")).setOption({
     title: { text: "主要工作量", left: "center", textStyle: { fontSize: 14 } },
     tooltip: { trigger: "axis" }, legend: { bottom: 0 }, grid: { top: 40, bottom: 80, left: 50, right: 20 },
-    xAxis: axis, yAxis: { type: "value" },
+    xAxis: axis, yAxis: { type: "value", minInterval: 1 },
     series: d.series.map(s => ({ name: s.name, type: "bar", data: s.data }))
   });
   echarts.init(document.getElementById("c-rates")).setOption({

@@ -400,9 +400,33 @@ def test_archive_holds_preparation_stay_review_decisions_and_use_of_results(arch
         resolutions="分三批谈话",
         recorded_by=cast.team_leader,
     )
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    from xuncha.reports.delivery_models import FeedbackReceipt
+    from xuncha.reports.models import FeedbackDelivery
+
+    delivery = FeedbackDelivery.objects.filter(draft__inspection=i).first()
+    scan = b"%PDF-1.4\n%%EOF\n"
+    receipt = FeedbackReceipt(
+        delivery=delivery,
+        signed_on=day,
+        signed_by="某局主要负责人",
+        sha256=hashlib.sha256(scan).hexdigest(),
+        size=len(scan),
+        content_type="application/pdf",
+        original_name="签收回执.pdf",
+        uploaded_by=cast.unit_liaison,
+    )
+    receipt.file.save("r.pdf", ContentFile(scan), save=False)
+    receipt.save()
     archive = services.archive_create(inspection=i, actor=cast.office_admin)
     items = list(ArchiveItem.objects.filter(archive=archive))
     records = {(x.record_type, x.record_id): x for x in items}
+    feedback = next(x for x in items if x.kind == RecordKind.FEEDBACK and not x.is_file)
+    assert json.loads(feedback.snapshot)["receipt"]["signed_by"] == "某局主要负责人"
+    assert any(x.is_file and x.sha256 == receipt.sha256 for x in items)
     plan = i.work_plan
     assert records[("inspections.workplan", str(plan.pk))].kind == RecordKind.WORK_PLAN
     assert records[("inspections.workplan", str(plan.pk))].retention == Retention.PERMANENT

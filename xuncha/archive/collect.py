@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.apps import apps
+from django.db.models.fields.files import FieldFile
 
 from xuncha.archive.models import RecordKind
 
@@ -47,6 +48,8 @@ class Entry:
 
 
 def _value(value):
+    if isinstance(value, FieldFile):
+        return value.name or ""  # the stored name; the file itself is a file item
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     if isinstance(value, Decimal):

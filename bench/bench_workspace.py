@@ -1,4 +1,5 @@
-"""Benchmark: the team workspace page of an inspection with 2,000 activities and 500 problems.
+"""Benchmark: the team workspace page of an inspection with 2,000 activities, 500 problems and
+200 组务会 minutes (with the other stay records: weekly reports, 重要情况报告, the 动员会).
 
 Builds the demo city (scale 1) into its own data dir once, then grows the team leader's
 inspection to 2,000 activities and 500 problems with working papers; counts the page's
@@ -8,8 +9,8 @@ problem page with 4 concurrent clients from a second process.
 
     .venv/bin/python bench/bench_workspace.py [--duration 10] [--port 8140] [--data-dir DIR]
 
-Target (issue 4): workspace p95 <= 100 ms with 2,000 activities and 500 problems; constant
-query count.
+Target (issues 4 and 11): workspace p95 <= 100 ms with 2,000 activities, 500 problems and
+200 minutes; constant query count.
 """
 
 import argparse
@@ -38,6 +39,7 @@ from bench.common import (
 P95_TARGET_MS = 100
 ACTIVITIES = 2000
 PROBLEMS = 500
+MINUTES = 200
 
 GROW = r"""
 import json, os, sys
@@ -52,8 +54,9 @@ from tests.cast import client_for
 from xuncha.org.models import User
 from xuncha.plans.models import Inspection
 from xuncha.inspections.models import Activity, Problem, TaxonomyCategory, WorkingPaper
+from xuncha.inspections.stay_models import ImportantReport, TeamMeeting, WeeklyReport
 
-n_act, n_prob = int(sys.argv[1]), int(sys.argv[2])
+n_act, n_prob, n_min = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 leader = User.objects.get(username="team_leader")
 insp = Inspection.objects.filter(team__members__inspector__user=leader).order_by("pk").first()
 client = client_for(leader)
@@ -65,7 +68,11 @@ def count():
         assert client.get(url).status_code == 200
     return len(q)
 
-before = (Activity.objects.filter(inspection=insp).count(), Problem.objects.filter(inspection=insp).count(), count())
+def sizes():
+    return (Activity.objects.filter(inspection=insp).count(), Problem.objects.filter(inspection=insp).count(),
+            TeamMeeting.objects.filter(inspection=insp).count())
+
+before = (*sizes(), count())
 have_a = Activity.objects.filter(inspection=insp).count()
 kinds = ["interview", "document_review", "visit", "discussion", "meeting"]
 Activity.objects.bulk_create(
@@ -87,7 +94,25 @@ WorkingPaper.objects.bulk_create(
                  drafter=leader, state="signed" if i % 2 else "drafting")
     for i, p in enumerate(rows)
 )
-after = (Activity.objects.filter(inspection=insp).count(), Problem.objects.filter(inspection=insp).count(), count())
+have_m = TeamMeeting.objects.filter(inspection=insp).count()
+TeamMeeting.objects.bulk_create(
+    TeamMeeting(inspection=insp, held_on=insp.start + timedelta(days=i % 40), topic=f"组务会 第{have_m + i + 1}次",
+                attendees="组长、副组长、组员", resolutions="议定事项" * 20, assignments="分工" * 10,
+                recorded_by=leader)
+    for i in range(max(0, n_min - have_m))
+)
+WeeklyReport.objects.bulk_create(
+    WeeklyReport(inspection=insp, week_start=insp.start + timedelta(days=7 * i),
+                 week_end=insp.start + timedelta(days=7 * i + 6), progress="本周进展" * 20, created_by=leader)
+    for i in range(6)
+    if not WeeklyReport.objects.filter(inspection=insp, week_start=insp.start + timedelta(days=7 * i)).exists()
+)
+ImportantReport.objects.bulk_create(
+    ImportantReport(inspection=insp, title=f"重要情况报告 {i}", reported_on=insp.start + timedelta(days=3 * i),
+                    situation="情况" * 40, created_by=leader)
+    for i in range(10)
+)
+after = (*sizes(), count())
 problem = Problem.objects.filter(inspection=insp).order_by("pk").first()
 print(json.dumps({"inspection": insp.pk, "problem": problem.pk, "before": before, "after": after}))
 """
@@ -106,18 +131,19 @@ def main():
 
     accounts = ensure_data(args.data_dir, scale=1)
     grown = subprocess.run(  # noqa: S603
-        [PYTHON, "-c", GROW, str(ACTIVITIES), str(PROBLEMS)],
+        [PYTHON, "-c", GROW, str(ACTIVITIES), str(PROBLEMS), str(MINUTES)],
         cwd=ROOT,
         env={**_env(args.data_dir), "PYTHONPATH": str(ROOT)},
-        check=True,
         capture_output=True,
         text=True,
     )
+    if grown.returncode:
+        sys.exit(grown.stderr)
     info = json.loads(grown.stdout.strip().splitlines()[-1])
-    (acts0, probs0, q0), (acts1, probs1, q1) = info["before"], info["after"]
+    (acts0, probs0, mins0, q0), (acts1, probs1, mins1, q1) = info["before"], info["after"]
     print(
-        f"queries per workspace page: {q0} with {acts0} activities/{probs0} problems, "
-        f"{q1} with {acts1}/{probs1}",
+        f"queries per workspace page: {q0} with {acts0} activities/{probs0} problems/{mins0} minutes, "
+        f"{q1} with {acts1}/{probs1}/{mins1}",
         flush=True,
     )
 
@@ -143,7 +169,7 @@ def main():
 
     print()
     print(
-        f"{acts1} activities, {probs1} problems; gunicorn 2 workers; load generator {rows[0][1]['tool']}"
+        f"{acts1} activities, {probs1} problems, {mins1} minutes; gunicorn 2 workers; load generator {rows[0][1]['tool']}"
     )
     print_table(rows, floor["rps"])
     print("warm worker memory: " + ", ".join(f"{mb:.0f} MB" for mb in rss.values()))
@@ -157,6 +183,7 @@ def main():
                 "queries": [q0, q1],
                 "activities": acts1,
                 "problems": probs1,
+                "minutes": mins1,
                 "rows": [[n, f] for n, f in rows],
                 "rss_mb": list(rss.values()),
                 "pid": os.getpid(),

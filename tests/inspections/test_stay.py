@@ -451,6 +451,35 @@ def test_workspace_query_count_does_not_grow_with_the_records(cast, login):
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
+def test_workspace_lists_the_latest_timeline_entries_and_the_stay_page_all(cast, login):
+    """A large inspection's workspace stays small: the latest entries and a link to the
+    full timeline on the stay page, which lists every record."""
+    from xuncha.inspections.stay_views import WORKSPACE_TIMELINE
+
+    a = cast.inspections["a"]
+    TeamMeeting.objects.bulk_create(
+        TeamMeeting(
+            inspection=a,
+            held_on=date(2026, 3, 2) + timedelta(days=i % 40),
+            topic=f"组务会{i:03d}",
+            attendees="全体",
+            resolutions="议定",
+            recorded_by=cast.team_leader,
+        )
+        for i in range(WORKSPACE_TIMELINE + 15)
+    )
+    total = len(stay.timeline(a))
+    assert total >= WORKSPACE_TIMELINE + 15
+    client = login(cast.office_staff)
+    html = client.get(reverse("inspections:workspace", args=[a.pk])).content.decode()
+    days = re.findall(r'data-kind="[^"]+"><span class="text-muted">(\d{4}-\d{2}-\d{2})', html)
+    assert len(days) == WORKSPACE_TIMELINE
+    assert days == sorted(days) and days[-1] == "2026-04-10"  # the latest ones
+    assert f"共 {total} 条" in html and "查看全部" in html
+    full = client.get(reverse("inspections:stay_records", args=[a.pk])).content.decode()
+    assert len(re.findall(r'<li class="py-1 border-bottom" data-kind=', full)) == total
+
+
 def test_timeline_api_matches_the_page(cast, login):
     a = cast.inspections["a"]
     _fill(cast, a, 1)

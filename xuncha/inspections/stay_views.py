@@ -43,14 +43,20 @@ def _caps_or_403(inspection, user, allowed) -> set[str]:
     raise PermissionDenied
 
 
-def workspace_panel(inspection, user, caps) -> dict:
-    """Context of the workspace's stay/review panel: the timeline and what the user may add."""
+WORKSPACE_TIMELINE = 30  # the workspace shows the latest entries; the stay page shows all
+
+
+def workspace_panel(inspection, user, caps, *, latest: int | None = None) -> dict:
+    """Context of the workspace's stay/review panel: the timeline (its `latest` entries
+    when given, with the total) and what the user may add."""
     sysadmin = workflow.SYSADMIN in caps
     in_stay = inspection.stage in stay.STAY_STAGES  # the buttons only while they can succeed
     team = (bool(caps & TEAM) or sysadmin) and in_stay
     office = (bool(caps & OFFICE) or sysadmin) and in_stay
+    entries = stay.timeline(inspection)
     return {
-        "timeline": stay.timeline(inspection),
+        "timeline": entries[-latest:] if latest else entries,
+        "timeline_total": len(entries),
         "stay_may_team": team,
         "stay_may_mobilise": team or office,
         "stay_may_decide": bool(caps & (OFFICE | {workflow.LEADING_GROUP, workflow.SYSADMIN}))

@@ -248,9 +248,9 @@ def workspace(request, pk):
 
 
 def _stay_panel(inspection, user, caps) -> dict:
-    from xuncha.inspections.stay_views import workspace_panel
+    from xuncha.inspections.stay_views import WORKSPACE_TIMELINE, workspace_panel
 
-    return workspace_panel(inspection, user, caps)
+    return workspace_panel(inspection, user, caps, latest=WORKSPACE_TIMELINE)
 
 
 def _hot_panel(user, inspection) -> dict:

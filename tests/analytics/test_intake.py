@@ -157,6 +157,25 @@ def test_auto_category_only_above_the_configured_confidence(cast, settings):
     assert Suggestion.objects.get(submission=sub).category_state == "suggested"
 
 
+def test_recompute_auto_applies_only_above_the_configured_confidence(cast, settings):
+    settings.ANALYTICS_AUTO_CATEGORY_CONFIDENCE = 1.1
+    sub = enter(cast, "交通运输局违规发放津补贴。")
+    other = enter(cast, "江州市交通局领导班子违规发放津补贴，超标准公务接待。")
+    accepted = Suggestion.objects.get(submission=other)
+    services.suggestion_decide(
+        suggestion=accepted, what="category", accept=True, actor=cast.office_staff
+    )
+    confidence = Suggestion.objects.get(submission=sub).category_confidence
+    settings.ANALYTICS_AUTO_CATEGORY_CONFIDENCE = confidence  # at the threshold: applied
+    services.recompute()
+    assert Suggestion.objects.get(submission=sub).category_state == "auto"
+    assert Suggestion.objects.get(submission=other).category_state == "accepted"
+    settings.ANALYTICS_AUTO_CATEGORY_CONFIDENCE = confidence + 0.01  # below: only suggested
+    services.recompute()
+    assert Suggestion.objects.get(submission=sub).category_state == "suggested"
+    assert Suggestion.objects.get(submission=other).category_state == "accepted"
+
+
 def test_recompute_keeps_staff_decisions(cast):
     sub = enter(cast, COMPLAINT + "\n" + ADVERT)
     services.flag_decide(flag=sub.spam_flag, confirm=False, actor=cast.office_staff)

@@ -6,6 +6,7 @@ from collections import Counter
 
 import numpy as np
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from xuncha.analytics import dedup, evaluate, intake, spam, text
@@ -395,6 +396,7 @@ def recompute(
             TaxonomyCategory.objects.filter(version__active=True).values_list("code", "pk")
         ),
     )
+    auto_confidence = settings.ANALYTICS_AUTO_CATEGORY_CONFIDENCE
     decided = dict(SpamFlag.objects.exclude(state="open").values_list("submission_id", "state"))
     ids, offices, sigs = [], [], []
     flags, prints, suggestions, spam_ids = [], [], [], []
@@ -430,6 +432,10 @@ def recompute(
                     unit_confidence=unit_conf,
                     category_id=cat_id,
                     category_confidence=cat_conf,
+                    # As at intake: applied only at or above the configured confidence.
+                    category_state=Suggestion.State.AUTO
+                    if cat_id is not None and cat_conf >= auto_confidence
+                    else Suggestion.State.SUGGESTED,
                 )
             )
         done += n
@@ -454,9 +460,12 @@ def recompute(
     }
     pairs_seconds = time.perf_counter() - started - pure_seconds
     with transaction.atomic():
-        kept_suggestions = {
+        staff = [Suggestion.State.ACCEPTED, Suggestion.State.DISMISSED]
+        kept_suggestions = {  # staff answers; an automatic one is recomputed like a suggestion
             s.submission_id: s
-            for s in Suggestion.objects.exclude(unit_state="suggested", category_state="suggested")
+            for s in Suggestion.objects.filter(
+                Q(unit_state__in=staff) | Q(category_state__in=staff)
+            )
         }
         for s in suggestions:
             old = kept_suggestions.get(s.submission_id)

@@ -11,8 +11,10 @@ from xuncha.analytics.models import (
     DuplicateGroup,
     DuplicateMember,
     Fingerprint,
+    SearchDoc,
     SpamFlag,
     Suggestion,
+    Topic,
 )
 from xuncha.audit.models import AuditEntry
 from xuncha.petitions.home import awaiting_intake
@@ -191,7 +193,10 @@ def test_runs_store_progress_and_figures(cast):
     run = AnalyticsRun.objects.create(kind="recompute")
     services.run_execute(run.pk)
     run.refresh_from_db()
-    assert run.state == "done" and run.done == run.total == 1
+    # The whole pipeline: analysis and topics of the submission, then the search index.
+    assert run.state == "done" and run.done == run.total == 2 + run.figures["search_docs"]
+    assert run.figures["topics"] == Topic.objects.count() >= 1
+    assert SearchDoc.objects.filter(kind="submission").count() == 1
     ev = AnalyticsRun.objects.create(kind="evaluate")
     services.run_execute(ev.pk)
     ev.refresh_from_db()

@@ -244,8 +244,8 @@ def run_execute(run_id: int) -> AnalyticsRun:
     run.save(update_fields=["state"])
     try:
         if run.kind == AnalyticsRun.Kind.RECOMPUTE:
-            run.figures = recompute(progress=lambda done, total: _progress(run, done, total))
-            run.total = run.done = run.figures["submissions"]
+            run.figures = recompute_all(run)
+            run.total = run.done = run.figures["steps"]
         elif run.kind == AnalyticsRun.Kind.RETRAIN:
             examples = confirmed_examples()
             run.figures = {"examples": len(examples)}
@@ -264,6 +264,27 @@ def run_execute(run_id: int) -> AnalyticsRun:
 
 def _progress(run, done, total):
     AnalyticsRun.objects.filter(pk=run.pk).update(done=done, total=total)
+
+
+def recompute_all(run) -> dict:
+    """The whole pipeline of a full recomputation, with progress on the run row in one
+    count: flags, fingerprints, duplicates and suggestions of every submission, then the
+    topics (one step per submission), then the search index (one step per record)."""
+    from xuncha.analytics import search, topics
+
+    n = Submission.objects.count()
+    docs = sum(k.model.objects.count() for k in search.KINDS.values())
+    steps = 2 * n + docs
+    started = time.perf_counter()
+    figures = recompute(progress=lambda done, _total: _progress(run, done, steps))
+    figures["topics"] = topics.recompute()
+    _progress(run, 2 * n, steps)
+    figures["search_docs"] = search.rebuild(
+        progress=lambda done, _total: _progress(run, 2 * n + done, steps)
+    )
+    figures["pipeline_seconds"] = round(time.perf_counter() - started, 2)
+    figures["steps"] = steps
+    return figures
 
 
 # The pure part of a recomputation, per row: what the worker processes compute. Set by

@@ -11,8 +11,10 @@ from xuncha.analytics.models import (
     DuplicateGroup,
     DuplicateMember,
     Fingerprint,
+    SearchDoc,
     SpamFlag,
     Suggestion,
+    Topic,
 )
 from xuncha.audit.models import AuditEntry
 from xuncha.petitions.home import awaiting_intake
@@ -157,6 +159,25 @@ def test_auto_category_only_above_the_configured_confidence(cast, settings):
     assert Suggestion.objects.get(submission=sub).category_state == "suggested"
 
 
+def test_recompute_auto_applies_only_above_the_configured_confidence(cast, settings):
+    settings.ANALYTICS_AUTO_CATEGORY_CONFIDENCE = 1.1
+    sub = enter(cast, "交通运输局违规发放津补贴。")
+    other = enter(cast, "江州市交通局领导班子违规发放津补贴，超标准公务接待。")
+    accepted = Suggestion.objects.get(submission=other)
+    services.suggestion_decide(
+        suggestion=accepted, what="category", accept=True, actor=cast.office_staff
+    )
+    confidence = Suggestion.objects.get(submission=sub).category_confidence
+    settings.ANALYTICS_AUTO_CATEGORY_CONFIDENCE = confidence  # at the threshold: applied
+    services.recompute()
+    assert Suggestion.objects.get(submission=sub).category_state == "auto"
+    assert Suggestion.objects.get(submission=other).category_state == "accepted"
+    settings.ANALYTICS_AUTO_CATEGORY_CONFIDENCE = confidence + 0.01  # below: only suggested
+    services.recompute()
+    assert Suggestion.objects.get(submission=sub).category_state == "suggested"
+    assert Suggestion.objects.get(submission=other).category_state == "accepted"
+
+
 def test_recompute_keeps_staff_decisions(cast):
     sub = enter(cast, COMPLAINT + "\n" + ADVERT)
     services.flag_decide(flag=sub.spam_flag, confirm=False, actor=cast.office_staff)
@@ -172,7 +193,10 @@ def test_runs_store_progress_and_figures(cast):
     run = AnalyticsRun.objects.create(kind="recompute")
     services.run_execute(run.pk)
     run.refresh_from_db()
-    assert run.state == "done" and run.done == run.total == 1
+    # The whole pipeline: analysis and topics of the submission, then the search index.
+    assert run.state == "done" and run.done == run.total == 2 + run.figures["search_docs"]
+    assert run.figures["topics"] == Topic.objects.count() >= 1
+    assert SearchDoc.objects.filter(kind="submission").count() == 1
     ev = AnalyticsRun.objects.create(kind="evaluate")
     services.run_execute(ev.pk)
     ev.refresh_from_db()

@@ -45,6 +45,29 @@ def test_normalize_folds_width_script_space_and_invisibles():
     assert text.normalize(raw) == "国家机关干部 收受ABC公司123万元,\n“红包”"
 
 
+@pytest.mark.parametrize(
+    "simplified",
+    ["什么时候整改显著结果", "党员干部显著提高", "这么多年结余资金", "著名企业乾隆年间"],
+)
+def test_ordinary_simplified_text_with_ambiguous_characters_is_unchanged(simplified):
+    # 么, 著, 结, 乾 are changed by some t2s entries but are ordinary simplified characters:
+    # the text is not sent through the converter (which would turn 显著 into 显着).
+    assert text.to_simplified(simplified) == simplified
+    assert text.normalize(simplified) == simplified
+
+
+@pytest.mark.parametrize(
+    ("traditional", "simplified"),
+    [
+        ("黨費收繳不規範", "党费收缴不规范"),
+        ("這個問題為什麼", "这个问题为什么"),
+        ("後來發現", "后来发现"),
+    ],
+)
+def test_genuinely_traditional_text_is_converted(traditional, simplified):
+    assert text.normalize(traditional) == simplified
+
+
 def test_user_dictionary_keeps_office_words_whole():
     text.add_words(["三会一课", "青石镇柳溪村"])
     words = text.segment("青石镇柳溪村三会一课制度落实不到位")

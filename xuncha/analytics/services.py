@@ -6,6 +6,7 @@ from collections import Counter
 
 import numpy as np
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from xuncha.analytics import dedup, evaluate, intake, spam, text
@@ -243,8 +244,8 @@ def run_execute(run_id: int) -> AnalyticsRun:
     run.save(update_fields=["state"])
     try:
         if run.kind == AnalyticsRun.Kind.RECOMPUTE:
-            run.figures = recompute(progress=lambda done, total: _progress(run, done, total))
-            run.total = run.done = run.figures["submissions"]
+            run.figures = recompute_all(run)
+            run.total = run.done = run.figures["steps"]
         elif run.kind == AnalyticsRun.Kind.RETRAIN:
             examples = confirmed_examples()
             run.figures = {"examples": len(examples)}
@@ -263,6 +264,27 @@ def run_execute(run_id: int) -> AnalyticsRun:
 
 def _progress(run, done, total):
     AnalyticsRun.objects.filter(pk=run.pk).update(done=done, total=total)
+
+
+def recompute_all(run) -> dict:
+    """The whole pipeline of a full recomputation, with progress on the run row in one
+    count: flags, fingerprints, duplicates and suggestions of every submission, then the
+    topics (one step per submission), then the search index (one step per record)."""
+    from xuncha.analytics import search, topics
+
+    n = Submission.objects.count()
+    docs = sum(k.model.objects.count() for k in search.KINDS.values())
+    steps = 2 * n + docs
+    started = time.perf_counter()
+    figures = recompute(progress=lambda done, _total: _progress(run, done, steps))
+    figures["topics"] = topics.recompute()
+    _progress(run, 2 * n, steps)
+    figures["search_docs"] = search.rebuild(
+        progress=lambda done, _total: _progress(run, 2 * n + done, steps)
+    )
+    figures["pipeline_seconds"] = round(time.perf_counter() - started, 2)
+    figures["steps"] = steps
+    return figures
 
 
 # The pure part of a recomputation, per row: what the worker processes compute. Set by
@@ -395,6 +417,7 @@ def recompute(
             TaxonomyCategory.objects.filter(version__active=True).values_list("code", "pk")
         ),
     )
+    auto_confidence = settings.ANALYTICS_AUTO_CATEGORY_CONFIDENCE
     decided = dict(SpamFlag.objects.exclude(state="open").values_list("submission_id", "state"))
     ids, offices, sigs = [], [], []
     flags, prints, suggestions, spam_ids = [], [], [], []
@@ -418,19 +441,20 @@ def recompute(
             ids.append(pk)
             offices.append(office_id)
             sigs.append(sig)
-            prints.append(
-                Fingerprint(
-                    submission_id=pk, office_id=office_id, signature=sig, identity_digest=digest
-                )
-            )
+            prints.append((pk, office_id, sig, digest))
+            # As at intake: a category is applied only at or above the configured confidence.
+            auto = cat_id is not None and cat_conf >= auto_confidence
             suggestions.append(
-                Suggestion(
-                    submission_id=pk,
-                    unit_id=unit_id,
-                    unit_confidence=unit_conf,
-                    category_id=cat_id,
-                    category_confidence=cat_conf,
-                )
+                [
+                    pk,
+                    unit_id,
+                    unit_conf,
+                    "suggested",
+                    cat_id,
+                    cat_conf,
+                    "auto" if auto else "suggested",
+                    None,
+                ]
             )
         done += n
         if progress:
@@ -454,22 +478,38 @@ def recompute(
     }
     pairs_seconds = time.perf_counter() - started - pure_seconds
     with transaction.atomic():
-        kept_suggestions = {
+        staff = [Suggestion.State.ACCEPTED, Suggestion.State.DISMISSED]
+        kept_suggestions = {  # staff answers; an automatic one is recomputed like a suggestion
             s.submission_id: s
-            for s in Suggestion.objects.exclude(unit_state="suggested", category_state="suggested")
+            for s in Suggestion.objects.filter(
+                Q(unit_state__in=staff) | Q(category_state__in=staff)
+            )
         }
-        for s in suggestions:
-            old = kept_suggestions.get(s.submission_id)
+        for row in suggestions:
+            old = kept_suggestions.get(row[0])
             if old:  # a staff answer stands
-                s.unit_id, s.unit_state = old.unit_id, old.unit_state
-                s.category_id, s.category_state = old.category_id, old.category_state
-                s.decided_by_id = old.decided_by_id
+                row[1], row[3] = old.unit_id, old.unit_state
+                row[4], row[6] = old.category_id, old.category_state
+                row[7] = old.decided_by_id
         SpamFlag.objects.filter(submission__in=qs).delete()
         Fingerprint.objects.filter(submission__in=qs).delete()
         Suggestion.objects.filter(submission__in=qs).delete()
         SpamFlag.objects.bulk_create(flags, batch_size=1000)
-        Fingerprint.objects.bulk_create(prints, batch_size=1000)
-        Suggestion.objects.bulk_create(suggestions, batch_size=1000)
+        _insert(Fingerprint, ("submission", "office", "signature", "identity_digest"), prints)
+        _insert(
+            Suggestion,
+            (
+                "submission",
+                "unit",
+                "unit_confidence",
+                "unit_state",
+                "category",
+                "category_confidence",
+                "category_state",
+                "decided_by",
+            ),
+            suggestions,
+        )
         Submission.objects.filter(pk__in=spam_ids).exclude(
             pk__in=[f.submission_id for f in flags if f.state == "cleared"]
         ).update(spam=True)
@@ -485,6 +525,28 @@ def recompute(
         "pairs_seconds": round(pairs_seconds, 2),
         "workers": workers,
     }
+
+
+def _insert(model, fields: tuple[str, ...], rows, batch: int = 2000) -> None:
+    """Plain multi-row inserts of `rows` (tuples in the order of `fields`, plus the
+    model's `updated_at` set to now): what bulk_create writes, without building a model
+    instance and compiling each value of 100,000 rows (most of the write time)."""
+    from django.db import connection
+
+    meta = model._meta
+    columns = [meta.get_field(f).column for f in fields] + ["updated_at"]
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    table = connection.ops.quote_name(meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    batch = max(1, min(batch, 30000 // len(columns)))  # under both databases' bound-value limits
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), batch):
+            part = rows[i : i + batch]
+            cursor.execute(  # identifiers from the model's meta, quoted; every value bound
+                f"INSERT INTO {table} ({names}) VALUES " + ", ".join([one] * len(part)),  # noqa: S608
+                [v for row in part for v in (*row, now)],
+            )
 
 
 def _rebuild_groups(pairs: dict, office_of: dict) -> int:

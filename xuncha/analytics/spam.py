@@ -144,8 +144,11 @@ def score_passage(passage: str) -> tuple[int, tuple[str, ...]]:
     return score, tuple(reasons)
 
 
+_NOISE_STRIP = " 。！？!?；;，,."
+
+
 def _is_noise(passage: str) -> bool:
-    core = passage.strip(" 。！？!?；;，,.")
+    core = passage.strip(_NOISE_STRIP)
     if len(core) < 6:
         return False
     if len(_EMOJI.findall(core)) >= 3 and len(_CJK.findall(core)) < 4:
@@ -175,19 +178,30 @@ _CUES = re.compile(
 )
 
 
-def _may_score(passage: str, cues_in_text: bool) -> bool:
-    if cues_in_text and _CUES.search(passage):
+def _may_score(passage: str, cued: bool) -> bool:
+    if cued:
         return True
-    return len(passage) >= 6 and len(set(passage)) <= 0.4 * len(passage) + 12
+    # Without a cue only `_is_noise`'s dominant character can give a reason: one character
+    # in more than 60 % of 10 or more leaves fewer than 1 + 0.4 × length distinct ones.
+    if len(passage) < 10:
+        return False
+    core = passage.strip(_NOISE_STRIP)
+    return len(core) >= 10 and len(set(core)) < 1 + 0.4 * len(core)
 
 
 def detect(text: str, threshold: int = 3) -> SpamResult:
     """Flag the passages of normalised `text` that are adverts or noise."""
     parts: list[Sentence] = sentences(text)
     out = SpamResult(sentences=len(parts))
-    cues = bool(_CUES.search(text))
+    # One scan of the whole text for cues (not one per passage): a passage a cue overlaps
+    # or touches gets the full scoring, which then judges it on its own.
+    cue_spans = [m.span() for m in _CUES.finditer(text)]
+    k = 0
     for s in parts:
-        if not _may_score(s.text, cues):
+        while k < len(cue_spans) and cue_spans[k][1] < s.start:
+            k += 1
+        cued = k < len(cue_spans) and cue_spans[k][0] <= s.end
+        if not _may_score(s.text, cued):
             continue
         score, reasons = score_passage(s.text)
         if score >= threshold and reasons:

@@ -81,20 +81,26 @@ def _t2s():
 
 @lru_cache(maxsize=1)
 def _traditional_chars() -> frozenset[str]:
-    """A character class of every character OpenCC's t2s tables change."""
-    chars = set()
-    for name in ("TSCharacters.txt", "TSPhrases.txt"):
-        path = _opencc_dicts() / name
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line or line.startswith("#"):
-                continue
-            key, _, values = line.partition("\t")
-            first = values.split(" ")[0] if values else key
-            if len(key) == len(first):
-                chars.update(a for a, b in zip(key, first, strict=True) if a != b)
-            else:
-                chars.update(key)
-    return frozenset(chars) - {"\n"}
+    """Traditional-only characters: those OpenCC's TSCharacters table changes that are
+    not also ordinary simplified characters. 么, 著, 结, 乾 … are changed by some t2s
+    entries but are everyday simplified characters (什么, 显著, 结果): they must not send a
+    simplified text through the converter, which is slow and would even turn 显著 into
+    显着. A text converts only when it holds one of these characters."""
+    changed, simplified = set(), set()
+    for line in (_opencc_dicts() / "TSCharacters.txt").read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        key, _, values = line.partition("\t")
+        targets = values.split()
+        simplified.update(targets)
+        if len(key) == 1 and targets and targets[0] != key:
+            changed.add(key)
+    # Simplified forms: the outputs of the t2s phrases (显著, 结束 …) and the inputs of s2t.
+    for name, side in (("TSPhrases.txt", 2), ("STCharacters.txt", 0), ("STPhrases.txt", 0)):
+        for line in (_opencc_dicts() / name).read_text(encoding="utf-8").splitlines():
+            if line and not line.startswith("#"):
+                simplified.update(line.partition("\t")[side].replace(" ", ""))
+    return frozenset(changed - simplified)
 
 
 def _opencc_dicts() -> Path:
@@ -104,7 +110,8 @@ def _opencc_dicts() -> Path:
 
 
 def to_simplified(text: str) -> str:
-    """Traditional → Simplified Chinese (OpenCC's t2s tables); a no-op on simplified text."""
+    """Traditional → Simplified Chinese (OpenCC's t2s tables), only for a text holding a
+    traditional-only character; simplified text (with 么, 著, 结 …) is returned as is."""
     if _traditional_chars().isdisjoint(text):
         return text
     return _t2s().convert(text)

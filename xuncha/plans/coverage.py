@@ -20,6 +20,7 @@ from django.db.models import Exists, OuterRef
 
 from xuncha.org.models import Unit
 from xuncha.plans.models import Inspection, PlanSettings, Term, TermDueUnit
+from xuncha.plans.villages import township_figures
 
 LEVEL_LABELS = {"unit": "管理的党组织", "village": "村(社区)"}
 
@@ -65,6 +66,7 @@ class Coverage:
     uncovered: list[dict] = field(default_factory=list)
     uncovered_count: int = 0
     revisit_due: list[dict] = field(default_factory=list)
+    villages: list[dict] = field(default_factory=list)  # per township, by grade
 
     @property
     def days_left(self) -> int:
@@ -96,6 +98,7 @@ class Coverage:
             "uncovered": self.uncovered,
             "uncovered_count": self.uncovered_count,
             "revisit_due": self.revisit_due,
+            "villages": self.villages,
         }
 
 
@@ -153,7 +156,7 @@ def compute(term: Term, as_of: date | None = None) -> Coverage:
         due_qs = Unit.objects.filter(pk__in=planned_list.values("unit_id"))
     else:
         due_qs = Unit.objects.filter(office_id=term.office_id, status=Unit.Status.ACTIVE)
-    due = list(due_qs.values_list("id", "kind", "district"))
+    due = list(due_qs.values_list("id", "kind", "district", "parent_id"))
 
     # 2. Successor links (merged / renamed units) within the office.
     links = dict(
@@ -188,7 +191,7 @@ def compute(term: Term, as_of: date | None = None) -> Coverage:
     covered_n: Counter = Counter()
     planned_n: Counter = Counter()
     uncovered = []
-    for unit_id, kind, district in due:
+    for unit_id, kind, district, _parent in due:
         group = (kind, district or "")
         due_n[group] += 1
         if unit_id in first_done:
@@ -256,6 +259,11 @@ def compute(term: Term, as_of: date | None = None) -> Coverage:
         uncovered=_named(listed),
         uncovered_count=len(uncovered),
         revisit_due=revisits_due(term, cfg, as_of),
+        villages=township_figures(
+            [(pk, parent) for pk, kind, _d, parent in due if kind == village],
+            first_done,
+            term.office_id,
+        ),
     )
     return coverage
 

@@ -151,27 +151,25 @@ def format_durations(cfg: PlanSettings) -> str:
 # --- Village figures for coverage ---------------------------------------------------------
 
 
-def township_figures(due_villages, covered_ids, office_id) -> list[dict]:
-    """Villages covered/total per township and per grade (two queries).
+def township_figures(due_villages, covered_ids) -> list[dict]:
+    """Villages covered/total per township and per grade (no query).
 
-    `due_villages` is [(unit_id, parent_id)] of the villages the term must cover."""
-    grades = current_grades(pk for pk, _ in due_villages)
-    parents = {parent for _, parent in due_villages if parent}
-    names = dict(Unit.objects.filter(pk__in=parents).values_list("pk", "name"))
+    `due_villages` is [(unit_id, township_id, township_name, grade)] of the villages the
+    term must cover; `covered_ids` the units covered."""
     blank = {g: {"due": 0, "covered": 0} for g in [*GRADE_LABELS, ""]}
     towns: dict[int | None, dict] = {}
-    for unit_id, parent in due_villages:
+    for unit_id, parent, town_name, grade in due_villages:
         town = towns.setdefault(
             parent,
             {
                 "township_id": parent,
-                "township": names.get(parent, "未挂靠乡镇"),
+                "township": town_name or "未挂靠乡镇",
                 "due": 0,
                 "covered": 0,
                 "by_grade": {g: dict(v) for g, v in blank.items()},
             },
         )
-        grade = grades[unit_id].grade if unit_id in grades else ""
+        grade = grade or ""
         done = unit_id in covered_ids
         town["due"] += 1
         town["covered"] += done

@@ -359,8 +359,8 @@ class PlanSettings(models.Model):
 
     DEFAULT_COVERAGE_KINDS = ("regular", "escalated", "cross", "village")
     CONFIGURABLE_KINDS = ("regular", "escalated", "cross", "village", "special", "rapid", "joint")
-    # Common practice: a village round stays 20–35 days, a regular round about one to two months.
-    DEFAULT_DURATIONS = {"village": [20, 35], "regular": [30, 60], "escalated": [30, 60]}
+    # Common practice: a village round stays 20–35 days; other kinds warn once the office sets them.
+    DEFAULT_DURATIONS = {"village": [20, 35]}
 
     class Meta:
         verbose_name = _("计划与回避设置")

@@ -28,3 +28,12 @@ def test_demo_builds_partial_coverage_and_accounts():
     assert {"preparation", "investigation", "rectification", "archived"} <= stages
     kinds = set(Inspection.objects.values_list("kind", flat=True))
     assert {"regular", "village", "revisit", "escalated", "cross"} <= kinds
+    # graded villages, some regraded (history), and the county coverage shows them by grade
+    from django.db.models import Count
+
+    from xuncha.plans.models import VillageGrade
+
+    assert VillageGrade.objects.values("unit").annotate(n=Count("pk")).filter(n=2).exists()
+    county_term = Term.objects.filter(office__level="county", name="第十三届").first()
+    towns = coverage.compute(county_term, ctx.today).villages
+    assert any(g["due"] for t in towns for g in t["grades"] if g["grade"] == "key")

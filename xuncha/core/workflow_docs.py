@@ -399,8 +399,28 @@ message and changes nothing.
 """
 
 
+# Recorded steps that are not state machines, described by hand (kept short).
+NOTES = """
+## 村(社区)巡察 Village inspections
+
+- **分级**: the office (巡察办管理员/工作人员 of the village's own office) grades a village
+  (`Unit.kind = village`) 重点 / 关注 / 一般 with a reason (`xuncha.plans.villages.grade_village`;
+  page `/plans/villages/`, API `POST /api/v1/plans/villages/{id}/grades`). Each grading is a
+  `VillageGrade` row and an audit entry; the newest row is the grade. Grading a village again
+  with its current grade is refused (“等级未变化，不重复评定”), nothing saved.
+- **时长**: each office sets the usual days of stationing per inspection kind
+  (`PlanSettings.durations`; default 村(社区)巡察 20–35 days). An inspection outside its range
+  shows a warning on the plan page, after assigning or adjusting it, and in the API
+  (`duration_warning`); it never blocks.
+- **巡镇带村**: one inspection whose units are the township and its villages; problems,
+  feedback opinions (one per unit), delivery and rectification plans are per unit, so each
+  village gets its own, and each village's liaison reads only its own.
+- **覆盖**: the coverage page counts villages covered / total per township and by grade.
+"""
+
+
 def render() -> str:
-    return HEADER + "\n".join(render_workflow(wf) for wf in workflows())
+    return HEADER + "\n".join(render_workflow(wf) for wf in workflows()) + NOTES
 
 
 def doc_path() -> Path:

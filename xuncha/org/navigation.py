@@ -12,6 +12,11 @@ MENU = [
     ("工作台", "org:home", None),
     ("计划管理", "plans:plan_list", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP}),
     ("覆盖情况", "plans:coverage", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP}),
+    (
+        "村(社区)分级",
+        "plans:village_list",
+        {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP},
+    ),
     ("巡察干部库", "plans:inspector_list", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF}),
     (
         "巡察工作",
@@ -106,7 +111,7 @@ PAGE_CHECKS = {"inspections:taxonomy_versions": _manages_taxonomy}
 
 # Top-menu groups, in order: (group label, entry labels). Entries not listed stand alone.
 GROUPS = [
-    ("巡察计划", ["计划管理", "覆盖情况", "巡察干部库"]),
+    ("巡察计划", ["计划管理", "覆盖情况", "村(社区)分级", "巡察干部库"]),
     (
         "巡察实施",
         [

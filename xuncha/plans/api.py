@@ -9,7 +9,7 @@ from xuncha.core.errors import DomainError
 from xuncha.org import access
 from xuncha.plans import calendar as workcal
 from xuncha.plans import coverage as cov
-from xuncha.plans import services
+from xuncha.plans import services, villages
 from xuncha.plans.models import PLAN_ROLES, AnnualPlan, Inspection, Inspector, Term
 from xuncha.plans.suggest import suggest
 
@@ -203,6 +203,7 @@ class PlannedInspectionOut(Schema):
     end: date
     revisits_id: int | None
     stage: str
+    duration_warning: str = ""
 
 
 def _inspection_out(insp):
@@ -216,6 +217,7 @@ def _inspection_out(insp):
         "end": insp.end,
         "revisits_id": insp.revisits_id,
         "stage": insp.stage,
+        "duration_warning": villages.duration_warning(insp),
     }
 
 
@@ -301,3 +303,100 @@ def inspection_delete(request, inspection_id: int, reason: str = ""):
         inspection=_inspection(request, inspection_id), reason=reason, actor=request.user
     )
     return Status(204, None)
+
+
+# --- 村(社区)分级 ---------------------------------------------------------------------------
+
+
+class VillageGradeIn(Schema):
+    grade: str
+    reason: str
+
+
+class VillageGradeOut(Schema):
+    id: int
+    unit_id: int
+    grade: str
+    grade_label: str
+    reason: str
+    graded_by: str
+    graded_at: str
+
+
+class VillageOut(Schema):
+    id: int
+    name: str
+    township_id: int | None
+    township: str
+    office_id: int
+    grade: VillageGradeOut | None
+    gradings: int
+
+
+def _grade_out(row):
+    return {
+        "id": row.pk,
+        "unit_id": row.unit_id,
+        "grade": row.grade,
+        "grade_label": row.get_grade_display(),
+        "reason": row.reason,
+        "graded_by": str(row.graded_by),
+        "graded_at": row.graded_at.isoformat(),
+    }
+
+
+def _village(request, unit_id):
+    from xuncha.plans.village_views import visible_villages
+
+    _need_plan_role(request.user)
+    unit = visible_villages(request.user).filter(pk=unit_id).first()
+    if unit is None:
+        raise HttpError(404, "村(社区)不存在或不在您的管理范围内。")
+    return unit
+
+
+@router.get("/villages", response=list[VillageOut], summary="本机构的村(社区)及其等级")
+def village_list(request):
+    from xuncha.org.models import Office
+
+    _need_plan_role(request.user)
+    offices = (
+        list(Office.objects.all())
+        if access.is_sysadmin(request.user)
+        else access.user_offices(request.user, PLAN_ROLES)
+    )
+    return [
+        {
+            "id": r["unit"].pk,
+            "name": r["unit"].name,
+            "township_id": r["unit"].parent_id,
+            "township": r["unit"].parent.name if r["unit"].parent_id else "",
+            "office_id": r["unit"].office_id,
+            "grade": _grade_out(r["grade"]) if r["grade"] else None,
+            "gradings": r["gradings"],
+        }
+        for r in villages.village_rows(offices)
+    ]
+
+
+@router.get(
+    "/villages/{unit_id}/grades", response=list[VillageGradeOut], summary="村(社区)评定记录"
+)
+def village_grades(request, unit_id: int):
+    unit = _village(request, unit_id)
+    return [_grade_out(g) for g in unit.village_grades.select_related("graded_by")]
+
+
+@router.post(
+    "/villages/{unit_id}/grades",
+    response={201: VillageGradeOut},
+    summary="评定村(社区)等级（重点/关注/一般，须填理由）",
+)
+def village_grade(request, unit_id: int, payload: VillageGradeIn):
+    unit = _village(request, unit_id)
+    if not villages.may_grade(request.user, unit):
+        raise HttpError(403, "需要巡察办管理员或工作人员角色。")
+    row = villages.grade_village(
+        unit=unit, grade=payload.grade, reason=payload.reason, actor=request.user
+    )
+    return Status(201, _grade_out(row))

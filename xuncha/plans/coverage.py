@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 
 from xuncha.org.models import Unit
-from xuncha.plans.models import Inspection, PlanSettings, Term, TermDueUnit
+from xuncha.plans.models import Inspection, PlanSettings, Term, TermDueUnit, VillageGrade
+from xuncha.plans.villages import township_figures
 
 LEVEL_LABELS = {"unit": "管理的党组织", "village": "村(社区)"}
 
@@ -65,6 +66,7 @@ class Coverage:
     uncovered: list[dict] = field(default_factory=list)
     uncovered_count: int = 0
     revisit_due: list[dict] = field(default_factory=list)
+    villages: list[dict] = field(default_factory=list)  # per township, by grade
 
     @property
     def days_left(self) -> int:
@@ -96,6 +98,7 @@ class Coverage:
             "uncovered": self.uncovered,
             "uncovered_count": self.uncovered_count,
             "revisit_due": self.revisit_due,
+            "villages": self.villages,
         }
 
 
@@ -153,7 +156,18 @@ def compute(term: Term, as_of: date | None = None) -> Coverage:
         due_qs = Unit.objects.filter(pk__in=planned_list.values("unit_id"))
     else:
         due_qs = Unit.objects.filter(office_id=term.office_id, status=Unit.Status.ACTIVE)
-    due = list(due_qs.values_list("id", "kind", "district"))
+    # The village's newest grade and its township's name ride along (no extra query).
+    newest_grade = VillageGrade.objects.filter(unit=OuterRef("pk")).order_by("-graded_at", "-pk")
+    due_rows = due_qs.annotate(grade=Subquery(newest_grade.values("grade")[:1])).values_list(
+        "id", "kind", "district", "parent_id", "parent__name", "grade"
+    )
+    due = [row[:3] for row in due_rows]
+    village = Unit.Kind.VILLAGE.value
+    due_villages = [
+        (pk, parent, town, grade)
+        for pk, kind, _d, parent, town, grade in due_rows
+        if kind == village
+    ]
 
     # 2. Successor links (merged / renamed units) within the office.
     links = dict(
@@ -202,7 +216,6 @@ def compute(term: Term, as_of: date | None = None) -> Coverage:
     levels = {k: Slice(k, v) for k, v in LEVEL_LABELS.items()}
     by_kind: dict[str, Slice] = {}
     by_district: dict[str, Slice] = {}
-    village = Unit.Kind.VILLAGE.value
     for group, n in due_n.items():
         kind, district = group
         k = by_kind.get(kind) or by_kind.setdefault(kind, Slice(kind, kind_labels.get(kind, kind)))
@@ -256,6 +269,7 @@ def compute(term: Term, as_of: date | None = None) -> Coverage:
         uncovered=_named(listed),
         uncovered_count=len(uncovered),
         revisit_due=revisits_due(term, cfg, as_of),
+        villages=township_figures(due_villages, first_done),
     )
     return coverage
 

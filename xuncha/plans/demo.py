@@ -29,6 +29,7 @@ from xuncha.plans.models import (
     TeamMember,
     Term,
     TermDueUnit,
+    VillageGrade,
 )
 from xuncha.plans.recusal import find_conflicts
 
@@ -211,6 +212,7 @@ def build(ctx):
         special_units[office.pk] = queue
     _escalated_and_cross(ctx, city, offices, inspectors)
     _team_accounts(ctx, city, inspectors[city.pk])
+    _village_grades(ctx, offices, admin)
     ctx.log(f"  年度计划与轮次：{len(offices)} 个机构 × 4 个年度，巡察任务 {n_inspections} 个")
 
 
@@ -423,3 +425,53 @@ def _team_accounts(ctx, city, people):
         if key == "team_member":  # one declaration left to file, for the home page to-do
             Declaration.objects.filter(member=member).update(submitted_at=None, statement="")
         ctx.accounts[key] = {"label": label, "username": key, "password": DEMO_PASSWORD}
+
+
+GRADE_REASONS = {
+    "key": [
+        "村集体“三资”管理问题线索集中，近两年信访举报较多",
+        "村“两委”班子不团结，换届后矛盾突出",
+        "征地拆迁补偿款发放群众反映强烈",
+    ],
+    "watch": [
+        "村务公开不及时，群众有意见",
+        "惠民资金发放曾有问题反映，已初步核实",
+        "村级工程项目较多，需关注招投标程序",
+    ],
+    "general": ["班子运行平稳，近三年无信访举报", "上轮巡察问题已整改到位"],
+}
+
+
+def _village_grades(ctx, offices, admin):
+    """A few dozen villages graded by their county office; some regraded (history)."""
+    rng = ctx.rng
+    rows = []
+    for office in offices:
+        grader = User.objects.filter(office=office).order_by("pk").first() or admin
+        villages = list(
+            Unit.objects.filter(
+                office=office, kind=Unit.Kind.VILLAGE, status=Unit.Status.ACTIVE
+            ).order_by("pk")[:12]
+        )
+        for i, village in enumerate(villages):
+            grade = ["key", "watch", "general", "general"][i % 4]
+            if i % 5 == 1:  # first graded 一般, later raised: the history keeps both
+                rows.append(
+                    VillageGrade(
+                        unit=village,
+                        grade="general",
+                        reason=rng.choice(GRADE_REASONS["general"]),
+                        graded_by=grader,
+                    )
+                )
+                grade = "key"
+            rows.append(
+                VillageGrade(
+                    unit=village,
+                    grade=grade,
+                    reason=rng.choice(GRADE_REASONS[grade]),
+                    graded_by=grader,
+                )
+            )
+    VillageGrade.objects.bulk_create(rows)
+    ctx.log(f"  村(社区)分级：{len(rows)} 条评定记录")

@@ -86,6 +86,12 @@ class PlanSettingsForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="“回头看”始终不计入覆盖。",
     )
+    durations_text = forms.CharField(
+        label="各类巡察的一般时长（天）",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="每行一类，如“村(社区)巡察: 20-35”；安排的进驻时长超出范围时给出提醒（不阻止）。",
+    )
 
     class Meta:
         model = PlanSettings

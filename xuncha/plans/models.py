@@ -354,9 +354,13 @@ class PlanSettings(models.Model):
     requires_secretary_approval = models.BooleanField(
         _("年度计划和任务分工须经党委书记审批"), default=False
     )
+    # {kind: [min_days, max_days]}; kinds left out use DEFAULT_DURATIONS.
+    durations = models.JSONField(_("各类巡察的一般时长（天）"), default=dict, blank=True)
 
     DEFAULT_COVERAGE_KINDS = ("regular", "escalated", "cross", "village")
     CONFIGURABLE_KINDS = ("regular", "escalated", "cross", "village", "special", "rapid", "joint")
+    # Common practice: a village round stays 20–35 days; other kinds warn once the office sets them.
+    DEFAULT_DURATIONS = {"village": [20, 35]}
 
     class Meta:
         verbose_name = _("计划与回避设置")
@@ -369,6 +373,11 @@ class PlanSettings(models.Model):
         kinds = self.coverage_kinds or list(self.DEFAULT_COVERAGE_KINDS)
         # 回头看 never adds coverage, whatever is stored.
         return [k for k in kinds if k != Inspection.Kind.REVISIT]
+
+    def duration_range(self, kind: str) -> tuple[int, int] | None:
+        """The office's usual (min, max) days of stationing for a kind of inspection, if any."""
+        value = {**self.DEFAULT_DURATIONS, **(self.durations or {})}.get(kind)
+        return (int(value[0]), int(value[1])) if value else None
 
     @classmethod
     def for_office(cls, office):
@@ -559,3 +568,49 @@ class WorkdayOverride(models.Model):
 
     def __str__(self):
         return f"{self.day} {'上班' if self.is_working else '休息'}"
+
+
+# --- 村(社区)巡察: village grades ---------------------------------------------------------
+
+
+class VillageGradeQuerySet(models.QuerySet):
+    def for_user(self, user, action="view"):
+        from xuncha.org import access
+
+        if access.is_sysadmin(user):
+            return self
+        roles = PLAN_ROLES if action == "view" else EDIT_ROLES
+        return self.filter(access.office_q(user, roles, field="unit__office"))
+
+
+class VillageGrade(models.Model):
+    """村(社区)分级: the office grades a village 重点/关注/一般 with a reason; rows are history."""
+
+    class Grade(models.TextChoices):
+        KEY = "key", _("重点")
+        WATCH = "watch", _("关注")
+        GENERAL = "general", _("一般")
+
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("村(社区)"), on_delete=models.PROTECT, related_name="village_grades"
+    )
+    grade = models.CharField(_("等级"), max_length=8, choices=Grade.choices)
+    reason = models.TextField(_("评定理由"))
+    graded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("评定人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    graded_at = models.DateTimeField(_("评定时间"), auto_now_add=True)
+
+    objects = VillageGradeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("村(社区)分级")
+        verbose_name_plural = _("村(社区)分级")
+        ordering = ["unit", "-graded_at", "-pk"]
+        indexes = [models.Index(fields=["unit", "-graded_at"], name="village_grade_unit_idx")]
+
+    def __str__(self):
+        return f"{self.unit} {self.get_grade_display()}"

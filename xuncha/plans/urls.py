@@ -43,3 +43,10 @@ urlpatterns += [
     path("inspections/<int:pk>/delete/", views.inspection_delete, name="inspection_delete"),
     path("terms/<int:pk>/due/", views.due_units, name="due_units"),
 ]
+
+from xuncha.plans import village_views  # noqa: E402
+
+urlpatterns += [
+    path("villages/", village_views.village_list, name="village_list"),
+    path("villages/<int:pk>/", village_views.village_detail, name="village_detail"),
+]

@@ -17,7 +17,7 @@ from xuncha.org import access
 from xuncha.org.models import Office, Unit
 from xuncha.plans import calendar as workcal
 from xuncha.plans import coverage as cov
-from xuncha.plans import documents, services
+from xuncha.plans import documents, services, villages
 from xuncha.plans.forms import (
     AssignForm,
     DeclarationForm,
@@ -175,6 +175,10 @@ def plan_detail(request, pk):
         )
     )
     can_edit = services.holds(request.user, office, EDIT_ROLES)
+    cfg = PlanSettings.for_office(office)
+    for rnd in rounds:
+        for insp in rnd.inspections.all():
+            insp.duration_warning = villages.duration_warning(insp, cfg)
     return render(
         request,
         "plans/plan_detail.html",
@@ -272,6 +276,8 @@ def assign(request, pk):
         try:
             insp = services.inspection_create(round=rnd, actor=request.user, **form.cleaned_data)
             messages.success(request, "已分配巡察任务，请组建巡察组。")
+            if warning := villages.duration_warning(insp):
+                messages.warning(request, warning)
             return redirect("plans:team_compose", insp.pk)
         except DomainError as e:
             form.add_error(e.field if e.field in form.fields else None, e.message)
@@ -688,11 +694,16 @@ def settings_view(request):
     form = PlanSettingsForm(
         request.POST or None,
         instance=instance,
-        initial={"coverage_kinds": instance.counting_kinds()},
+        initial={
+            "coverage_kinds": instance.counting_kinds(),
+            "durations_text": villages.format_durations(instance),
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.settings_update(office=office, data=form.cleaned_data, actor=request.user)
+            data = dict(form.cleaned_data)
+            data["durations"] = villages.parse_durations(data.pop("durations_text", ""))
+            services.settings_update(office=office, data=data, actor=request.user)
             messages.success(request, "设置已保存。")
             return redirect("plans:settings")
         except DomainError as e:
@@ -784,6 +795,9 @@ def inspection_edit(request, pk):
                 inspection=inspection, actor=request.user, **form.cleaned_data
             )
             messages.success(request, "已调整巡察任务。")
+            inspection.refresh_from_db()
+            if warning := villages.duration_warning(inspection):
+                messages.warning(request, warning)
             return redirect("plans:plan_detail", rnd.plan_id)
         except DomainError as e:
             form.add_error(e.field if e.field in form.fields else None, e.message)

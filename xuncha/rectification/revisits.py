@@ -289,3 +289,42 @@ def coverage(revisit, items=None) -> dict:
         "counts": [(Finding(v).label, counts[v]) for v in Finding.values],
         "still_open": [i for i in items if i.still_open],
     }
+
+
+def report_document(revisit, items, *, actor) -> bytes:
+    """The revisit report (.docx, GB/T 9704) via the official-document helper; audited."""
+    from xuncha.reports.officialdoc import OfficialDocument, Section, Table, render_document
+
+    cov = coverage(revisit, items)
+    counts = "；".join(f"{label} {n} 项" for label, n in cov["counts"])
+    rows = [
+        [
+            i.problem.number,
+            i.problem.title,
+            i.unit.name,
+            "已销号" if i.was_closed else "未销号",
+            i.get_finding_display() or "待核查",
+        ]
+        for i in cov["still_open"]
+    ]
+    doc = OfficialDocument(
+        title=f"关于对{revisit.original}开展巡察“回头看”的情况报告",
+        recipient=str(revisit.office),
+        sections=[
+            f"对原巡察反馈的 {cov['total']} 个问题逐项核查，已核查 {cov['checked']} 项：{counts}。",
+            Section(
+                "仍未整改到位的原问题",
+                paragraphs=[
+                    Table(header=["编号", "原问题", "单位", "开始时状态", "核查结论"], rows=rows)
+                    if rows
+                    else "原巡察反馈问题均已整改到位或基本到位。"
+                ],
+            ),
+        ],
+        issuer=str(revisit.office),
+        date=timezone.localdate(),
+        secrecy="机密",
+        watermark=f"{actor.get_full_name() or actor.get_username()} {timezone.localtime():%Y-%m-%d %H:%M} 导出",
+    )
+    record(actor=actor, action=Action.EXPORT, obj=revisit, summary="导出回头看情况报告")
+    return render_document(doc)

@@ -7,77 +7,235 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('inspections', '0008_stay_records_and_reviews'),
-        ('org', '0002_api_token_expiry'),
-        ('plans', '0004_secretary_approval_declaration_check'),
-        ('rectification', '0003_use_of_results_talks_life_meetings'),
+        ("inspections", "0008_stay_records_and_reviews"),
+        ("org", "0002_api_token_expiry"),
+        ("plans", "0004_secretary_approval_declaration_check"),
+        ("rectification", "0003_use_of_results_talks_life_meetings"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Revisit',
+            name="Revisit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('open', '核查中'), ('reported', '已形成报告')], db_index=True, default='open', max_length=10, verbose_name='状态')),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='开始时间')),
-                ('reported_at', models.DateTimeField(blank=True, null=True, verbose_name='报告时间')),
-                ('inspection', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='revisit_record', to='plans.inspection', verbose_name='回头看巡察')),
-                ('office', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.office', verbose_name='巡察机构')),
-                ('original', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='revisit_records', to='plans.inspection', verbose_name='原巡察')),
-                ('started_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("open", "核查中"), ("reported", "已形成报告")],
+                        db_index=True,
+                        default="open",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "started_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="开始时间"
+                    ),
+                ),
+                (
+                    "reported_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="报告时间"),
+                ),
+                (
+                    "inspection",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="revisit_record",
+                        to="plans.inspection",
+                        verbose_name="回头看巡察",
+                    ),
+                ),
+                (
+                    "office",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.office",
+                        verbose_name="巡察机构",
+                    ),
+                ),
+                (
+                    "original",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="revisit_records",
+                        to="plans.inspection",
+                        verbose_name="原巡察",
+                    ),
+                ),
+                (
+                    "started_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '巡察“回头看”',
-                'verbose_name_plural': '巡察“回头看”',
-                'ordering': ['-started_at', 'pk'],
+                "verbose_name": "巡察“回头看”",
+                "verbose_name_plural": "巡察“回头看”",
+                "ordering": ["-started_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='RevisitItem',
+            name="RevisitItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('measures', models.JSONField(default=list, help_text='[{content, state, evidence_count, closed_at}]：回头看开始时的快照', verbose_name='整改措施(开始时)')),
-                ('was_closed', models.BooleanField(default=False, verbose_name='开始时已销号')),
-                ('finding', models.CharField(blank=True, choices=[('done', '整改到位'), ('mostly', '基本到位'), ('not_done', '未到位'), ('false', '虚假整改'), ('perfunctory', '敷衍整改')], max_length=12, verbose_name='核查结论')),
-                ('evidence_text', models.TextField(blank=True, verbose_name='核查情况及佐证')),
-                ('found_at', models.DateTimeField(blank=True, null=True, verbose_name='核查时间')),
-                ('reopened', models.BooleanField(default=False, verbose_name='已重新打开整改')),
-                ('attachment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='inspections.attachment', verbose_name='佐证附件')),
-                ('found_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('new_problem', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='revisit_origin', to='inspections.problem', verbose_name='新发现问题')),
-                ('problem', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='revisit_items', to='inspections.problem', verbose_name='原问题')),
-                ('revisit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='rectification.revisit')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.unit', verbose_name='单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "measures",
+                    models.JSONField(
+                        default=list,
+                        help_text="[{content, state, evidence_count, closed_at}]：回头看开始时的快照",
+                        verbose_name="整改措施(开始时)",
+                    ),
+                ),
+                ("was_closed", models.BooleanField(default=False, verbose_name="开始时已销号")),
+                (
+                    "finding",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("done", "整改到位"),
+                            ("mostly", "基本到位"),
+                            ("not_done", "未到位"),
+                            ("false", "虚假整改"),
+                            ("perfunctory", "敷衍整改"),
+                        ],
+                        max_length=12,
+                        verbose_name="核查结论",
+                    ),
+                ),
+                ("evidence_text", models.TextField(blank=True, verbose_name="核查情况及佐证")),
+                ("found_at", models.DateTimeField(blank=True, null=True, verbose_name="核查时间")),
+                ("reopened", models.BooleanField(default=False, verbose_name="已重新打开整改")),
+                (
+                    "attachment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="inspections.attachment",
+                        verbose_name="佐证附件",
+                    ),
+                ),
+                (
+                    "found_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "new_problem",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="revisit_origin",
+                        to="inspections.problem",
+                        verbose_name="新发现问题",
+                    ),
+                ),
+                (
+                    "problem",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="revisit_items",
+                        to="inspections.problem",
+                        verbose_name="原问题",
+                    ),
+                ),
+                (
+                    "revisit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="rectification.revisit",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.unit",
+                        verbose_name="单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '回头看核查事项',
-                'verbose_name_plural': '回头看核查事项',
-                'ordering': ['revisit', 'problem__number', 'pk'],
+                "verbose_name": "回头看核查事项",
+                "verbose_name_plural": "回头看核查事项",
+                "ordering": ["revisit", "problem__number", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='MeasureReopen',
+            name="MeasureReopen",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_state', models.CharField(max_length=16)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('reason', models.TextField(verbose_name='理由')),
-                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('measure', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reopens', to='rectification.measure')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reopens', to='rectification.revisititem')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("from_state", models.CharField(max_length=16)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("reason", models.TextField(verbose_name="理由")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "measure",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reopens",
+                        to="rectification.measure",
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reopens",
+                        to="rectification.revisititem",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '回头看重新整改记录',
-                'verbose_name_plural': '回头看重新整改记录',
-                'ordering': ['measure', 'at', 'pk'],
+                "verbose_name": "回头看重新整改记录",
+                "verbose_name_plural": "回头看重新整改记录",
+                "ordering": ["measure", "at", "pk"],
             },
         ),
         migrations.AddConstraint(
-            model_name='revisititem',
-            constraint=models.UniqueConstraint(fields=('revisit', 'problem'), name='one_revisit_item_per_problem'),
+            model_name="revisititem",
+            constraint=models.UniqueConstraint(
+                fields=("revisit", "problem"), name="one_revisit_item_per_problem"
+            ),
         ),
     ]

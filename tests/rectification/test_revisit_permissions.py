@@ -201,3 +201,19 @@ def test_workspace_links_to_the_revisit(w):
         .content.decode()
     )
     assert f"/rectification/revisits/{w.open.inspection_id}/" in body
+
+
+def test_report_docx_lists_the_open_original_problems(w):
+    import io
+
+    from docx import Document
+
+    from tests.cast import client_for
+
+    r = client_for(w.users["office_staff"]).get(
+        f"/rectification/revisits/{w.reported.inspection_id}/report.docx"
+    )
+    text = "\n".join(
+        c.text for t in Document(io.BytesIO(r.content)).tables for row in t.rows for c in row.cells
+    )
+    assert "A-001" in text and "未到位" in text and "A-002" not in text

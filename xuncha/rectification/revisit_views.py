@@ -60,6 +60,7 @@ def revisit_page(request, pk):
             "revisit": revisit,
             "items": items,
             "may_work": work and (revisit is None or revisit.state == Revisit.State.OPEN),
+            "is_worker": work,
             "findings": RevisitItem.Finding.choices,
             "coverage": revisits.coverage(revisit, items) if revisit else None,
         },

@@ -416,6 +416,24 @@ NOTES = """
   feedback opinions (one per unit), delivery and rectification plans are per unit, so each
   village gets its own, and each village's liaison reads only its own.
 - **覆盖**: the coverage page counts villages covered / total per township and by grade.
+
+## 巡察“回头看”
+
+A 回头看 inspection (`Inspection.kind = revisit`, `revisits` = the original) opens its
+checklist from the workspace (“回头看”核查清单, `/rectification/revisits/<id>/`). Starting it
+(`rectification.revisits.revisit_start`) requires feedback delivered for the original
+(otherwise “原巡察尚未向被巡察单位送达反馈意见，无法开展“回头看”。”) and builds one item per
+original feedback problem with a snapshot of its measures, closure status and evidence count.
+Each item gets one finding (整改到位 / 基本到位 / 未到位 / 虚假整改 / 敷衍整改) with the
+check's text and an optional evidence file (stored through `inspections.services.attachment_store`).
+未到位, 虚假整改 and 敷衍整改 create a new problem of the revisit (with its working paper),
+linked to the original (`RevisitItem.new_problem`); closed measures of that problem reopen
+(`MeasureReopen`, a `PlanHistory` line “回头看：问题 … 重新整改”, a completed plan returns to
+已通过). A finding on an item not in the checklist is refused. The report needs every item
+checked; the page and the .docx report (`reports.officialdoc`) list the original problems
+still open. Office admin/staff and the revisit's team work on it; the unit liaison reads
+its own unit's findings only after the report. API: `/api/v1/rectification/revisits/{id}`
+(GET, `/start`, `/findings`, `/report`). Every change and read is audited.
 """
 
 

@@ -887,3 +887,11 @@ class LifeMeeting(models.Model):
 
     def __str__(self):
         return f"整改专题民主生活会（{self.held_on:%Y-%m-%d}）"
+
+
+# 巡察“回头看” lives in its own module (imported here so Django finds it).
+from xuncha.rectification.revisit_models import (  # noqa: E402, F401
+    MeasureReopen,
+    Revisit,
+    RevisitItem,
+)

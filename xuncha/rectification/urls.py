@@ -1,10 +1,20 @@
 from django.urls import path
 
-from xuncha.rectification import results_views, views
+from xuncha.rectification import results_views, revisit_views, views
 
 app_name = "rectification"
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("revisits/<int:pk>/", revisit_views.revisit_page, name="revisit"),
+    path("revisits/<int:pk>/start/", revisit_views.revisit_start, name="revisit_start"),
+    path("revisits/<int:pk>/findings/", revisit_views.finding_record, name="revisit_finding"),
+    path("revisits/<int:pk>/report/", revisit_views.revisit_report, name="revisit_report"),
+    path("revisits/<int:pk>/report.docx", revisit_views.report_docx, name="revisit_docx"),
+    path(
+        "revisits/<int:pk>/items/<int:item_pk>/evidence/",
+        revisit_views.evidence_download,
+        name="revisit_evidence",
+    ),
     path("export.xlsx", views.overview_export, name="overview_export"),
     path("plans/", views.plan_list, name="plan_list"),
     path("plans/new/", views.plan_open, name="plan_open"),

@@ -89,7 +89,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "xuncha.org.context_processors.navigation",
                 "xuncha.analytics.context_processors.search_box",
-                "xuncha.notifications.context_processors.unread",
             ],
         },
     },

@@ -36,6 +36,7 @@ def test_notification_centre_click_through_and_preference(live_server, rect):
         errors = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.goto(f"{base}/")
+        page.wait_for_selector("#nav-unread")
         assert page.inner_text("#nav-unread") == "1"
         page.click("#nav-notifications")
         page.wait_for_selector("#notifications")
@@ -43,7 +44,7 @@ def test_notification_centre_click_through_and_preference(live_server, rect):
         page.screenshot(path=str(SHOTS / "notifications-centre.png"), full_page=True)
         page.click("#notifications a:has-text('整改方案被退回修改')")
         page.wait_for_url(f"**/rectification/plans/{plan.pk}/")
-        assert page.locator("#nav-unread").count() == 0  # read once opened
+        page.wait_for_selector("#nav-unread-none", state="attached")  # read once opened
         page.screenshot(path=str(SHOTS / "notifications-item.png"), full_page=True)
         page.goto(f"{base}/notifications/preferences/")
         page.uncheck("#returned-email")

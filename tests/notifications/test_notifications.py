@@ -181,20 +181,28 @@ def test_smtp_down_queues_and_retries_nothing_lost(rect, with_emails, smtp):
     assert services.deliver_outbox(now + timedelta(hours=3)) == {"sent": 0, "failed": 0}
 
 
-def test_header_costs_one_small_query(rect):
+def test_header_badge_costs_pages_nothing_and_itself_one_count(rect):
     cast = rect.cast
     rect_services._remind(
         Reminder.Kind.REMIND, key="h1", text="临近", url="/", user=cast.office_staff
     )
     client = client_for(cast.office_staff)
     client.get("/notifications/preferences/")
-    with CaptureQueriesContext(connection) as with_badge:
+    with CaptureQueriesContext(connection) as page_queries:
         page = client.get("/notifications/preferences/")
-    assert 'id="nav-unread">1<' in page.content.decode()
+    assert 'hx-get="/notifications/badge/"' in page.content.decode()
+    assert not [
+        q for q in page_queries.captured_queries if "notifications_notification" in q["sql"]
+    ]
+    with CaptureQueriesContext(connection) as badge_queries:
+        badge = client.get("/notifications/badge/")
+    assert 'id="nav-unread"' in badge.content.decode() and ">1<" in badge.content.decode()
     counts = [
-        q["sql"] for q in with_badge.captured_queries if "notifications_notification" in q["sql"]
+        q["sql"] for q in badge_queries.captured_queries if "notifications_notification" in q["sql"]
     ]
     assert len(counts) == 1 and "COUNT" in counts[0].upper()
+    services.mark_read(user=cast.office_staff)
+    assert 'id="nav-unread"' not in client.get("/notifications/badge/").content.decode()
 
 
 def test_centre_open_marks_read_and_redirects(rect):

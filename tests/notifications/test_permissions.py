@@ -41,6 +41,7 @@ CASES = [
         ok=302,
         hidden=OTHERS,
     ),
+    case("badge", "get", lambda c: "/notifications/badge/", allowed=EVERYONE),
     case("read_all", "post", lambda c: "/notifications/read-all/", allowed=EVERYONE, ok=302),
     case("preferences", "get", lambda c: "/notifications/preferences/", allowed=EVERYONE),
     case(

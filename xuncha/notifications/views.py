@@ -29,6 +29,15 @@ def centre(request):
 
 
 @login_required
+def badge(request):
+    """The header's unread badge, fetched by htmx after the page: pages pay no query for it,
+    this request pays one indexed COUNT."""
+    return render(
+        request, "notifications/badge.html", {"unread": services.unread_count(request.user)}
+    )
+
+
+@login_required
 def open_item(request, pk):
     try:
         n = services.open_notification(user=request.user, pk=pk)

@@ -254,3 +254,16 @@ def test_api_lists_own_and_saves_preferences(rect):
         content_type="application/json",
     )
     assert ok.json()["approval"] == {"in_app": True, "email": False, "digest": True}
+
+
+def test_one_delivery_task_per_transaction(rect, with_emails, django_capture_on_commit_callbacks):
+    cast = rect.cast
+    with django_capture_on_commit_callbacks() as callbacks:
+        rect_services._remind(
+            Reminder.Kind.ESCALATE, key="t1", text="逾期", url="/", office=cast.city
+        )
+        rect_services._remind(
+            Reminder.Kind.ESCALATE, key="t2", text="逾期", url="/", office=cast.city
+        )
+    assert Outbox.objects.count() == 4  # office_admin and office_staff, twice
+    assert len(callbacks) == 1

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from xuncha.audit.models import Action
@@ -119,16 +119,19 @@ def notify(users, *, kind: str, title: str, url: str, key: str) -> list[Notifica
     return made
 
 
+def _enqueue_delivery():
+    from xuncha.notifications.tasks import deliver
+
+    try:
+        deliver.enqueue()
+    except Exception:  # noqa: S110 - the outbox keeps the mail; the sweep retries it
+        pass
+
+
 def _deliver_after_commit():
-    def enqueue():
-        from xuncha.notifications.tasks import deliver
-
-        try:
-            deliver.enqueue()
-        except Exception:  # noqa: S110 - the daily sweep retries what is queued
-            pass
-
-    transaction.on_commit(enqueue)
+    """One delivery task per transaction, however many e-mails it queued."""
+    if not any(entry[1] is _enqueue_delivery for entry in connection.run_on_commit):
+        transaction.on_commit(_enqueue_delivery)
 
 
 # --------------------------------------------------------------------------- the centre

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "xuncha.analytics",
     "xuncha.archive",
     "xuncha.stats",
+    "xuncha.notifications",
 ]
 
 MIDDLEWARE = [
@@ -262,6 +263,19 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# --- E-mail (notifications): SMTP settings from the environment ---------------
+EMAIL_BACKEND = env_str("XUNCHA_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("XUNCHA_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("XUNCHA_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("XUNCHA_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("XUNCHA_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("XUNCHA_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("XUNCHA_EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("XUNCHA_EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("XUNCHA_EMAIL_FROM", "xuncha@localhost")
+# The platform's address as users reach it: links in e-mail are built on it.
+XUNCHA_BASE_URL = env_str("XUNCHA_BASE_URL", "http://localhost:8000")
 
 # --- Cache: shared by every gunicorn worker (rate limits); `createcachetable` makes it --
 CACHES = {

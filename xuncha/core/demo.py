@@ -25,6 +25,7 @@ DEMO_APPS = [
     "petitions",
     "clues",
     "rectification",
+    "notifications",  # replays the events above that the generators bulk-created
     "archive",  # after every record it files; before analytics, which reads everything
     "stats",  # aggregates of everything above; before analytics as the brief asks
     "analytics",  # last: reads every record above (index, topics, duplicates)
@@ -38,6 +39,7 @@ APP_LABELS = {
     "analytics": "群众反映分析（垃圾信息、重复件、分类建议）",
     "clues": "问题线索与移交",
     "rectification": "整改任务与销号",
+    "notifications": "通知（交办、审核、退回、期限提醒）",
     "archive": "立卷归档与保管期限",
     "stats": "统计与上下联动（对口系统公钥、下级统计数据包）",
 }

@@ -272,6 +272,7 @@ from xuncha.org.api import router as org_router  # noqa: E402
 from xuncha.petitions.api import router as petitions_router  # noqa: E402
 from xuncha.plans.api import router as plans_router  # noqa: E402
 from xuncha.rectification.api import router as rectification_router  # noqa: E402
+from xuncha.rectification.disclosure_api import router as disclosure_router  # noqa: E402
 from xuncha.rectification.results_api import router as results_router  # noqa: E402
 from xuncha.rectification.revisit_api import router as revisit_router  # noqa: E402
 from xuncha.reports.api import router as reports_router  # noqa: E402
@@ -289,6 +290,7 @@ api.add_router("/clues", clues_router)
 api.add_router("/rectification", rectification_router)
 api.add_router("/rectification", results_router)  # 成果运用: /rectification/results/...
 api.add_router("/rectification", revisit_router)  # 回头看: /rectification/revisits/...
+api.add_router("/rectification", disclosure_router)  # 整改公开审批
 api.add_router("/reports", reports_router)
 api.add_router("/archive", archive_router)
 api.add_router("/reports", delivery_router)  # feedback delivery records (delivery_api.py)

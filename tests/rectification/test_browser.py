@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from tests.cast import client_for
 from tests.rectification.conftest import PDF
@@ -116,8 +117,17 @@ def test_plan_to_verified_closure_and_public_disclosure(live_server, rect, tmp_p
             liaison.get_by_role("button", name="保存公开文本").click()
             liaison.get_by_role("button", name="报送审批").click()
             office.goto(f"{url}disclosure/")
-            office.get_by_role("button", name="审批并公开").click()
+            office.get_by_role("button", name="审批并公开").click()  # refused: no approvals yet
+            expect(office.locator("body")).to_contain_text("不能公开：党内通报尚未经巡察机构审批")
+            office.get_by_role("link", name="党内通报、社会公开及不予公开事项审批").click()
+            office.get_by_role("button", name="批准党内通报").click()
+            expect(office.locator("#version-internal")).to_contain_text("已批准")
+            office.get_by_role("button", name="批准社会公开").click()
+            expect(office.locator("#version-public")).to_contain_text("已批准")
+            office.screenshot(path=str(SHOTS / "rectification-4a-approvals.png"), full_page=True)
+            office.get_by_role("button", name="发布").click()
             expect(office.locator("#disclosure-state")).to_have_text("已公开")
+            expect(office.locator("body")).to_contain_text("发布日期：")
 
             public = browser.new_context(locale="zh-CN").new_page()
             public.goto(f"{live_server.url}/public/disclosures/")
@@ -125,6 +135,9 @@ def test_plan_to_verified_closure_and_public_disclosure(live_server, rect, tmp_p
             expect(public.locator("#completion")).to_contain_text("完成率 50%")
             expect(public.locator("body")).to_contain_text("【已整改】")
             expect(public.locator("#timeline")).to_contain_text("整改方案审核通过")
+            expect(public.locator("#published-date")).to_contain_text(
+                f"发布日期：{timezone.localdate():%Y年%-m月%-d日}"
+            )
             public.screenshot(
                 path=str(SHOTS / "rectification-4-public-disclosure.png"), full_page=True
             )

@@ -30,6 +30,9 @@ def test_reporter_follow_up_shows_rectification_status(rect, settings):
     items = {p.pk: (p.title, "") for p in rect.problems}
     d = services.disclosure_draft(plan=rect.plan, intro="", items=items, actor=cast.unit_liaison)
     services.disclosure_transition(disclosure=d, target="submitted", actor=cast.unit_liaison)
+    from xuncha.rectification.disclosure import approve_all
+
+    approve_all(d, cast.office_staff)
     services.disclosure_transition(disclosure=d, target="published", actor=cast.office_staff)
     body = public.post("/public/followup/", {"code": code}).content.decode()
     assert "被巡察单位正在整改" in body

@@ -290,7 +290,14 @@ def _disclosure() -> Workflow:
         "DISCLOSURE_TRANSITIONS",
         "xuncha.rectification.services.disclosure_transition",
         "The unit drafts the public text once its plan is adopted; the office approves and "
-        "publishes it.",
+        "publishes it.\nOn time: the deadline is `disclosure_due_working_days` working days "
+        "(office calendar, holidays) after the concentrated-rectification report. Two versions, "
+        "党内通报 and 社会公开, are approved separately by the office or the leading group "
+        "(`internal_approver`/`public_approver`), and every withheld item needs an approved "
+        "exemption with a reason; publishing is refused until all exist "
+        "(`xuncha/rectification/disclosure.py`). The daily sweep reminds the unit before the "
+        "deadline and escalates to unit, office and (seriously late) the leading group, on "
+        "working days only. The public page shows the publication date.",
     )
 
 

@@ -450,8 +450,24 @@ def _disclose(plan, office_user):
             problem=p,
             public_text=p.title,
             exemption=DisclosureItem.Exemption.OPEN_CASE if p.nature == "corruption" else "",
+            exemption_reason="问题线索已移交纪委监委，正在查办" if p.nature == "corruption" else "",
+            exemption_approved_by=office_user if p.nature == "corruption" else None,
+            exemption_approved_at=timezone.now() if p.nature == "corruption" else None,
         )
         for p in problems
+    )
+    from xuncha.rectification.models import DisclosureVersion
+
+    DisclosureVersion.objects.bulk_create(
+        DisclosureVersion(
+            disclosure=d,
+            kind=kind,
+            text=d.intro,
+            approved_by=office_user,
+            approved_at=d.published_at,
+            published_at=d.published_at,
+        )
+        for kind in DisclosureVersion.Kind.values
     )
 
 

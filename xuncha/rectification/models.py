@@ -40,6 +40,23 @@ class RectificationConfig(models.Model):
     yellow_days = models.PositiveSmallIntegerField(_("临期提醒(工作日)"), default=5)
     red_days = models.PositiveSmallIntegerField(_("严重逾期(工作日)"), default=10)
     report_reminder_days = models.PositiveSmallIntegerField(_("报告提前提醒(工作日)"), default=5)
+    disclosure_due_working_days = models.PositiveSmallIntegerField(
+        _("整改公开期限(工作日)"),
+        default=10,
+        help_text=_("被巡察单位报送集中整改情况报告后若干个工作日内完成党内通报和社会公开"),
+    )
+    internal_approver = models.CharField(
+        _("党内通报审批"),
+        max_length=16,
+        choices=[("office", _("巡察机构")), ("leading_group", _("巡察工作领导小组"))],
+        default="office",
+    )
+    public_approver = models.CharField(
+        _("社会公开审批"),
+        max_length=16,
+        choices=[("office", _("巡察机构")), ("leading_group", _("巡察工作领导小组"))],
+        default="office",
+    )
     co_reviewers = models.ManyToManyField(
         Unit,
         verbose_name=_("共同审核单位"),
@@ -471,6 +488,7 @@ class Reminder(models.Model):
         REPORT = "report", _("报告提醒")
         HANDOVER = "handover", _("移交逾期")
         RESULT = "result", _("成果运用督办")
+        DISCLOSURE = "disclosure", _("整改公开督办")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     user = models.ForeignKey(
@@ -629,6 +647,11 @@ class DisclosureItem(models.Model):
     exemption = models.CharField(
         _("不予公开"), max_length=16, choices=Exemption.choices, blank=True
     )
+    exemption_reason = models.TextField(_("不予公开说明"), blank=True)
+    exemption_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    exemption_approved_at = models.DateTimeField(_("豁免批准时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("公开事项")
@@ -640,6 +663,35 @@ class DisclosureItem(models.Model):
 
     def __str__(self):
         return self.public_text[:40]
+
+
+class DisclosureVersion(models.Model):
+    """One of the two versions of a disclosure, each approved on its own: the internal notice
+    (党内通报) and the public disclosure (社会公开)."""
+
+    class Kind(models.TextChoices):
+        INTERNAL = "internal", _("党内通报")
+        PUBLIC = "public", _("社会公开")
+
+    disclosure = models.ForeignKey(Disclosure, on_delete=models.CASCADE, related_name="versions")
+    kind = models.CharField(_("版本"), max_length=16, choices=Kind.choices)
+    text = models.TextField(_("正文"), blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("批准时间"), null=True, blank=True)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("公开版本")
+        verbose_name_plural = _("公开版本")
+        ordering = ["kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["disclosure", "kind"], name="one_version_per_kind")
+        ]
+
+    def __str__(self):
+        return self.get_kind_display()
 
 
 # --------------------------------------------------------------------------- use of results

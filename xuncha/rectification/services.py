@@ -825,6 +825,9 @@ def sweep(today: date | None = None) -> dict:
     from xuncha.rectification.results import result_sweep
 
     counts["results"] = result_sweep(today)
+    from xuncha.rectification.disclosure import disclosure_sweep
+
+    counts["disclosures"] = disclosure_sweep(today)
     return counts
 
 
@@ -1036,6 +1039,9 @@ def disclosure_transition(*, disclosure, target, actor, comment="") -> Disclosur
             raise DomainError("您无权执行该操作。")
         if step.needs_comment and not comment.strip():
             raise DomainError("退回时必须填写审批意见。", field="comment")
+        from xuncha.rectification.disclosure import before_transition
+
+        before_transition(disclosure, target)
         source = disclosure.state
         disclosure.state = target
         disclosure.review_comment = comment if step.who == "review" else disclosure.review_comment

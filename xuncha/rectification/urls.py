@@ -1,5 +1,6 @@
 from django.urls import path
 
+from xuncha.rectification import disclosure_views as dv
 from xuncha.rectification import results_views, revisit_views, views
 
 app_name = "rectification"
@@ -30,6 +31,18 @@ urlpatterns = [
     path("plans/<int:pk>/assessment/", views.assessment, name="assessment"),
     path("plans/<int:pk>/team-rating/", views.team_rating, name="team_rating"),
     path("plans/<int:pk>/disclosure/", views.disclosure_edit, name="disclosure_edit"),
+    path("plans/<int:pk>/disclosure/approvals/", dv.approvals, name="disclosure_approvals"),
+    path(
+        "plans/<int:pk>/disclosure/approve/<str:kind>/",
+        dv.approve_version,
+        name="disclosure_approve",
+    ),
+    path(
+        "plans/<int:pk>/disclosure/items/<int:item_pk>/exempt/",
+        dv.approve_exemption,
+        name="disclosure_exempt",
+    ),
+    path("plans/<int:pk>/disclosure/publish/", dv.publish, name="disclosure_publish"),
     path(
         "plans/<int:pk>/disclosure/transition/",
         views.disclosure_transition,

@@ -105,7 +105,14 @@ def _world(rect):  # noqa: F811
     from xuncha.inspections.prep_models import SecrecyPledge, WorkPlan
 
     prepare_for_stationing(inspection, cast.office_staff)
+    from tests.rectification.revisit_world import revisit_inspection
+    from xuncha.rectification import revisits
+
+    revisit = revisits.revisit_start(
+        inspection=revisit_inspection(cast, inspection), actor=cast.office_staff
+    )
     return {
+        "rectification/revisits/<int:pk>/report.docx": revisit.inspection_id,
         "inspections/work-plans/<int:pk>/plan.docx": WorkPlan.objects.get(inspection=inspection).pk,
         "inspections/pledges/<int:pk>/pledge.docx": SecrecyPledge.objects.get(member=member).pk,
         "plans/<int:pk>/workplan.docx": inspection.round.plan.pk,

@@ -294,6 +294,7 @@ def coverage(revisit, items=None) -> dict:
 def report_document(revisit, items, *, actor) -> bytes:
     """The revisit report (.docx, GB/T 9704) via the official-document helper; audited."""
     from xuncha.reports.officialdoc import OfficialDocument, Section, Table, render_document
+    from xuncha.reports.watermark import watermark_text
 
     cov = coverage(revisit, items)
     counts = "；".join(f"{label} {n} 项" for label, n in cov["counts"])
@@ -324,7 +325,7 @@ def report_document(revisit, items, *, actor) -> bytes:
         issuer=str(revisit.office),
         date=timezone.localdate(),
         secrecy="机密",
-        watermark=f"{actor.get_full_name() or actor.get_username()} {timezone.localtime():%Y-%m-%d %H:%M} 导出",
+        watermark=watermark_text(actor),
     )
     record(actor=actor, action=Action.EXPORT, obj=revisit, summary="导出回头看情况报告")
     return render_document(doc)

@@ -238,6 +238,14 @@ def test_api_disclosure_draft_submit_publish(rect):
     )
     assert response.status_code == 404
     assert_matches_schema(response, DISC_T, "post")
+    response = office.post(  # both versions and every exemption must be approved first
+        f"{BASE}/plans/{p}/disclosure/transition", {"target": "published"}, "application/json"
+    )
+    assert response.status_code == 400 and "尚未" in response.json()["detail"]
+    from xuncha.rectification.disclosure import approve_all
+    from xuncha.rectification.models import Disclosure
+
+    approve_all(Disclosure.objects.get(plan_id=p), cast.office_staff)
     response = office.post(
         f"{BASE}/plans/{p}/disclosure/transition", {"target": "published"}, "application/json"
     )

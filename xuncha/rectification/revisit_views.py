@@ -8,7 +8,7 @@ report is made; everyone else gets 404. Writes through `revisits` services.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from xuncha.audit.models import Action
@@ -46,9 +46,27 @@ def _context(inspection, user):
     return revisit, items, False
 
 
+def _revisit_inspection(user, pk) -> Inspection:
+    """The revisit inspection through the access layer: the office and the team see it as an
+    inspection; a unit liaison only through the checklist items of its own unit."""
+    try:
+        return access.get_for_user(
+            Inspection.objects.filter(kind=Inspection.Kind.REVISIT), user, pk
+        )
+    except Http404:
+        item = (
+            access.visible(RevisitItem.objects.filter(revisit__inspection_id=pk), user)
+            .select_related("revisit__inspection")
+            .first()
+        )
+        if item is None:
+            raise
+        return item.revisit.inspection
+
+
 @login_required
 def revisit_page(request, pk):
-    inspection = get_object_or_404(Inspection, pk=pk, kind=Inspection.Kind.REVISIT)
+    inspection = _revisit_inspection(request.user, pk)
     revisit, items, work = _context(inspection, request.user)
     if revisit:
         record(actor=request.user, action=Action.READ, obj=revisit, summary="查阅回头看核查清单")
@@ -78,7 +96,7 @@ def _done(request, inspection_pk, fn):
 @login_required
 @require_POST
 def revisit_start(request, pk):
-    inspection = get_object_or_404(Inspection, pk=pk, kind=Inspection.Kind.REVISIT)
+    inspection = _revisit_inspection(request.user, pk)
     if not revisits.may_work(inspection, request.user):
         raise Http404("对象不存在或无权访问")
     return _done(
@@ -87,8 +105,8 @@ def revisit_start(request, pk):
 
 
 def _own_revisit(request, pk) -> Revisit:
-    revisit = get_object_or_404(Revisit, inspection_id=pk)
-    if not revisits.may_work(revisit, request.user):
+    revisit = access.visible(Revisit.objects.filter(inspection_id=pk), request.user).first()
+    if revisit is None or not revisits.may_work(revisit, request.user):
         raise Http404("对象不存在或无权访问")
     return revisit
 
@@ -120,7 +138,7 @@ def revisit_report(request, pk):
 
 @login_required
 def report_docx(request, pk):
-    inspection = get_object_or_404(Inspection, pk=pk, kind=Inspection.Kind.REVISIT)
+    inspection = _revisit_inspection(request.user, pk)
     revisit, items, work = _context(inspection, request.user)
     if revisit is None or not work:
         raise Http404("对象不存在或无权访问")
@@ -131,7 +149,7 @@ def report_docx(request, pk):
 
 @login_required
 def evidence_download(request, pk, item_pk):
-    inspection = get_object_or_404(Inspection, pk=pk, kind=Inspection.Kind.REVISIT)
+    inspection = _revisit_inspection(request.user, pk)
     _revisit, items, _work = _context(inspection, request.user)
     item = next((i for i in items if i.pk == item_pk and i.attachment_id), None)
     if item is None:

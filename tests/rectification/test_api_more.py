@@ -243,7 +243,6 @@ def test_api_disclosure_draft_submit_publish(rect):
     )
     assert response.status_code == 400 and "尚未" in response.json()["detail"]
     from xuncha.rectification.disclosure import approve_all
-    from xuncha.rectification.models import Disclosure
 
     approve_all(Disclosure.objects.get(plan_id=p), cast.office_staff)
     response = office.post(

@@ -124,5 +124,6 @@ def test_no_worse_than_linear(unit):
 
     small, large = unit * 5_000, unit * 50_000
     pipeline(small)
-    t_small = max(_seconds(pipeline, small), 0.005)
-    assert _seconds(pipeline, large) < 20 * t_small + 0.5
+    # The best of a few runs: on a loaded machine one run can be descheduled for seconds.
+    t_small = max(min(_seconds(pipeline, small) for _ in range(3)), 0.005)
+    assert min(_seconds(pipeline, large) for _ in range(2)) < 20 * t_small + 0.5

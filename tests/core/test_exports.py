@@ -111,7 +111,18 @@ def _world(rect):  # noqa: F811
     revisit = revisits.revisit_start(
         inspection=revisit_inspection(cast, inspection), actor=cast.office_staff
     )
+    from xuncha.rectification import results
+
+    suggestion = results.result_create(
+        inspection=inspection,
+        kind="suggestion_letter",
+        subject="建议规范津补贴发放",
+        recipient=cast.units["bureau"],
+        actor=cast.office_staff,
+    )
     return {
+        "rectification/results/<int:pk>/letter.docx": suggestion.pk,
+        "api/v1/rectification/results/<item_id>/letter.docx": suggestion.pk,
         "rectification/revisits/<int:pk>/report.docx": revisit.inspection_id,
         "inspections/work-plans/<int:pk>/plan.docx": WorkPlan.objects.get(inspection=inspection).pk,
         "inspections/pledges/<int:pk>/pledge.docx": SecrecyPledge.objects.get(member=member).pk,

@@ -601,3 +601,39 @@ def _township_liaison(cast):
     from xuncha.org.models import Role
 
     return make_user("township_liaison", unit=cast.units["township_a"], roles=[Role.UNIT_LIAISON])
+
+
+# --------------------------------------------------------------------------- letters
+
+
+def test_suggestion_letter_and_copy_notice_download_as_official_documents(world):  # noqa: F811
+    """The 巡察建议书 and 抄告单 open as .docx with their number, recipient, requirement and
+    reply deadline, carry the reader's watermark, and the export is audited."""
+    import io
+
+    from docx import Document
+
+    from xuncha.reports.watermark import docx_watermark
+
+    cast = world.cast
+    office = client_for(cast.office_staff)
+    for item, title in ((world.sent, "巡察建议书"), (world.decided, "巡察情况抄告单")):
+        before = AuditEntry.objects.filter(action="export").count()
+        response = office.get(f"/rectification/results/{item.pk}/letter.docx")
+        assert response.status_code == 200
+        data = b"".join(response) if response.streaming else response.content
+        text = "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
+        letter = SupervisionLetter.objects.get(pk=item.letter_id)
+        assert title in text and letter.number in text
+        assert "中共江州市纪委" in text or item.recipient_name in text
+        assert letter.requirement in text
+        due = letter.reply_by
+        assert f"{due.year}年{due.month}月{due.day}日前" in text
+        assert any(cast.office_staff.username in w for w in docx_watermark(data))
+        assert AuditEntry.objects.filter(action="export").count() == before + 1
+    # the API gives the same document
+    response = office.get(f"/api/v1/rectification/results/{world.sent.pk}/letter.docx")
+    assert response.status_code == 200 and response.content[:2] == b"PK"
+    # an item without a letter has no letter to download
+    response = office.get(f"/rectification/results/{world.org.pk}/letter.docx")
+    assert response.status_code == 404

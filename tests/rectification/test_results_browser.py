@@ -70,6 +70,11 @@ def test_talk_for_a_lagging_unit_and_a_reply_on_the_ledger(live_server, rect):
             expect(office.locator("#stat-talks")).to_have_text("1")
             office.get_by_role("link", name="建议市财政局规范全市津补贴发放管理").click()
             expect(office.locator("#reply-form")).to_have_count(0)  # not sent: no reply
+            with office.expect_download() as download:  # the 建议书 itself, as a .docx
+                office.get_by_role("link", name="下载巡察建议书（.docx）").click()
+            assert download.value.suggested_filename == "letter.docx"
+            with open(download.value.path(), "rb") as fh:
+                assert fh.read(2) == b"PK"
             office.get_by_role("button", name="交办（发出）").click()
             expect(office.locator("#result-state")).to_have_text("已交办")
             office.fill(

@@ -30,6 +30,21 @@ _CASES = [
         hidden=everyone_else(READ | {"handover_recipient"}),
     ),
     case(
+        "letter_docx",
+        "get",
+        lambda w: f"/rectification/results/{w.sent.pk}/letter.docx",
+        READ | {"handover_recipient"},
+        hidden=everyone_else(READ | {"handover_recipient"}),
+    ),
+    case(
+        "api_letter_docx",
+        "get",
+        lambda w: f"/api/v1/rectification/results/{w.sent.pk}/letter.docx",
+        READ | {"handover_recipient"},
+        hidden=everyone_else(READ | {"handover_recipient"}),
+        api=True,
+    ),
+    case(
         "detail_unsent",
         "get",
         lambda w: f"/rectification/results/{w.decided.pk}/",

@@ -407,6 +407,43 @@ def letter_reply(*, letter, text: str, actor, replied_on: date | None = None) ->
     return letter
 
 
+def letter_docx(item: ResultItem, *, actor) -> bytes:
+    """The ledger item's 巡察建议书 or 抄告单 (.docx, GB/T 9704 layout) with the reader's
+    watermark; the export is audited. The recipient is the ledger's 承办单位."""
+    from xuncha.reports.officialdoc import OfficialDocument, Paragraph
+    from xuncha.reports.watermark import confidential_docx
+
+    letter = item.letter
+    if letter is None:
+        raise DomainError("该事项没有巡察建议书或抄告单。")
+    inspection = item.inspection
+    unit = f"（{item.unit.name}）" if item.unit_id else ""
+    reply_by = letter.reply_by
+    if letter.kind == SupervisionLetter.Kind.SUGGESTION:
+        title = "巡察建议书"
+        opening = (
+            f"{inspection}中发现{unit}存在以下问题。为推动问题整改、堵塞制度漏洞，"
+            "根据巡察工作有关规定，现提出如下建议："
+        )
+        closing = "请认真研究，采取有效措施加以改进，"
+    else:
+        title = "巡察情况抄告单"
+        opening = f"{inspection}中发现{unit}的下列情况，涉及你单位职责，现予抄告："
+        closing = "请依职责研究处理，"
+    closing += (
+        f"并于{reply_by.year}年{reply_by.month}月{reply_by.day}日前将办理情况书面回复巡察机构。"
+    )
+    doc = OfficialDocument(
+        title=f"{title}（{letter.number}）",
+        recipient=f"{item.recipient_name}：",
+        sections=[Paragraph(opening), Paragraph(letter.requirement), Paragraph(closing)],
+        issuer=str(item.office),
+        date=item.decided_on,
+        doc_number=letter.number,
+    )
+    return confidential_docx(doc, actor=actor, objs=[item, letter], summary=f"导出{letter.number}")
+
+
 def result_reply(*, item, text: str, actor, replied_on: date | None = None) -> ResultItem:
     """The recipient's reply (entered by the recipient or by the office from the paper one).
     For a 巡察建议书 or 抄告 the reply is recorded against its letter."""

@@ -3,6 +3,7 @@ referrals and the democratic life meeting; same services and access rules as the
 
 from datetime import date
 
+from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Router, Schema, Status
 
@@ -20,6 +21,7 @@ from xuncha.rectification.models import (
     Talk,
 )
 from xuncha.rectification.services import config_for, overrides_for, thresholds_for
+from xuncha.reports.services import DOCX
 
 router = Router(tags=["成果运用"])
 
@@ -322,6 +324,25 @@ def result_get(request, item_id: int):
             "problems": [p.__dict__ for p in referral.problems],
         }
     return out
+
+
+@router.get(
+    "/results/{item_id}/letter.docx",
+    summary="下载巡察建议书或抄告单 .docx（带阅读人水印，记入审计）",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "GB/T 9704 版式的 .docx 文件",
+                "content": {DOCX: {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def result_letter_docx(request, item_id: int):
+    item = access.get_for_user(_items(request), request.user, item_id)
+    response = HttpResponse(results.letter_docx(item, actor=request.user), content_type=DOCX)
+    response["Content-Disposition"] = f'attachment; filename="letter-{item.pk}.docx"'
+    return response
 
 
 @router.post("/results/{item_id}/transition", response=ResultItemOut)

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -27,6 +27,7 @@ from xuncha.rectification.models import (
     Talk,
 )
 from xuncha.rectification.services import config_for, overrides_for, thresholds_for
+from xuncha.reports.services import DOCX
 
 RS = ResultItem.State
 RK = ResultItem.Kind
@@ -303,6 +304,21 @@ def result_detail(request, pk):
             "history": history,
         },
     )
+
+
+@login_required
+def result_letter_docx(request, pk):
+    """The item's 巡察建议书 / 抄告单 for whoever may read the ledger item."""
+    item = access.get_for_user(
+        ResultItem.objects.select_related("letter", "inspection", "unit", "office"),
+        request.user,
+        pk,
+    )
+    if item.letter_id is None:
+        raise Http404
+    response = HttpResponse(results.letter_docx(item, actor=request.user), content_type=DOCX)
+    response["Content-Disposition"] = "attachment; filename*=UTF-8''letter.docx"
+    return response
 
 
 @login_required

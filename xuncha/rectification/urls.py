@@ -61,6 +61,9 @@ urlpatterns = [
     path("results/new/", results_views.result_new, name="result_new"),
     path("results/<int:pk>/", results_views.result_detail, name="result_detail"),
     path("results/<int:pk>/edit/", results_views.result_edit, name="result_edit"),
+    path(
+        "results/<int:pk>/letter.docx", results_views.result_letter_docx, name="result_letter_docx"
+    ),
     path("results/<int:pk>/transition/", results_views.result_transition, name="result_transition"),
     path("results/<int:pk>/reply/", results_views.result_reply, name="result_reply"),
     path("plans/<int:pk>/talks/new/", results_views.talk_new, name="talk_new"),

@@ -69,6 +69,8 @@ MENU = [
         {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP, Role.SYSADMIN, "team"},
     ),
     ("立卷归档", "archive:index", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF}),
+    ("学习活动", "study:index", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP}),
+    ("学习统计", "study:stats", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP}),
     ("整改落实", "rectification:plan_list", {Role.UNIT_LIAISON, Role.HANDOVER_RECIPIENT}),
     (
         "成果运用",
@@ -138,6 +140,7 @@ GROUPS = [
     ),
     ("整改监督", ["整改监督", "整改落实", "成果运用", "立卷归档"]),
     ("统计", ["巡察工作统计", "上下联动汇总", "建章立制登记"]),
+    ("学习教育", ["学习活动", "学习统计"]),
     (
         "系统",
         [

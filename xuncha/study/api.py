@@ -3,6 +3,7 @@ Thin over study/services.py and study/stats.py; the same rules as the pages."""
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
@@ -24,7 +25,7 @@ from xuncha.study.models import (
 
 router = Router(tags=["学习教育"])
 
-Year = Field(None, ge=2000, le=2100)
+Year = Annotated[int | None, Field(ge=2000, le=2100)]
 
 
 def _office(user):
@@ -122,7 +123,7 @@ def _detail_out(s) -> dict:
 
 @router.get("/sessions", response=list[SessionOut])
 def session_list(
-    request, year: int | None = Year, form: str = "", limit: Limit = 100, offset: Offset = 0
+    request, year: Year = None, form: str = "", limit: Limit = 100, offset: Offset = 0
 ):
     """Sessions the user may read (the office's for its roles; one's own for a participant)."""
     rows = access.visible(StudySession.objects.all(), request.user).select_related("host")
@@ -353,7 +354,7 @@ def _row(r) -> dict:
 
 
 @router.get("/stats", response=StatsOut)
-def stats_get(request, year: int | None = Year):
+def stats_get(request, year: Year = None):
     office = _office(request.user)
     year = year or timezone.localdate().year
     result = stats.compute(office, year, services.office_people(office))

@@ -8,7 +8,7 @@ Definitions (the same in tests/study/test_stats.py's plain-Python reference):
   sessions listed in (出席 + 请假 + 缺席), none when never listed;
 - per branch: its members' figures summed (rate = their 出席 / their listings) and the
   number of 支部带学 sessions the branch held.
-Three grouped queries whatever the number of people.
+Eight queries (five grouped) whatever the number of people or rows.
 """
 
 from dataclasses import dataclass, field
@@ -72,7 +72,7 @@ class StudyStats:
     @property
     def plan_rows(self) -> list[tuple[str, int, int]]:
         """(form label, planned, held) per collective form."""
-        return [(f.label, self.planned(f), self.held.get(f.value, 0)) for f in SESSION_FORMS]
+        return [(str(f.label), self.planned(f), self.held.get(f.value, 0)) for f in SESSION_FORMS]
 
     def meets_hours(self, row: Row) -> bool | None:
         if self.plan is None or not self.plan.hours_per_person:

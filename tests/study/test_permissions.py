@@ -70,6 +70,7 @@ def _reflect(c):
 
 CASES = [
     case("index", "get", lambda c: "/study/", WITH_OFFICE, denied={403}),
+    case("mine", "get", lambda c: "/study/mine/", WITH_OFFICE, denied={403}),
     case("session_new", "get", lambda c: "/study/sessions/new/", MANAGERS, denied={403}),
     case(
         "session_create",

@@ -6,6 +6,7 @@ app_name = "study"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("mine/", views.index, name="mine"),  # the same page, as 我的学习 in the menu
     path("sessions/new/", views.session_new, name="session_new"),
     path("sessions/<int:pk>/", views.session_detail, name="session_detail"),
     path("sessions/<int:pk>/attendance/", views.session_attendance, name="session_attendance"),

@@ -35,11 +35,18 @@ KIND_LABELS = {"duplicate": "与其他材料重复", "advert": "广告或联系�
 
 @dataclass(frozen=True)
 class Reference:
-    """A text to compare against: `key` identifies it ("reflection:12"), `label` is shown."""
+    """A text to compare against: `key` identifies it ("reflection:12"), `label` is shown;
+    `codes` its stored `fingerprint` when there is one (saves normalising it again)."""
 
     key: str
     label: str
     text: str
+    codes: bytes | None = None
+
+
+def fingerprint(text: str) -> bytes:
+    """The distinct shingle codes of a text, as stored with a reflection."""
+    return shingle_codes(normalize(text)).astype(np.uint64).tobytes()
 
 
 @dataclass(frozen=True)
@@ -63,35 +70,47 @@ class Flag:
 
 
 class ReferenceIndex:
-    """The shingles of every reference text in one sorted array, so a passage is looked
-    up with one `searchsorted` whatever the number of references."""
+    """The shingles of every reference text in one array with the owner of each. A check
+    keeps only the shingles its own text has (one vectorised lookup in the text's few
+    hundred sorted codes, no sort of the references), then counts per reference."""
 
     def __init__(self, references):
         self.references = list(references)
-        codes, owners = [], []
-        for i, ref in enumerate(self.references):
-            c = shingle_codes(normalize(ref.text))
-            codes.append(c)
-            owners.append(np.full(len(c), i, dtype=np.int64))
-        if codes:
-            flat = np.concatenate(codes)
-            who = np.concatenate(owners)
-        else:
-            flat, who = np.zeros(0, np.uint64), np.zeros(0, np.int64)
-        order = np.argsort(flat, kind="stable")
-        self.codes, self.owners = flat[order], who[order]
+        codes = []
+        for ref in self.references:
+            if ref.codes is not None:
+                codes.append(np.frombuffer(ref.codes, dtype=np.uint64))
+            else:
+                codes.append(shingle_codes(normalize(ref.text)))
+        sizes = [len(c) for c in codes]
+        self.codes = np.concatenate(codes) if codes else np.zeros(0, np.uint64)
+        self.owners = np.repeat(np.arange(len(codes), dtype=np.int64), sizes)
+
+    def restrict(self, wanted: np.ndarray) -> "_Hits":
+        """The (code, owner) pairs of the references whose code is among `wanted`."""
+        wanted = np.unique(wanted)
+        if not len(wanted) or not len(self.codes):
+            return _Hits(np.zeros(0, np.uint64), np.zeros(0, np.int64), len(self.references))
+        pos = np.searchsorted(wanted, self.codes)
+        pos[pos == len(wanted)] = 0
+        keep = wanted[pos] == self.codes
+        return _Hits(self.codes[keep], self.owners[keep], len(self.references))
+
+
+@dataclass(frozen=True)
+class _Hits:
+    codes: np.ndarray
+    owners: np.ndarray
+    size: int
 
     def best(self, codes: np.ndarray) -> tuple[int, float]:
         """(reference index, containment) of the reference holding most of `codes`."""
         if not len(codes) or not len(self.codes):
             return -1, 0.0
-        lo = np.searchsorted(self.codes, codes, "left")
-        hi = np.searchsorted(self.codes, codes, "right")
-        hit = hi > lo
-        if not hit.any():
+        mine = self.owners[np.isin(self.codes, codes)]
+        if not len(mine):
             return -1, 0.0
-        owners = np.concatenate([self.owners[a:b] for a, b in zip(lo[hit], hi[hit], strict=True)])
-        counts = np.bincount(owners, minlength=len(self.references))
+        counts = np.bincount(mine, minlength=self.size)
         i = int(counts.argmax())
         return i, float(counts[i]) / len(codes)
 
@@ -117,9 +136,12 @@ def check(text: str, references=(), *, index: ReferenceIndex | None = None) -> l
     among them); or a prebuilt `index` when many texts are checked against the same set.
     """
     index = index if index is not None else ReferenceIndex(references)
+    parts = [(s, normalize(s.text)) for s in sentences(text or "")]
+    parts = [(s, p, shingle_codes(p) if len(compact(p)) >= MIN_PASSAGE else None) for s, p in parts]
+    wanted = [c for _s, _p, c in parts if c is not None]
+    hits = index.restrict(np.concatenate(wanted) if wanted else np.zeros(0, np.uint64))
     flags: list[Flag] = []
-    for s in sentences(text or ""):
-        passage = normalize(s.text)
+    for s, passage, codes in parts:
         if not passage:
             continue
         score, reasons = score_passage(passage)
@@ -127,8 +149,8 @@ def check(text: str, references=(), *, index: ReferenceIndex | None = None) -> l
         if score >= 3 and advert:
             message = "、".join(REASONS[r] for r in advert)
             flags.append(Flag(s.start, s.end, "advert", message))
-        if len(compact(passage)) >= MIN_PASSAGE:
-            i, share = index.best(shingle_codes(passage))
+        if codes is not None:
+            i, share = hits.best(codes)
             if i >= 0 and share >= CONTAINMENT:
                 ref = index.references[i]
                 flags.append(

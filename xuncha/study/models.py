@@ -327,6 +327,8 @@ class Reflection(models.Model):
     title = models.CharField(_("标题"), max_length=200)
     text = models.TextField(_("正文"))
     flags = models.JSONField(_("文字检查提示"), default=list, blank=True)
+    # study.hygiene.fingerprint of the text: later reflections compare with it unparsed
+    shingles = models.BinaryField(default=b"", editable=False)
     submitted_at = models.DateTimeField(_("提交时间"), default=timezone.now)
     comment = models.TextField(_("点评"), blank=True)
     commented_by = models.ForeignKey(

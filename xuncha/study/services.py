@@ -316,8 +316,11 @@ def reference_texts(*, office, exclude=None) -> list[hygiene.Reference]:
             f"reflection:{r.pk}",
             f"{r.author.full_name or r.author.username}《{r.title}》",
             r.text,
+            bytes(r.shingles) or None,
         )
-        for r in rows.only("pk", "title", "text", "author__full_name", "author__username")
+        for r in rows.only(
+            "pk", "title", "text", "shingles", "author__full_name", "author__username"
+        )
     ]
 
 
@@ -363,6 +366,7 @@ def reflection_submit(*, author, title, text, session=None, self_study=None, act
         title=title,
         text=text,
         flags=flags,
+        shingles=hygiene.fingerprint(text),
     )
     record(
         actor=actor,

@@ -46,20 +46,20 @@ def _name(u) -> str:
     return u.full_name or u.username
 
 
-class AttendanceRow(Schema):
+class StudyAttendanceRow(Schema):
     person_id: int
     status: str
     reason: str = ""
 
 
-class AttendanceOut(Schema):
+class StudyAttendanceOut(Schema):
     person_id: int
     person: str
     status: str
     reason: str
 
 
-class SessionOut(Schema):
+class StudySessionOut(Schema):
     id: int
     form: str
     form_label: str
@@ -73,12 +73,12 @@ class SessionOut(Schema):
     minutes: str
 
 
-class SessionDetailOut(SessionOut):
-    attendance: list[AttendanceOut]
+class StudySessionDetailOut(StudySessionOut):
+    attendance: list[StudyAttendanceOut]
     files: list[str]
 
 
-class SessionIn(Schema):
+class StudySessionIn(Schema):
     form: str
     date: date
     topic: str
@@ -87,7 +87,7 @@ class SessionIn(Schema):
     hours: Decimal = Decimal("2")
     materials: str = ""
     minutes: str = ""
-    attendance: list[AttendanceRow] = []
+    attendance: list[StudyAttendanceRow] = []
 
 
 def _session_out(s) -> dict:
@@ -121,7 +121,7 @@ def _detail_out(s) -> dict:
     return out
 
 
-@router.get("/sessions", response=list[SessionOut])
+@router.get("/sessions", response=list[StudySessionOut])
 def session_list(
     request, year: Year = None, form: str = "", limit: Limit = 100, offset: Offset = 0
 ):
@@ -135,8 +135,8 @@ def session_list(
     return [_session_out(s) for s in rows.order_by("-date", "-pk")[offset : offset + limit]]
 
 
-@router.post("/sessions", response={201: SessionDetailOut})
-def session_create(request, data: SessionIn):
+@router.post("/sessions", response={201: StudySessionDetailOut})
+def session_create(request, data: StudySessionIn):
     office = _office(request.user)
     if data.form not in {f.value for f in SESSION_FORMS}:
         raise DomainError(
@@ -163,13 +163,13 @@ def session_create(request, data: SessionIn):
     return Status(201, _detail_out(session))
 
 
-@router.get("/sessions/{pk}", response=SessionDetailOut)
+@router.get("/sessions/{pk}", response=StudySessionDetailOut)
 def session_get(request, pk: int):
     return _detail_out(access.get_for_user(StudySession, request.user, pk))
 
 
-@router.put("/sessions/{pk}/attendance", response=list[AttendanceOut])
-def attendance_put(request, pk: int, rows: list[AttendanceRow]):
+@router.put("/sessions/{pk}/attendance", response=list[StudyAttendanceOut])
+def attendance_put(request, pk: int, rows: list[StudyAttendanceRow]):
     session = access.get_for_user(StudySession, request.user, pk, "change")
     services.attendance_set(
         session=session,
@@ -219,7 +219,7 @@ def self_study_create(request, data: SelfStudyIn):
     )
 
 
-class FlagOut(Schema):
+class HygieneFlagOut(Schema):
     start: int
     end: int
     kind: str
@@ -237,7 +237,7 @@ class ReflectionOut(Schema):
     title: str
     text: str
     submitted_at: datetime
-    flags: list[FlagOut]
+    flags: list[HygieneFlagOut]
     comment: str
 
 
@@ -248,7 +248,7 @@ class ReflectionIn(Schema):
     text: str
 
 
-class CommentIn(Schema):
+class ReflectionCommentIn(Schema):
     comment: str
 
 
@@ -301,13 +301,13 @@ def reflection_get(request, pk: int):
 
 
 @router.post("/reflections/{pk}/comment", response=ReflectionOut)
-def reflection_comment(request, pk: int, data: CommentIn):
+def reflection_comment(request, pk: int, data: ReflectionCommentIn):
     row = access.get_for_user(Reflection, request.user, pk, "comment")
     services.reflection_comment(reflection=row, comment=data.comment, actor=request.user)
     return _reflection_out(row)
 
 
-class StatRow(Schema):
+class StudyStatRow(Schema):
     id: int
     name: str
     sessions: int
@@ -318,24 +318,24 @@ class StatRow(Schema):
     attendance_rate: float | None
 
 
-class BranchRow(StatRow):
+class StudyBranchRow(StudyStatRow):
     members: int
     held: int
 
 
-class PlanRow(Schema):
+class StudyPlanRow(Schema):
     form: str
     planned: int
     held: int
 
 
-class StatsOut(Schema):
+class StudyStatsOut(Schema):
     office: str
     year: int
     hours_per_person: Decimal | None
-    plan: list[PlanRow]
-    people: list[StatRow]
-    branches: list[BranchRow]
+    plan: list[StudyPlanRow]
+    people: list[StudyStatRow]
+    branches: list[StudyBranchRow]
 
 
 def _row(r) -> dict:
@@ -353,7 +353,7 @@ def _row(r) -> dict:
     }
 
 
-@router.get("/stats", response=StatsOut)
+@router.get("/stats", response=StudyStatsOut)
 def stats_get(request, year: Year = None):
     office = _office(request.user)
     year = year or timezone.localdate().year

@@ -100,6 +100,14 @@ def test_record_session_with_attendance_and_reflection_then_see_flags(live_serve
         page.click("button:has-text('保存点评')")
         page.wait_for_selector("#comment")
         page.screenshot(path=str(SHOTS / "study-comment.png"), full_page=True)
+        _menu(page, "学习教育", "学习统计")
+        row = page.locator("#people tr", has_text="吕组员")
+        assert "1 / 1" in row.inner_text() and "100.0%" in row.inner_text()
+        page.screenshot(path=str(SHOTS / "study-stats.png"), full_page=True)
+        member.locator("nav").get_by_role("link", name="我的学习").click()  # a lone entry
+        assert "交流研讨心得" in member.inner_text("#reflections")
+        assert "学习党章的体会" not in member.inner_text("#reflections")
+        member.screenshot(path=str(SHOTS / "study-mine.png"), full_page=True)
         browser.close()
 
 

@@ -184,7 +184,7 @@ def build(ctx):
         ctx.log("  学习教育：没有巡察办管理员账号，跳过")
         return
     city = admin.office
-    people = [p for p in services.office_people(city) if p.username != "sysadmin"]
+    people = list(services.office_people(city))
     by_name = {p.username: p for p in people}
     first = [
         by_name[k]

@@ -11,7 +11,7 @@ from xuncha.audit.models import Action
 from xuncha.audit.services import record
 from xuncha.core.errors import DomainError
 from xuncha.core.uploads import check_upload
-from xuncha.org.models import User
+from xuncha.org.models import Role, User
 from xuncha.study import hygiene
 from xuncha.study.models import (
     SESSION_FORMS,
@@ -30,8 +30,11 @@ MAX_FILES = 10
 
 
 def office_people(office):
-    """The people of the office who study: its active accounts, by name."""
-    return User.objects.filter(office=office, is_active=True).order_by("full_name", "username")
+    """The people of the office who study: its active accounts, by name, without the
+    system administrators' technical accounts."""
+    people = User.objects.filter(office=office, is_active=True, is_superuser=False)
+    people = people.exclude(roles__role=Role.SYSADMIN)
+    return people.order_by("full_name", "username")
 
 
 def _hours(value, *, label="学时", maximum=Decimal("24")) -> Decimal:

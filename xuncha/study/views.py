@@ -216,33 +216,43 @@ def session_detail(request, pk):
     )
 
 
+def _do(request, call, success: str, *, to: str, pk: int):
+    """Run one service call for a POST, report it as a message, go back to the page."""
+    try:
+        call()
+    except DomainError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(request, success)
+    return redirect(to, pk)
+
+
 @login_required
 @require_POST
 def session_attendance(request, pk):
     session = _session(request, pk, "change")
     rows, _ = _attendance_from(request, list(services.office_people(session.office)))
-    try:
-        services.attendance_set(session=session, rows=rows, actor=request.user)
-    except DomainError as e:
-        messages.error(request, e.message)
-    else:
-        messages.success(request, "出勤情况已保存。")
-    return redirect("study:session_detail", session.pk)
+    return _do(
+        request,
+        lambda: services.attendance_set(session=session, rows=rows, actor=request.user),
+        "出勤情况已保存。",
+        to="study:session_detail",
+        pk=session.pk,
+    )
 
 
 @login_required
 @require_POST
 def session_files(request, pk):
     session = _session(request, pk, "change")
-    try:
-        services.session_files_add(
-            session=session, files=request.FILES.getlist("files"), actor=request.user
-        )
-    except DomainError as e:
-        messages.error(request, e.message)
-    else:
-        messages.success(request, "学习材料已上传。")
-    return redirect("study:session_detail", session.pk)
+    files = request.FILES.getlist("files")
+    return _do(
+        request,
+        lambda: services.session_files_add(session=session, files=files, actor=request.user),
+        "学习材料已上传。",
+        to="study:session_detail",
+        pk=session.pk,
+    )
 
 
 @login_required
@@ -370,15 +380,14 @@ def reflection_detail(request, pk):
 @require_POST
 def reflection_comment(request, pk):
     row = _reflection(request, pk, "comment")
-    try:
-        services.reflection_comment(
-            reflection=row, comment=request.POST.get("comment"), actor=request.user
-        )
-    except DomainError as e:
-        messages.error(request, e.message)
-    else:
-        messages.success(request, "点评已保存。")
-    return redirect("study:reflection_detail", row.pk)
+    comment = request.POST.get("comment")
+    return _do(
+        request,
+        lambda: services.reflection_comment(reflection=row, comment=comment, actor=request.user),
+        "点评已保存。",
+        to="study:reflection_detail",
+        pk=row.pk,
+    )
 
 
 @login_required

@@ -10,7 +10,11 @@ from xuncha.org.models import Role
 # top menu's dropdowns by GROUPS below; a group with one visible entry shows as a link.
 MENU = [
     ("工作台", "org:home", None),
-    ("计划管理", "plans:plan_list", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP}),
+    (
+        "计划管理",
+        "plans:plan_list",
+        {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP, Role.HANDOVER_RECIPIENT},
+    ),
     ("覆盖情况", "plans:coverage", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP}),
     (
         "村(社区)分级",
@@ -26,7 +30,14 @@ MENU = [
     (
         "巡察文书",
         "reports:index",
-        {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP, Role.UNIT_LIAISON, "team"},
+        {
+            Role.OFFICE_ADMIN,
+            Role.OFFICE_STAFF,
+            Role.LEADING_GROUP,
+            Role.UNIT_LIAISON,
+            Role.HANDOVER_RECIPIENT,
+            "team",
+        },
     ),
     (
         "问题线索",
@@ -107,8 +118,22 @@ def _manages_taxonomy(user) -> bool:
     return visible(TaxonomyVersion.objects.all(), user, "manage").exists()
 
 
+def _reads_as_partner(user) -> bool:
+    # A receiving body's liaison sees plans and documents only where an office named its
+    # unit a reader (协作查阅单位); other roles reach these pages by their role.
+    from xuncha.plans.models import is_reader
+
+    if role_keys(user) - {str(Role.HANDOVER_RECIPIENT)}:
+        return True
+    return is_reader(user)
+
+
 # Entries whose page has a rule beyond the role: shown only to users the page admits.
-PAGE_CHECKS = {"inspections:taxonomy_versions": _manages_taxonomy}
+PAGE_CHECKS = {
+    "inspections:taxonomy_versions": _manages_taxonomy,
+    "plans:plan_list": _reads_as_partner,
+    "reports:index": _reads_as_partner,
+}
 
 # Top-menu groups, in order: (group label, entry labels). Entries not listed stand alone.
 GROUPS = [

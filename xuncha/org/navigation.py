@@ -171,7 +171,15 @@ def _entries_for(user) -> list[dict]:
 
 
 def menu_for(user) -> list[dict]:
-    """The top menu: links, and groups ({"label", "children"}) where several entries show."""
+    """The top menu: links, and groups ({"label", "children"}) where several entries show.
+
+    Cached per user until the next audited write (xuncha/core/cache.py)."""
+    from xuncha.core import cache
+
+    return cache.per_user(user, "menu", lambda: _menu_for(user), shared=False)
+
+
+def _menu_for(user) -> list[dict]:
     entries = _entries_for(user)
     by_label = {e["label"]: e for e in entries}
     grouped = {label for _, labels in GROUPS for label in labels}

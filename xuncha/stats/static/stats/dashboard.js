@@ -42,7 +42,7 @@ document.addEventListener("DOMContentLoaded", function () {
       grid: { top: 10, bottom: 40, left: 40, right: 10 },
       xAxis: { type: "category", data: c.rows.map((r) => r.name), axisLabel: small },
       yAxis: { type: "value", minInterval: 1 },
-      series: [{ type: "line", smooth: true, areaStyle: { opacity: 0.15 }, data: c.rows.map((r) => ({ value: r.value, url: r.url })) }],
+      series: [{ type: "line", areaStyle: { opacity: 0.15 }, data: c.rows.map((r) => ({ value: r.value, url: r.url })) }],
     }),
     gauge: (c) => ({
       series: [{ type: "gauge", min: 0, max: 100, progress: { show: true, width: 14 }, axisLine: { lineStyle: { width: 14 } },
@@ -57,7 +57,13 @@ document.addEventListener("DOMContentLoaded", function () {
     const el = document.getElementById("chart-" + c.id);
     if (!el || !option[c.type]) continue;
     const chart = echarts.init(el, null, { renderer: "canvas" });
-    chart.setOption(option[c.type](c));
+    const opt = option[c.type](c);
+    // No animation: the figures are read, not watched (and screenshots show them whole).
+    opt.animation = false;
+    if (c.type !== "gauge" && !c.rows.some((r) => r.value)) {
+      opt.graphic = { type: "text", left: "center", top: "middle", style: { text: "暂无数据", fill: "#888", fontSize: 14 } };
+    }
+    chart.setOption(opt);
     chart.on("click", (p) => { const url = p.data && p.data.url; if (url) window.location.href = url; });
     el.dataset.ready = "1";
     made.push(chart);

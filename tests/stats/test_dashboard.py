@@ -290,3 +290,35 @@ def test_a_revoked_role_disappears_from_menu_and_home_at_once(cast, settings):
     response = client.get("/")
     assert "custodian" not in {c["id"] for c in response.context["dashboard"]["charts"]}
     assert "custodian" not in access.role_keys(response.context["user"])
+
+
+@pytest.mark.parametrize("key", ["office_staff", "leading_group", "unit_liaison", "team_member"])
+def test_every_chart_link_opens_its_records(cast, key):
+    """Each chart's link and each row's link is a page the reader may open (through the
+    access door): no dead drill-down."""
+    build_world(cast, random.Random(9), n=4)
+    client = client_for(cast.users[key])
+    urls = set()
+    for chart in dashboard.build(cast.users[key])["charts"]:
+        urls.add(chart["link"])
+        urls.update(r.get("url") for r in chart["rows"])
+    for kpi in dashboard.build(cast.users[key])["kpis"]:
+        urls.add(kpi["url"])
+    urls.discard("")
+    urls.discard(None)
+    assert urls
+    for url in sorted(urls):
+        assert client.get(url).status_code == 200, url
+
+
+def test_handover_list_filters_the_dashboard_links_to(cast):
+    build_world(cast, random.Random(10), n=10)
+    client = client_for(cast.office_staff)
+    visible = access.visible(Handover.objects.all(), cast.office_staff)
+    for state in Handover.State.values:
+        page = client.get("/clues/handovers/", {"state": state}).context["page"]
+        assert page.paginator.count == visible.filter(state=state).count()
+    for outcome in Handover.Outcome.values:
+        page = client.get("/clues/handovers/", {"state": "concluded", "outcome": outcome})
+        expected = visible.filter(state="concluded", outcome=outcome).count()
+        assert page.context["page"].paginator.count == expected

@@ -26,6 +26,26 @@ ROLES = [
 WIDTHS = {"desktop": (1366, 900), "phone": (390, 844)}
 
 
+def _watch(page) -> list:
+    """Console errors, uncaught exceptions and failed responses of `page`, as they come."""
+    errors = []
+
+    def console(m):
+        # The browser asks for /favicon.ico on its own (there is none): a failed resource
+        # is checked by its address (below) instead of its console line.
+        if m.type == "error" and not m.text.startswith("Failed to load resource"):
+            errors.append(m.text)
+
+    def response(r):
+        if r.status >= 400 and not r.url.endswith("/favicon.ico"):
+            errors.append(f"HTTP {r.status} {r.url}")
+
+    page.on("console", console)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("response", response)
+    return errors
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_every_role_home_renders_its_charts_and_drills_down(live_server, cast):
@@ -46,26 +66,7 @@ def test_every_role_home_renders_its_charts_and_drills_down(live_server, cast):
                     [{"name": "sessionid", "value": cookies[key], "url": live_server.url}]
                 )
                 page = context.new_page()
-                errors = []
-                page.on(
-                    "console",
-                    lambda m: (
-                        errors.append(m.text)
-                        if m.type == "error" and not m.text.startswith("Failed to load resource")
-                        else None
-                    ),
-                )
-                page.on("pageerror", lambda e: errors.append(str(e)))
-                # The browser asks for /favicon.ico on its own (there is none): a failed
-                # resource is checked by its address instead of its console line.
-                page.on(
-                    "response",
-                    lambda r: (
-                        errors.append(f"HTTP {r.status} {r.url}")
-                        if r.status >= 400 and not r.url.endswith("/favicon.ico")
-                        else None
-                    ),
-                )
+                errors = _watch(page)
                 page.goto(f"{live_server.url}/")
                 charts = page.locator(".xc-chart")
                 count = charts.count()

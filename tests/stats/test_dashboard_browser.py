@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.test_accessibility import AXE, AXE_RUN
 from tests.cast import client_for
 from tests.stats.world import build_world
 
@@ -77,6 +78,10 @@ def test_every_role_home_renders_its_charts_and_drills_down(live_server, cast):
                 )
                 assert page.locator("details table").count() == count  # a table per chart
                 assert errors == [], (key, width_name, errors)
+                if width_name == "desktop":  # WCAG 2.1 A/AA as the page crawler checks it
+                    page.evaluate(AXE.read_text(encoding="utf-8"))  # not subject to the CSP
+                    violations = page.evaluate(AXE_RUN)
+                    assert violations == [], (key, violations)
                 page.screenshot(path=str(SHOTS / f"home-{key}-{width_name}.png"), full_page=True)
                 context.close()
 

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from xuncha.clues import forms, services
@@ -136,6 +137,17 @@ def evidence_download(request, pk):
 @login_required
 def handover_list(request):
     handovers = access.visible(Handover.objects.all(), request.user).select_related("recipient")
+    # Filters the home dashboard links to (a chart's bar or slice opens its records).
+    f = request.GET
+    if f.get("state") in Handover.State.values:
+        handovers = handovers.filter(state=f["state"])
+    if f.get("outcome") in Handover.Outcome.values:
+        handovers = handovers.filter(outcome=f["outcome"])
+    if f.get("overdue"):
+        handovers = handovers.filter(
+            state__in=[Handover.State.SENT, Handover.State.ACKNOWLEDGED],
+            due_date__lt=timezone.localdate(),
+        )
     page = Paginator(handovers.order_by("-created_at", "-pk"), 25).get_page(request.GET.get("page"))
     can_create = access.visible(Inspection.objects.all(), request.user, "change").exists()
     return render(request, "clues/handover_list.html", {"page": page, "can_create": can_create})

@@ -1,0 +1,119 @@
+"""Reads across apps: an inspector's training and history, and the profiles suggestions rank by."""
+
+from datetime import date, timedelta
+
+from django.db.models import Count, Max, Sum
+
+from xuncha.org import access
+from xuncha.plans.models import Inspection, TeamMember
+from xuncha.training.models import Appraisal, AppraisalSettings, TrainingRecord
+from xuncha.training.scoring import Profile
+
+TRAINING_WINDOW_DAYS = 3 * 365
+
+
+def current(appraisals):
+    """The appraisals no later record corrects (the one in force of each chain)."""
+    return [a for a in appraisals if not getattr(a, "_corrected", False)]
+
+
+def _mark_corrected(rows):
+    ids = {a.corrects_id for a in rows if a.corrects_id}
+    for a in rows:
+        a._corrected = a.pk in ids
+    return rows
+
+
+def inspector_panel(user, inspector) -> dict:
+    """Training and rounds served, with the appraisals `user` may see (four queries)."""
+    trainings = list(access.visible(TrainingRecord.objects.all(), user).filter(inspector=inspector))
+    year = date.today().year
+    memberships = list(
+        inspector.memberships.select_related("team__inspection__round__plan").order_by(
+            "-team__inspection__start"
+        )
+    )
+    appraisals = _mark_corrected(
+        list(
+            access.visible(Appraisal.objects.all(), user)
+            .filter(member__inspector=inspector)
+            .order_by("pk")
+        )
+    )
+    by_member: dict[int, dict] = {}
+    for a in current(appraisals):
+        by_member.setdefault(a.member_id, {})[a.source] = a
+    history = [
+        {
+            "membership": m,
+            "inspection": m.team.inspection,
+            "leader": by_member.get(m.pk, {}).get(Appraisal.Source.LEADER),
+            "office": by_member.get(m.pk, {}).get(Appraisal.Source.OFFICE),
+            "corrections": sum(1 for a in appraisals if a.member_id == m.pk and a.corrects_id),
+        }
+        for m in memberships
+    ]
+    own = inspector.user_id == user.pk
+    return {
+        "trainings": trainings,
+        "training_hours": sum(t.hours for t in trainings),
+        "training_hours_year": sum(t.hours for t in trainings if t.start.year == year),
+        "history": history,
+        "rounds_served": len({m.team.inspection.round_id for m in memberships}),
+        "own_hidden": own
+        and not appraisals
+        and not AppraisalSettings.for_office(inspector.office).show_own,
+    }
+
+
+def profiles(inspector_ids, inspection: Inspection) -> dict[int, Profile]:
+    """Experience, latest final rating, recent training hours and last service per inspector,
+    as of the inspection's start (three queries, whatever the pool size)."""
+    ids = list(inspector_ids)
+    before = inspection.start
+    served = {
+        row["inspector_id"]: row
+        for row in TeamMember.objects.filter(
+            inspector_id__in=ids, team__inspection__start__lt=before
+        )
+        .exclude(team__inspection=inspection)
+        .values("inspector_id")
+        .annotate(
+            rounds=Count("team__inspection__round", distinct=True),
+            last=Max("team__inspection__end"),
+        )
+    }
+    hours = dict(
+        TrainingRecord.objects.filter(
+            inspector_id__in=ids,
+            start__gte=before - timedelta(days=TRAINING_WINDOW_DAYS),
+            start__lte=before,
+        )
+        .values("inspector_id")
+        .annotate(h=Sum("hours"))
+        .values_list("inspector_id", "h")
+    )
+    ratings: dict[int, str] = {}
+    rows = (
+        Appraisal.objects.filter(
+            member__inspector_id__in=ids,
+            source=Appraisal.Source.OFFICE,
+            state=Appraisal.State.FINAL,
+            corrected_by__isnull=True,
+            member__team__inspection__start__lt=before,
+        )
+        .order_by("member__inspector_id", "-member__team__inspection__start", "-pk")
+        .values_list("member__inspector_id", "rating")
+    )
+    for inspector_id, rating in rows:
+        ratings.setdefault(inspector_id, rating)
+    out = {}
+    for pk in ids:
+        row = served.get(pk) or {}
+        out[pk] = Profile(
+            rounds_served=row.get("rounds", 0),
+            last_served=row.get("last"),
+            rating=ratings.get(pk, ""),
+            hours=float(hours.get(pk) or 0),
+        )
+    return out

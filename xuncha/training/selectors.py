@@ -2,10 +2,13 @@
 
 from datetime import date, timedelta
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Sum
+from django.http import Http404
 
 from xuncha.org import access
-from xuncha.plans.models import Inspection, TeamMember
+from xuncha.plans.models import EDIT_ROLES, PLAN_ROLES, Inspection, TeamMember
+from xuncha.training import services
 from xuncha.training.models import Appraisal, AppraisalSettings, TrainingRecord
 from xuncha.training.scoring import Profile
 
@@ -117,3 +120,53 @@ def profiles(inspector_ids, inspection: Inspection) -> dict[int, Profile]:
             hours=float(hours.get(pk) or 0),
         )
     return out
+
+
+# --- who may read and write a team's appraisals (pages and API) ------------------------
+
+
+def round_roles(user, inspection):
+    """(office may read, office may write, user leads the team) for one inspection."""
+    office_read = services.holds(user, inspection.office, PLAN_ROLES)
+    office_write = services.holds(user, inspection.office, EDIT_ROLES)
+    leader = hasattr(inspection, "team") and services.leads(user, inspection.team)
+    return office_read, office_write, leader
+
+
+def visible_inspection(user, pk):
+    inspection = access.get_for_user(
+        Inspection.objects.select_related("office", "round__plan", "team"), user, pk
+    )
+    office_read, office_write, leader = round_roles(user, inspection)
+    if not (office_read or leader) or not hasattr(inspection, "team"):
+        raise Http404("对象不存在或无权访问")
+    return inspection, office_read, office_write, leader
+
+
+def visible_member(user, pk):
+    member = (
+        TeamMember.objects.select_related("inspector", "team__inspection__office", "team")
+        .filter(pk=pk, team__inspection__in=access.visible(Inspection.objects.all(), user))
+        .first()
+    )
+    if member is None:
+        raise Http404("对象不存在或无权访问")
+    return member
+
+
+def require_write(user, member, source):
+    inspection = member.team.inspection
+    office_read, office_write, leader = round_roles(user, inspection)
+    if not (office_read or leader):
+        raise Http404("对象不存在或无权访问")
+    if source == Appraisal.Source.LEADER and leader:
+        return
+    if source == Appraisal.Source.OFFICE and office_write:
+        return
+    if source not in Appraisal.Source.values:
+        raise Http404("对象不存在或无权访问")
+    raise PermissionDenied(
+        "只有本组组长可以填写组长评价。"
+        if source == Appraisal.Source.LEADER
+        else "只有本巡察办管理员或工作人员可以进行巡察办考核。"
+    )

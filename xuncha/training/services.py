@@ -13,8 +13,8 @@ from xuncha.audit.models import Action
 from xuncha.audit.services import record
 from xuncha.core.errors import DomainError
 from xuncha.core.uploads import check_upload, strip_image_metadata
-from xuncha.org import access
 from xuncha.plans.models import EDIT_ROLES, Inspection, Inspector, TeamMember
+from xuncha.plans.services import holds
 from xuncha.training.models import (
     Appraisal,
     AppraisalIndicator,
@@ -36,14 +36,6 @@ APPRAISABLE_STAGES = {
     Inspection.Stage.EVALUATION,
     Inspection.Stage.ARCHIVED,
 }
-
-
-def holds(user, office, roles) -> bool:
-    """Whether `user` holds one of `roles` in `office` itself (sysadmin always)."""
-    if access.is_sysadmin(user):
-        return True
-    wanted = {str(r) for r in roles}
-    return any(a.role in wanted and a.office_id == office.pk for a in access._assignments(user))
 
 
 # --- indicators and settings -------------------------------------------------------------

@@ -13,10 +13,15 @@ from django.shortcuts import redirect, render
 from xuncha.core.errors import DomainError
 from xuncha.core.uploads import attachment_response
 from xuncha.org import access
-from xuncha.plans.models import EDIT_ROLES, PLAN_ROLES, Inspection, Inspector, TeamMember
+from xuncha.plans.models import EDIT_ROLES, PLAN_ROLES, Inspection, Inspector
 from xuncha.training import services
 from xuncha.training.forms import AppraisalForm, SettingsForm, TrainingForm
 from xuncha.training.models import Appraisal, AppraisalSettings, TrainingRecord, led_teams
+from xuncha.training.selectors import (
+    require_write,
+    visible_inspection,
+    visible_member,
+)
 
 
 def _form_error(form, error: DomainError):
@@ -126,28 +131,10 @@ def certificate(request, pk):
     return attachment_response(response, row.certificate_name, row.certificate_type)
 
 
-def _round_roles(user, inspection):
-    """(office may read, office may write, user leads the team) for one inspection."""
-    office_read = services.holds(user, inspection.office, PLAN_ROLES)
-    office_write = services.holds(user, inspection.office, EDIT_ROLES)
-    leader = hasattr(inspection, "team") and services.leads(user, inspection.team)
-    return office_read, office_write, leader
-
-
-def _visible_inspection(user, pk):
-    inspection = access.get_for_user(
-        Inspection.objects.select_related("office", "round__plan", "team"), user, pk
-    )
-    office_read, office_write, leader = _round_roles(user, inspection)
-    if not (office_read or leader) or not hasattr(inspection, "team"):
-        raise Http404("对象不存在或无权访问")
-    return inspection, office_read, office_write, leader
-
-
 @login_required
 def inspection_appraisals(request, pk):
     """One team's members with the leader's and the office's appraisals."""
-    inspection, office_read, office_write, leader = _visible_inspection(request.user, pk)
+    inspection, office_read, office_write, leader = visible_inspection(request.user, pk)
     members = list(
         inspection.team.members.select_related("inspector").order_by("role", "inspector__name")
     )
@@ -186,35 +173,6 @@ def inspection_appraisals(request, pk):
     )
 
 
-def _member(user, pk):
-    member = (
-        TeamMember.objects.select_related("inspector", "team__inspection__office", "team")
-        .filter(pk=pk, team__inspection__in=access.visible(Inspection.objects.all(), user))
-        .first()
-    )
-    if member is None:
-        raise Http404("对象不存在或无权访问")
-    return member
-
-
-def _may_write(user, member, source):
-    inspection = member.team.inspection
-    office_read, office_write, leader = _round_roles(user, inspection)
-    if not (office_read or leader):
-        raise Http404("对象不存在或无权访问")
-    if source == Appraisal.Source.LEADER and leader:
-        return
-    if source == Appraisal.Source.OFFICE and office_write:
-        return
-    if source not in Appraisal.Source.values:
-        raise Http404("对象不存在或无权访问")
-    raise PermissionDenied(
-        "只有本组组长可以填写组长评价。"
-        if source == Appraisal.Source.LEADER
-        else "只有本巡察办管理员或工作人员可以进行巡察办考核。"
-    )
-
-
 def _leader_view(user, member):
     """The leader's current appraisal of the member, as far as `user` may see it."""
     rows = list(
@@ -228,8 +186,8 @@ def _leader_view(user, member):
 
 @login_required
 def appraise(request, pk, source):
-    member = _member(request.user, pk)
-    _may_write(request.user, member, source)
+    member = visible_member(request.user, pk)
+    require_write(request.user, member, source)
     inspection = member.team.inspection
     current = (
         access.visible(Appraisal.objects.all(), request.user, "change")
@@ -290,7 +248,7 @@ def correct(request, pk):
         request.user,
         pk,
     )
-    _may_write(request.user, old.member, old.source)
+    require_write(request.user, old.member, old.source)
     inspection = old.member.team.inspection
     indicators = services.indicators_for(inspection.office)
     initial = {"rating": old.rating, "comments": old.comments}

@@ -216,7 +216,10 @@ def appraise(request, pk, source):
             )
             if request.POST.get("finalise"):
                 services.appraisal_finalise(appraisal=appraisal, actor=request.user)
-                messages.success(request, f"{member.inspector.name}的考核已定档。")
+                done = "已定档" if source == Appraisal.Source.OFFICE else "已提交，不能再修改"
+                messages.success(
+                    request, f"{member.inspector.name}的{appraisal.get_source_display()}{done}。"
+                )
             else:
                 messages.success(request, f"已保存{member.inspector.name}的考核（草稿）。")
             return redirect("training:inspection_appraisals", inspection.pk)

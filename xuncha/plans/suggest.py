@@ -100,7 +100,7 @@ def suggest(
 
     excluded = set(conflicts) | set(busy) | taken
     eligible = [row for row in pool if row[0] not in excluded]
-    people = profiles([row[0] for row in eligible], inspection)
+    people = profiles(pool_qs, inspection)
     out = []
     for pk, name, rank, office_id, raw in eligible:
         workload = workloads.get(pk, 0)

@@ -184,3 +184,18 @@ def test_suggestion_weighs_experience_rating_training_and_rotation(cast):
     assert "最近一次考核：优秀" in page.content.decode()
     api = client_for(cast.office_admin).get(f"/api/v1/plans/inspections/{insp.pk}/suggestions")
     assert any("最近一次考核：优秀" in "".join(s["reasons"]) for s in api.json())
+
+
+def test_list_pages_query_counts_do_not_grow_with_rows(cast, django_assert_max_num_queries):
+    """The hub and a team's appraisal page: a fixed number of queries, not one per row."""
+    for n in range(6):
+        training(cast, hours=8, course=f"课程{n}")
+    office_final(cast)
+    client = client_for(cast.office_staff)
+    with django_assert_max_num_queries(20):
+        assert client.get("/training/").status_code == 200
+    with django_assert_max_num_queries(22):
+        assert client.get(f"/training/inspections/{cast.inspections['a'].pk}/").status_code == 200
+    me = member_of(cast, "team_member").inspector
+    with django_assert_max_num_queries(30):
+        assert client.get(f"/plans/inspectors/{me.pk}/").status_code == 200

@@ -243,3 +243,47 @@ def test_bonus_never_punishes_better_ratings_or_more_training(served, hours, mor
     assert bonus(more_hours, today)[0] >= bonus(base, today)[0]
     _points, reasons = bonus(base, today)
     assert len(reasons) == 4 and all(reasons)
+
+
+def test_bad_input_over_http_is_chinese_and_saves_nothing(cast):
+    from tests.cast import client_for
+    from tests.training.helpers import score_form
+
+    member = member_of(cast, "team_member")
+    api = client_for(cast.office_staff)
+    body = {"member_id": member.pk, "source": "office", "rating": "excellent", "scores": {}}
+    r = api.post("/api/v1/training/appraisals", body, content_type="application/json")
+    assert r.status_code == 400 and "请填写“政治素质”的得分" in r.json()["detail"]
+    r = api.post(
+        "/api/v1/training/appraisals",
+        {**body, "source": "boss", "scores": {"1": 1}},
+        content_type="application/json",
+    )
+    assert r.status_code == 404  # no such source: nothing to write to
+    r = api.post(
+        "/api/v1/training/records",
+        {
+            "inspector_id": member.inspector_id,
+            "course": "培训",
+            "organiser": "市委巡察办",
+            "start": "2026-04-02",
+            "end": "2026-04-01",
+            "hours": 8,
+        },
+        content_type="application/json",
+    )
+    assert r.status_code == 400 and "结束日期不能早于" in r.json()["detail"]
+    # The page keeps what was typed and says what is wrong.
+    page = api.post(
+        f"/training/members/{member.pk}/office/", score_form(cast, rating="basic", comments="")
+    )
+    assert page.status_code == 400 and "写明理由" in page.content.decode()
+    assert not Appraisal.objects.exists() and not TrainingRecord.objects.exists()
+    # A final record offers correction only; the correction page needs a reason.
+    final = office_final(cast)
+    assert api.get(f"/training/members/{member.pk}/office/").status_code == 302
+    r = api.post(f"/training/appraisals/{final.pk}/correct/", score_form(cast, reason=""))
+    assert r.status_code == 400 and not Appraisal.objects.filter(corrects=final).exists()
+    r = api.post(f"/training/appraisals/{final.pk}/correct/", score_form(cast, reason="补记"))
+    assert r.status_code == 302
+    assert Appraisal.objects.filter(corrects=final, correction_reason="补记").exists()

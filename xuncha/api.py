@@ -278,6 +278,7 @@ from xuncha.rectification.revisit_api import router as revisit_router  # noqa: E
 from xuncha.reports.api import router as reports_router  # noqa: E402
 from xuncha.reports.delivery_api import router as delivery_router  # noqa: E402
 from xuncha.stats.api import router as stats_router  # noqa: E402
+from xuncha.training.api import router as training_router  # noqa: E402
 
 api.add_router("/org", org_router)
 api.add_router("/plans", plans_router)
@@ -298,3 +299,4 @@ api.add_router("/search", search_router)
 api.add_router("/hot", hot_router)
 api.add_router("/stats", stats_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("/training", training_router)

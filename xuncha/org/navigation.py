@@ -25,6 +25,11 @@ MENU = [
     ),
     ("巡察干部库", "plans:inspector_list", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF}),
     (
+        "培训与考核",
+        "training:index",
+        {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP, "team"},
+    ),
+    (
         "巡察工作",
         "inspections:inspection_list",
         {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP, Role.SYSADMIN, "team"},
@@ -139,7 +144,7 @@ PAGE_CHECKS = {
 
 # Top-menu groups, in order: (group label, entry labels). Entries not listed stand alone.
 GROUPS = [
-    ("巡察计划", ["计划管理", "覆盖情况", "村(社区)分级", "巡察干部库"]),
+    ("巡察计划", ["计划管理", "覆盖情况", "村(社区)分级", "巡察干部库", "培训与考核"]),
     (
         "巡察实施",
         [

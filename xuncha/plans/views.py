@@ -581,8 +581,16 @@ def inspector_detail(request, pk):
             "ties": inspector.ties.select_related("unit"),
             "can_edit": services.holds(request.user, inspector.office, EDIT_ROLES),
             "history_forms": {k: f() for k, f in HISTORY_FORMS.items()},
+            "panel": _training_panel(request.user, inspector),
         },
     )
+
+
+def _training_panel(user, inspector) -> dict:
+    """Training hours and the rounds served with their ratings (the training app)."""
+    from xuncha.training.selectors import inspector_panel
+
+    return inspector_panel(user, inspector)
 
 
 def _hot_units(user, office) -> dict:

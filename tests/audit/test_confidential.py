@@ -258,6 +258,10 @@ def test_every_confidential_field_read_on_every_path_is_audited(rect):  # noqa: 
         # Use of results (成果运用): ledger items and talks carry no confidential field.
         "item_id": getattr(ResultItem.objects.first(), "pk", 0),
         "talk_id": getattr(Talk.objects.first(), "pk", 0),
+        # Training and appraisal carry no confidential field; their operations are walked.
+        "appraisal_id": 0,
+        "record_id": 0,
+        "inspector_id": 0,
     }
     detail = {
         "activities": Activity.objects.get().pk,

@@ -6,7 +6,9 @@ page's throughput relative to the floor, and a warm worker's resident memory.
 
     .venv/bin/python bench/bench_home.py [--duration 10] [--port 8119] [--data-dir DIR]
 
-Targets (issue 2): home page p95 <= 50 ms; throughput >= 40 % of the floor; worker <= 150 MB.
+Targets (issue 13, the home page now being the role's dashboard): home page p95 <= 25 ms and
+throughput >= 25 % of the floor measured in the same run; worker <= 150 MB (issue 2). The
+first seconds of each page (the warm-up, not counted) fill the per-user caches.
 """
 
 import argparse
@@ -28,8 +30,8 @@ from bench.common import (
     start_server,
 )
 
-P95_TARGET_MS = 50
-RATIO_TARGET = 0.40
+P95_TARGET_MS = 25
+RATIO_TARGET = 0.25
 RSS_TARGET_MB = 150
 
 

@@ -96,6 +96,40 @@ def main():
             TeamMember(team=team, inspector=p, role="member") for p in rng.sample(people, 5)
         ]
     TeamMember.objects.bulk_create(members, batch_size=1000)
+    # The training app's inputs: two courses each, a final office rating for every member.
+    from xuncha.org.models import User
+    from xuncha.training.models import Appraisal, TrainingRecord
+
+    clerk = User.objects.create(username="bench_clerk")
+    TrainingRecord.objects.bulk_create(
+        [
+            TrainingRecord(
+                inspector=p,
+                course="巡察业务培训",
+                organiser="市委巡察办",
+                start=date(2025, 1, 1) + timedelta(days=rng.randint(0, 500)),
+                end=date(2026, 6, 1),
+                hours=rng.choice([8, 16, 24]),
+                recorded_by=clerk,
+            )
+            for p in people
+            for _ in range(2)
+        ],
+        batch_size=1000,
+    )
+    Appraisal.objects.bulk_create(
+        [
+            Appraisal(
+                member=m,
+                source="office",
+                state="final",
+                rating=rng.choice(["excellent", "competent", "competent", "basic"]),
+                author=clerk,
+            )
+            for m in TeamMember.objects.all()
+        ],
+        batch_size=1000,
+    )
     target = Inspection.objects.create(
         office=city, round=rnd, start=date(2026, 9, 1), end=date(2026, 10, 31)
     )

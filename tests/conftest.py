@@ -31,6 +31,10 @@ def _fast_test_settings(settings):
     # Home-page to-dos are cached per process in production; tests want them fresh
     # (tests/org/test_home_cache.py checks the cache itself).
     settings.HOME_TODO_CACHE_SECONDS = 0
+    # Likewise the per-user caches of roles, menu and dashboard (xuncha/core/cache.py):
+    # many tests change rows directly, without the audited services that invalidate them
+    # (tests/stats/test_dashboard.py checks the cache and its invalidation).
+    settings.USER_CACHE_SECONDS = 0
 
 
 @pytest.fixture(scope="session", autouse=True)

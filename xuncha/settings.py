@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "xuncha.stats",
     "xuncha.notifications",
     "xuncha.study",
+    "xuncha.training",
 ]
 
 MIDDLEWARE = [
@@ -104,6 +105,10 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "xuncha.sqlite3",
+            # Keep a worker's connection between requests: opening one runs the PRAGMAs
+            # below and starts SQLite's page cache cold, most of a cached page's time.
+            "CONN_MAX_AGE": env_int("XUNCHA_SQLITE_CONN_MAX_AGE", 600),
+            "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
                 # A web server and a task worker share the file: WAL lets readers run
                 # beside the writer, IMMEDIATE takes the write lock at BEGIN so two
@@ -279,15 +284,27 @@ DEFAULT_FROM_EMAIL = env_str("XUNCHA_EMAIL_FROM", "xuncha@localhost")
 XUNCHA_BASE_URL = env_str("XUNCHA_BASE_URL", "http://localhost:8000")
 
 # --- Cache: shared by every gunicorn worker (rate limits); `createcachetable` makes it --
+REDIS_URL = env_str("XUNCHA_REDIS_URL", "")
 CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "xuncha_cache",
-    },
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "xuncha_cache",
+        }
+    ),
     # Per-process memory, for figures that may be a few seconds old (home-page to-dos).
     "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "xuncha"},
 }
-# The home page's to-do counts are kept this many seconds per user (0: always fresh).
+# Sessions stay server-side (a row in django_session: revocable, listed, deleted at
+# logout) and are read through the shared cache first: Redis when set, else the database
+# cache, so a request does not also read the session table.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_CACHE_ALIAS = "default"
+# Role assignments, the menu, home panels and dashboard figures are cached per user until
+# the next audited write (xuncha/core/cache.py), and at most this many seconds.
+USER_CACHE_SECONDS = env_int("XUNCHA_USER_CACHE_SECONDS", 300)
 HOME_TODO_CACHE_SECONDS = env_int("XUNCHA_HOME_TODO_CACHE_SECONDS", 20)
 # Set only by tests and benchmarks for the servers they start: /ping names it (see bench/common.py).
 SERVER_NONCE = env_str("XUNCHA_SERVER_NONCE", "")

@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("audit/", include("xuncha.audit.urls")),
     path("plans/", include("xuncha.plans.urls")),
+    path("training/", include("xuncha.training.urls")),
     path("inspections/", include("xuncha.inspections.urls")),
     path("petitions/", include("xuncha.petitions.urls")),
     path("analytics/", include("xuncha.analytics.urls")),

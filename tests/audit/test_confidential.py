@@ -78,6 +78,23 @@ def _build(rect):  # noqa: F811
         note="已谈话函询。",
         actor=cast.handover_recipient,
     )
+    # 巡审联动: an audit handover (to the same liaison's unit) with one audit finding.
+    audit = clue_services.handover_create(
+        inspection=inspection,
+        recipient=cast.units["discipline"],
+        kind="audit",
+        subject="专项资金问题",
+        problems=rect.problems[:1],
+        actor=cast.office_staff,
+    )
+    clue_services.handover_transition(handover=audit, target="sent", actor=cast.office_staff)
+    clue_services.audit_finding_create(
+        handover=audit,
+        title="专项资金未按规定用途使用",
+        facts="审计查明的具体情况",
+        problems=rect.problems[:1],
+        actor=cast.handover_recipient,
+    )
     Activity.objects.create(
         inspection=inspection,
         kind=Activity.Kind.INTERVIEW,
@@ -224,7 +241,7 @@ def test_every_confidential_field_read_on_every_path_is_audited(rect):  # noqa: 
         "pk": inspection.pk,
         ("inspections", "pk"): inspection.pk,
         "clue_id": Clue.objects.get().pk,
-        "handover_id": Handover.objects.get().pk,
+        "handover_id": Handover.objects.get(kind="discipline").pk,
         "draft_id": ReportDraft.objects.get(kind=ReportDraft.Kind.REPORT).pk,
         ("rectification", "plan_id"): rect.plan.pk,
         ("plans", "plan_id"): getattr(AnnualPlan.objects.first(), "pk", 0),
@@ -241,6 +258,10 @@ def test_every_confidential_field_read_on_every_path_is_audited(rect):  # noqa: 
         # Use of results (成果运用): ledger items and talks carry no confidential field.
         "item_id": getattr(ResultItem.objects.first(), "pk", 0),
         "talk_id": getattr(Talk.objects.first(), "pk", 0),
+        # Training and appraisal carry no confidential field; their operations are walked.
+        "appraisal_id": 0,
+        "record_id": 0,
+        "inspector_id": 0,
     }
     detail = {
         "activities": Activity.objects.get().pk,

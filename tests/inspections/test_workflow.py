@@ -6,6 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.feedback import complete_feedback
 from tests.inspections.conftest import make_problem, set_stage, sign_off
 from xuncha.audit.models import AuditEntry
 from xuncha.core.errors import DomainError
@@ -80,6 +81,10 @@ def satisfy_everything(cast):
     )
     record_required_reviews(
         inspection=inspection, actor=cast.office_admin, held_on=date(2026, 6, 3)
+    )
+    set_stage(inspection, Stage.FEEDBACK)
+    complete_feedback(
+        cast, inspection, cast.units["bureau"], date(2026, 6, 10), liaison=cast.unit_liaison
     )
     return inspection
 

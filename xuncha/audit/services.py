@@ -10,6 +10,7 @@ from xuncha.audit import checkpoints
 from xuncha.audit.chain import GENESIS, ChainVerifier, Problem, entry_hash
 from xuncha.audit.context import current_ip
 from xuncha.audit.models import Action, AuditEntry, AuditHead
+from xuncha.core import cache
 from xuncha.core.keys import key_file, keys_dir, secret_key
 
 _KEYED_FROM: dict[str, int] = {}
@@ -110,7 +111,13 @@ def record(
     entry.save()
     head.seq, head.hash = entry.seq, entry.hash
     head.save(update_fields=["seq", "hash"])
+    if entry.action not in _NO_CHANGE:
+        cache.bump()  # per-user caches (roles, menu, dashboards) see the change
     return entry
+
+
+# Entries that change no record: they leave the cached dashboards and menus as they are.
+_NO_CHANGE = {Action.READ, Action.EXPORT, Action.LOGIN, Action.LOGIN_FAILED, Action.LOGOUT}
 
 
 def record_read(*, actor, obj, summary: str = "") -> AuditEntry:

@@ -3,6 +3,7 @@
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from xuncha.audit.schemas import ConfidentialOut
@@ -240,6 +241,72 @@ def handover_outcome(request, handover_id: int, data: OutcomeIn):
         handover=handover, target="concluded", actor=request.user, **data.dict()
     )
     return _handover_out(handover)
+
+
+class AuditFindingOut(ConfidentialOut):
+    id: int
+    handover_id: int
+    title: str
+    facts: str
+    report_number: str
+    amount: str
+    problem_ids: list[int]
+    recorded_on: date
+
+    @staticmethod
+    def resolve_amount(obj):
+        return f"{obj.amount:.2f}"
+
+    @staticmethod
+    def resolve_problem_ids(obj):
+        return [p.pk for p in obj.problems.all()]
+
+    @staticmethod
+    def resolve_recorded_on(obj):
+        return timezone.localtime(obj.recorded_at).date()
+
+
+class AuditFindingIn(Schema):
+    title: str
+    facts: str = ""
+    report_number: str = ""
+    amount: str = "0"
+    problem_ids: list[int] = []
+
+
+@router.get(
+    "/handovers/{handover_id}/findings",
+    response=list[AuditFindingOut],
+    summary="审计发现（巡审联动；巡察机构与接收移交的审计机关）",
+)
+def audit_finding_list(request, handover_id: int):
+    handover = access.get_for_user(Handover, request.user, handover_id)
+    findings = access.visible(handover.audit_findings.all(), request.user)
+    return list(findings.prefetch_related("problems"))
+
+
+@router.post(
+    "/handovers/{handover_id}/findings",
+    response={201: AuditFindingOut},
+    summary="登记审计发现（接收移交的审计机关联络员）",
+)
+def audit_finding_create(request, handover_id: int, data: AuditFindingIn):
+    handover = access.get_for_user(Handover, request.user, handover_id)
+    if not access.can(request.user, handover, "receive"):
+        raise PermissionDenied("只有接收移交的审计机关联络员可以登记审计发现。")
+    problems = _pick(
+        handover.problems.all(), data.problem_ids, "所选问题不在本次移交之内。", "problem_ids"
+    )
+    finding = services.audit_finding_create(
+        handover=handover,
+        title=data.title,
+        facts=data.facts,
+        report_number=data.report_number,
+        amount=data.amount,
+        problems=problems,
+        actor=request.user,
+    )
+    return Status(201, finding)
 
 
 class SubmissionChoiceOut(Schema):

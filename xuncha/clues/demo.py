@@ -4,7 +4,7 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
-from xuncha.clues.models import Clue, ClueEvidence, Handover, HandoverHistory
+from xuncha.clues.models import AuditFinding, Clue, ClueEvidence, Handover, HandoverHistory
 from xuncha.org.models import Role, Unit, User
 from xuncha.rectification.deadlines import month_later
 
@@ -151,8 +151,87 @@ def build(ctx):
         clue.save()
         HandoverHistory.objects.bulk_create(history)
         counts["handovers"] += 1
+    counts["audit"] = _audit_linkage(ctx, office_user)
     ctx.log(
-        "  问题线索：线索 {clues} 条，移交 {handovers} 件（逾期未反馈 {overdue} 件）".format(
-            **counts
-        )
+        "  问题线索：线索 {clues} 条，移交 {handovers} 件（逾期未反馈 {overdue} 件），"
+        "巡审联动移交审计机关 {audit} 件".format(**counts)
     )
+
+
+AUDIT_FINDINGS = [
+    ("专项资金未按规定用途使用", "部分专项资金被用于日常办公支出", "86.50"),
+    ("工程项目结算多计费用", "工程结算审核不严，多计工程款", "32.80"),
+    ("政府采购未执行公开招标", "应公开招标项目拆分为多个小额项目直接采购", "120.00"),
+    ("往来款项长期挂账未清理", "三年以上应收款项未及时清理", "45.20"),
+]
+
+
+def _audit_linkage(ctx, office_user) -> int:
+    """巡审联动: feedback problems of the city's inspections handed over to the audit bureau,
+    which recorded its findings against them."""
+    from xuncha.inspections.models import Problem
+
+    audit_unit = Unit.objects.filter(name="江州市审计局").first()
+    if audit_unit is None:
+        return 0
+    liaison = User.objects.filter(unit=audit_unit, roles__role=Role.HANDOVER_RECIPIENT).first()
+    problems = list(
+        Problem.objects.filter(
+            state="approved",
+            in_feedback=True,
+            inspection__office=audit_unit.office,
+            inspection__feedback_date__isnull=False,
+            inspection__feedback_date__lt=ctx.today - timedelta(days=30),
+        )
+        .select_related("inspection", "unit")
+        .order_by("-inspection__feedback_date", "pk")[: ctx.n(4)]
+    )
+    for i, p in enumerate(problems):
+        sent_on = p.inspection.feedback_date + timedelta(days=7)
+        h = Handover.objects.create(
+            office=p.inspection.office,
+            inspection=p.inspection,
+            recipient=audit_unit,
+            kind=Handover.Kind.AUDIT,
+            number=f"YJ{sent_on.year}-S{i + 1:03d}",
+            subject=f"{p.unit.name}{p.title}（巡审联动）",
+            state=Handover.State.ACKNOWLEDGED,
+            sent_at=_at(sent_on),
+            due_date=month_later(sent_on, 3),
+            acknowledged_at=_at(sent_on + timedelta(days=2)),
+            acknowledged_by=liaison or office_user,
+            created_by=office_user,
+            created_at=_at(sent_on),
+        )
+        h.problems.set([p])
+        HandoverHistory.objects.bulk_create(
+            [
+                HandoverHistory(
+                    handover=h,
+                    from_state="draft",
+                    to_state="sent",
+                    actor=office_user,
+                    at=h.sent_at,
+                ),
+                HandoverHistory(
+                    handover=h,
+                    from_state="sent",
+                    to_state="acknowledged",
+                    actor=liaison or office_user,
+                    at=h.acknowledged_at,
+                ),
+            ]
+        )
+        if liaison is not None:
+            title, facts, amount = AUDIT_FINDINGS[i % len(AUDIT_FINDINGS)]
+            finding = AuditFinding.objects.create(
+                handover=h,
+                title=title,
+                facts=f"经审计查明：{facts}。",
+                report_number=f"江审报〔{sent_on.year}〕{10 + i}号",
+                amount=amount,
+                recorded_by=liaison,
+                recorded_at=_at(sent_on + timedelta(days=20)),
+            )
+            finding.problems.set([p])
+    return len(problems)

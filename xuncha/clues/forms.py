@@ -74,3 +74,25 @@ class OutcomeForm(BootstrapForm):
     money_recovered = forms.DecimalField(
         label="挽回(追缴)经济损失(万元)", min_value=0, initial=0, decimal_places=2
     )
+
+
+class AuditFindingForm(BootstrapForm):
+    title = forms.CharField(label="审计发现", max_length=200)
+    facts = forms.CharField(
+        label="具体情况", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    report_number = forms.CharField(label="审计报告(意见)文号", max_length=60, required=False)
+    amount = forms.DecimalField(
+        label="涉及金额(万元)", min_value=0, initial=0, decimal_places=2, max_digits=14
+    )
+    problems = forms.ModelMultipleChoiceField(
+        label="关联问题（本次移交的问题）",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+    )
+
+    def __init__(self, *args, problems, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["problems"].queryset = problems
+        self.fields["problems"].label_from_instance = lambda p: f"{p.number} {p.title}"

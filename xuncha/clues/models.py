@@ -40,6 +40,7 @@ class Clue(models.Model):
         ORGANISATION = "organisation", _("移交组织部")
         DEPARTMENT = "department", _("移交有关部门")
         PETITION = "petition", _("转信访部门")
+        AUDIT = "audit", _("移交审计机关")
         UNIT = "unit", _("督促被巡察单位整改")
 
     class State(models.TextChoices):
@@ -150,6 +151,7 @@ class Handover(models.Model):
         ORGANISATION = "organisation", _("组织部")
         DEPARTMENT = "department", _("有关部门")
         PETITION = "petition", _("信访部门")
+        AUDIT = "audit", _("审计机关")
 
     class State(models.TextChoices):
         DRAFT = "draft", _("拟移交")
@@ -253,3 +255,53 @@ class HandoverHistory(models.Model):
 
     def __str__(self):
         return f"{self.from_state}→{self.to_state}"
+
+
+class AuditFindingQuerySet(models.QuerySet):
+    def for_user(self, user, action="view"):
+        from xuncha.org import access
+
+        if access.is_sysadmin(user):
+            return self
+        recipient = access.unit_q(user, {Role.HANDOVER_RECIPIENT}, field="handover__recipient")
+        if action == "view":
+            return self.filter(
+                access.office_q(user, CLUE_OFFICE_ROLES, field="handover__office") | recipient
+            )
+        # Only the audit body that wrote a finding changes it; the office reads it.
+        return self.filter(recipient)
+
+
+class AuditFinding(models.Model):
+    """审计发现 (巡审联动): what the audit body found on a handover, linked to the problems."""
+
+    handover = models.ForeignKey(
+        Handover, verbose_name=_("移交"), on_delete=models.PROTECT, related_name="audit_findings"
+    )
+    title = models.CharField(_("审计发现"), max_length=200)
+    facts = models.TextField(_("具体情况"), blank=True)
+    report_number = models.CharField(_("审计报告(意见)文号"), max_length=60, blank=True)
+    amount = models.DecimalField(_("涉及金额(万元)"), max_digits=14, decimal_places=2, default=0)
+    problems = models.ManyToManyField(
+        "inspections.Problem",
+        verbose_name=_("关联问题"),
+        blank=True,
+        related_name="audit_findings",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = AuditFindingQuerySet.as_manager()
+
+    # Shown only through audit.services.confidential / audit.schemas.ConfidentialOut.
+    CONFIDENTIAL_FIELDS = ("facts",)
+
+    class Meta:
+        verbose_name = _("审计发现")
+        verbose_name_plural = _("审计发现")
+        ordering = ["recorded_at", "pk"]
+
+    def __str__(self):
+        return self.title

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from xuncha.audit.models import Action
 from xuncha.audit.services import confidential, record
-from xuncha.clues.models import Clue, ClueEvidence, Handover, HandoverHistory
+from xuncha.clues.models import AuditFinding, Clue, ClueEvidence, Handover, HandoverHistory
 from xuncha.core.errors import DomainError
 from xuncha.org import access
 from xuncha.org.models import Role
@@ -22,6 +22,7 @@ KIND_FOR_HANDLING = {
     Clue.Handling.ORGANISATION: Handover.Kind.ORGANISATION,
     Clue.Handling.DEPARTMENT: Handover.Kind.DEPARTMENT,
     Clue.Handling.PETITION: Handover.Kind.PETITION,
+    Clue.Handling.AUDIT: Handover.Kind.AUDIT,
 }
 
 
@@ -391,9 +392,14 @@ def handover_letter_docx(handover: Handover, *, actor) -> bytes:
     )
 
 
-def handover_read(*, handover, clues, evidence, actor):
-    """Log the read of a handover page: its letter, outcome, clues and extracts, one entry."""
-    confidential([handover, *clues, *evidence], actor=actor, summary=f"查阅移交 {handover.number}")
+def handover_read(*, handover, clues, evidence, actor, findings=()):
+    """Log the read of a handover page: its letter, outcome, clues, extracts and audit
+    findings, one entry."""
+    confidential(
+        [handover, *clues, *evidence, *findings],
+        actor=actor,
+        summary=f"查阅移交 {handover.number}",
+    )
 
 
 def handover_sweep(today: date) -> int:
@@ -426,3 +432,71 @@ def handover_sweep(today: date) -> int:
             Handover.objects.filter(pk=handover.pk).update(escalated_on=today)
             n += 1
     return n
+
+
+def may_record_findings(handover, user) -> bool:
+    """Whether `user` is the audit body's liaison on this sent audit handover."""
+    return (
+        handover.kind == Handover.Kind.AUDIT
+        and handover.state != HS.DRAFT
+        and access.can(user, handover, "receive")
+    )
+
+
+def audit_finding_create(
+    *,
+    handover,
+    title: str,
+    actor,
+    facts: str = "",
+    report_number: str = "",
+    amount="0",
+    problems=(),
+) -> AuditFinding:
+    """巡审联动: the audit body records what its audit found on a handover it received,
+    linked to the handed-over problems it concerns; the office reads it on the handover
+    and on each problem."""
+    with transaction.atomic():
+        # The handover as it is now (its state may have moved since the caller read it).
+        handover = Handover.objects.select_for_update().get(pk=handover.pk)
+        if handover.kind != Handover.Kind.AUDIT:
+            raise DomainError("只有移交审计机关的事项才能登记审计发现。")
+        if not access.can(actor, handover, "receive"):
+            raise DomainError("只有接收移交的审计机关联络员可以登记审计发现。")
+        if handover.state == HS.DRAFT:
+            raise DomainError("移交尚未发出，不能登记审计发现。")
+        if not title.strip():
+            raise DomainError("请填写审计发现。", field="title")
+        if len(title.strip()) > 200 or len(report_number.strip()) > 60:
+            raise DomainError("审计发现不超过 200 字，文号不超过 60 字。", field="title")
+        try:
+            amount = Decimal(str(amount or "0"))
+        except InvalidOperation:
+            raise DomainError("涉及金额须为数字（万元）。", field="amount") from None
+        if not amount.is_finite() or amount < 0 or amount >= 10**12:
+            raise DomainError("涉及金额须为不小于 0 的数字（万元）。", field="amount")
+        amount = amount.quantize(Decimal("0.01"))
+        problems = list(problems)
+        handed = set(handover.problems.values_list("pk", flat=True))
+        if any(p.pk not in handed for p in problems):
+            raise DomainError("所选问题不在本次移交之内。", field="problems")
+        finding = AuditFinding.objects.create(
+            handover=handover,
+            title=title.strip(),
+            facts=facts.strip(),
+            report_number=report_number.strip(),
+            amount=amount,
+            recorded_by=actor,
+        )
+        finding.problems.set(problems)
+        record(
+            actor=actor,
+            action=Action.CREATE,
+            obj=finding,
+            changes={
+                "handover": handover.number,
+                "problems": sorted(p.pk for p in problems),
+                "amount": str(amount),
+            },
+        )
+    return finding

@@ -13,5 +13,6 @@ urlpatterns = [
     path("handovers/new/", views.handover_create, name="handover_create"),
     path("handovers/<int:pk>/", views.handover_detail, name="handover_detail"),
     path("handovers/<int:pk>/transition/", views.handover_transition, name="handover_transition"),
+    path("handovers/<int:pk>/findings/", views.handover_finding_add, name="handover_finding_add"),
     path("handovers/<int:pk>/letter.docx", views.handover_letter, name="handover_letter"),
 ]

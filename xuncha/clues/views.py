@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from xuncha.clues import forms, services
@@ -136,6 +137,17 @@ def evidence_download(request, pk):
 @login_required
 def handover_list(request):
     handovers = access.visible(Handover.objects.all(), request.user).select_related("recipient")
+    # Filters the home dashboard links to (a chart's bar or slice opens its records).
+    f = request.GET
+    if f.get("state") in Handover.State.values:
+        handovers = handovers.filter(state=f["state"])
+    if f.get("outcome") in Handover.Outcome.values:
+        handovers = handovers.filter(outcome=f["outcome"])
+    if f.get("overdue"):
+        handovers = handovers.filter(
+            state__in=[Handover.State.SENT, Handover.State.ACKNOWLEDGED],
+            due_date__lt=timezone.localdate(),
+        )
     page = Paginator(handovers.order_by("-created_at", "-pk"), 25).get_page(request.GET.get("page"))
     can_create = access.visible(Inspection.objects.all(), request.user, "change").exists()
     return render(request, "clues/handover_list.html", {"page": page, "can_create": can_create})
@@ -171,7 +183,7 @@ def handover_create(request):
 
 
 @login_required
-def handover_detail(request, pk):
+def handover_detail(request, pk, finding_form=None):
     handover = access.get_for_user(
         Handover.objects.select_related("recipient", "office", "inspection"), request.user, pk
     )
@@ -179,7 +191,16 @@ def handover_detail(request, pk):
     labels = dict(Handover.State.choices)
     clues = list(handover.clues.all())
     evidence = list(handover.evidence.select_related("clue"))
-    services.handover_read(handover=handover, clues=clues, evidence=evidence, actor=request.user)
+    findings = list(
+        access.visible(handover.audit_findings.all(), request.user)
+        .select_related("recorded_by")
+        .prefetch_related("problems")
+    )
+    services.handover_read(
+        handover=handover, clues=clues, evidence=evidence, findings=findings, actor=request.user
+    )
+    if finding_form is None and services.may_record_findings(handover, request.user):
+        finding_form = forms.AuditFindingForm(problems=handover.problems.all())
     return render(
         request,
         "clues/handover_detail.html",
@@ -195,8 +216,30 @@ def handover_detail(request, pk):
                 for h in handover.history.select_related("actor")
             ],
             "outcome_form": forms.OutcomeForm(),
+            "findings": findings,
+            "finding_form": finding_form,
         },
     )
+
+
+@login_required
+@require_POST
+def handover_finding_add(request, pk):
+    """巡审联动: the audit body records a finding on the handover it received; a refused
+    entry comes back with what was typed and the reason."""
+    handover = access.get_for_user(Handover, request.user, pk, "receive")
+    form = forms.AuditFindingForm(request.POST, problems=handover.problems.all())
+    if form.is_valid():
+        try:
+            services.audit_finding_create(
+                handover=handover, actor=request.user, **form.cleaned_data
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, "审计发现已登记。")
+            return redirect("clues:handover_detail", pk)
+    return handover_detail(request, pk, finding_form=form)
 
 
 @login_required

@@ -25,6 +25,7 @@ DEMO_APPS = [
     "petitions",
     "clues",
     "rectification",
+    "training",  # training records and appraisals of the rounds above
     "notifications",  # replays the events above that the generators bulk-created
     "archive",  # after every record it files; before analytics, which reads everything
     "stats",  # aggregates of everything above; before analytics as the brief asks
@@ -42,6 +43,7 @@ APP_LABELS = {
     "rectification": "整改任务与销号",
     "notifications": "通知（交办、审核、退回、期限提醒）",
     "archive": "立卷归档与保管期限",
+    "training": "巡察干部培训记录与考核",
     "stats": "统计与上下联动（对口系统公钥、下级统计数据包）",
     "study": "学习教育（四种学习形式、出勤、心得体会）",
 }

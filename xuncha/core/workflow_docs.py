@@ -208,7 +208,12 @@ def _handover() -> Workflow:
         "xuncha.clues.services.handover_transition",
         steps,
         "Sending sets the due date for the recipient's reply (office setting, in months) and "
-        "marks the clues 已移交; concluding marks them 已办结.",
+        "marks the clues 已移交; concluding marks them 已办结. 巡审联动: a handover of kind "
+        "审计机关 (`audit`) goes to the audit office, whose liaison records 审计发现 "
+        "(`AuditFinding`, `xuncha.clues.services.audit_finding_create`) once it is sent, each "
+        "linked to the handed-over problems it concerns; the office reads them on the handover "
+        "and on each problem. The audit office co-reviews rectification when the office names "
+        "it among the co-reviewers (整改工作设置).",
     )
 
 

@@ -600,6 +600,10 @@ def problem_detail(request, pk):
     paper = problem.paper
     confidential(problem, actor=request.user)
     confidential(paper, actor=request.user)
+    # 巡审联动: what the audit body found on this problem (the office and that body only).
+    findings = list(access.visible(problem.audit_findings.all(), request.user))
+    if findings:
+        confidential(findings, actor=request.user, summary=f"查阅问题 {problem.number} 的审计发现")
     caps = workflow.capacities(problem.inspection, request.user)
     return render(
         request,
@@ -612,6 +616,7 @@ def problem_detail(request, pk):
             "sources": list(paper.sources.all()),
             "attachments": list(paper.attachments.select_related("uploaded_by")),
             "evidence_lines": [x for x in paper.evidence.splitlines() if x.strip()],
+            "audit_findings": findings,
             "caps": caps,
             "is_team": bool(caps & services.TEAM),
             "is_leader": workflow.LEADER in caps,

@@ -198,6 +198,38 @@ def open_fix_notices_closed(inspection) -> str | None:
     return f"尚有 {open_count} 件立行立改事项未销号。"
 
 
+def feedback_completed(inspection) -> str | None:
+    """Each inspected unit got its feedback: the opinion delivered, the main leader told in
+    person (向主要负责人反馈), the feedback meeting (反馈会) held and the unit's signed
+    receipt filed. Handover and rectification follow the feedback, never precede it."""
+    from xuncha.reports.models import ReportDraft
+
+    done = {}
+    rows = ReportDraft.objects.filter(
+        inspection=inspection, kind=ReportDraft.Kind.FEEDBACK, delivery__isnull=False
+    ).values_list("unit_id", "leader_feedback__pk", "feedback_meeting__pk", "delivery__receipt__pk")
+    for unit_id, leader, meeting, receipt in rows:
+        done[unit_id] = [
+            label
+            for label, present in (
+                ("向主要负责人反馈", leader),
+                ("反馈会", meeting),
+                ("签收回执", receipt),
+            )
+            if present is None
+        ]
+    missing = []
+    for unit_id, name in inspection.units.order_by("path").values_list("pk", "name"):
+        if unit_id not in done:
+            missing.append(f"{name}（反馈意见未送达）")
+        elif done[unit_id]:
+            missing.append(f"{name}（缺{'、'.join(done[unit_id])}）")
+    if not missing:
+        return None
+    shown = "；".join(missing[:5]) + (f" 等 {len(missing)} 个单位" if len(missing) > 5 else "")
+    return f"反馈尚未完成：{shown}。"
+
+
 def papers_filed(inspection) -> str | None:
     from xuncha.inspections.models import WorkingPaper
 
@@ -235,6 +267,7 @@ REQUIREMENT_LABELS = {
     review_recorded: "已登记领导小组审议",
     mobilisation_held: "已登记巡察动员会",
     reviews_decided: "巡察办要求的审议（领导小组会议、书记专题会）均已登记，并对每个问题作出成果运用决定",
+    feedback_completed: "每个被巡察单位均已送达反馈意见，并登记向主要负责人反馈、反馈会和签收回执",
     open_fix_notices_closed: "立行立改事项均已销号",
     papers_filed: "底稿均已归档",
     borrowed_materials_cleared: "调阅材料均已清退（退还或销毁）",
@@ -290,7 +323,7 @@ TRANSITIONS: list[Transition] = [
     _t(Stage.REPORT, Stage.REVIEW, {LEADER, OFFICE}, (no_paper_in_review,), "报送审议"),
     _t(Stage.REVIEW, Stage.REPORT, {OFFICE}, (), "审议退回修改报告", backward=True),
     _t(Stage.REVIEW, Stage.FEEDBACK, {OFFICE}, (reviews_decided,), "反馈"),
-    _t(Stage.FEEDBACK, Stage.RECTIFICATION, {OFFICE}, (), "移交与整改"),
+    _t(Stage.FEEDBACK, Stage.RECTIFICATION, {OFFICE}, (feedback_completed,), "移交与整改"),
     _t(Stage.RECTIFICATION, Stage.EVALUATION, {OFFICE}, (open_fix_notices_closed,), "整改评估"),
     _t(
         Stage.EVALUATION,

@@ -12,6 +12,7 @@ office where the user holds one of these roles", optionally including the office
 from django.db.models import Q
 from django.http import Http404
 
+from xuncha.core import cache
 from xuncha.org.models import OFFICE_ROLES, Role, User
 
 VIEW = "view"
@@ -20,11 +21,18 @@ CHANGE = "change"
 
 def _assignments(user):
     # A user holds a handful of role assignments; read them once per request.
+    # Across requests they are cached per user until the next audited write (a grant or
+    # a revocation is one), see xuncha/core/cache.py.
     if not hasattr(user, "_assignment_cache"):
-        user._assignment_cache = list(
-            user.roles.select_related("office", "unit").only(
-                "role", "office__path", "office__id", "unit__path", "unit__id"
-            )
+        user._assignment_cache = cache.per_user(
+            user,
+            "roles",
+            lambda: list(
+                user.roles.select_related("office", "unit").only(
+                    "role", "office__path", "office__id", "unit__path", "unit__id"
+                )
+            ),
+            shared=False,
         )
         # The same rows answer User.role_set(): one query for both per request.
         if not hasattr(user, "_role_cache"):
@@ -93,9 +101,12 @@ def is_team_member(user) -> bool:
     if not user.is_authenticated:
         return False
     if not hasattr(user, "_team_member_cache"):
-        user._team_member_cache = User.objects.filter(
-            pk=user.pk, inspector__memberships__isnull=False
-        ).exists()
+        user._team_member_cache = cache.per_user(
+            user,
+            "team",
+            lambda: User.objects.filter(pk=user.pk, inspector__memberships__isnull=False).exists(),
+            shared=False,
+        )
     return user._team_member_cache
 
 

@@ -215,9 +215,11 @@ ACCOUNTS = [
     ("unit_liaison", "郑秀兰", Role.UNIT_LIAISON, "江州市交通运输局"),
     ("handover_recipient", "冯建军", Role.HANDOVER_RECIPIENT, "江州市纪委监委"),
     ("org_recipient", "林文静", Role.HANDOVER_RECIPIENT, "江州市委组织部"),
+    ("audit_recipient", "何晓东", Role.HANDOVER_RECIPIENT, "江州市审计局"),
 ]
 ACCOUNT_LABELS = {
     "org_recipient": "移交接收单位联络员（组织部）",
+    "audit_recipient": "移交接收单位联络员（审计局，巡审联动）",
     "county_admin": "县区巡察办管理员",
     "county_staff": "县区巡察办工作人员",
 }

@@ -10,9 +10,9 @@ A panel with no items shows its EMPTY_TEXT, which says what will appear there.
 """
 
 from django.conf import settings
-from django.core.cache import caches
 from django.utils.module_loading import import_string
 
+from xuncha.core import cache
 from xuncha.org import access
 from xuncha.org.models import Role
 
@@ -68,26 +68,28 @@ ORDER = [
 ]
 
 
+# The charts above the to-dos: fn(user) -> {"kpis": [...], "charts": [...]} (cached).
+DASHBOARD = "xuncha.stats.dashboard.for_user"
+
+
+def dashboard_for(user) -> dict:
+    return import_string(DASHBOARD)(user)
+
+
 def _sources(key: str):
     return [import_string(path) for role, path in TODOS if str(role) == key]
 
 
 def panels_for(user) -> list[dict]:
-    """The user's panels; kept for HOME_TODO_CACHE_SECONDS so the busiest page stays cheap.
+    """The user's panels; kept for HOME_TODO_CACHE_SECONDS (and until the next audited
+    write, see xuncha/core/cache.py) so the busiest page stays cheap.
 
     The counts come from a dozen aggregate queries over the register, papers and measures;
     a home page that is a few seconds behind is fine, and every list it links to is live.
     """
-    seconds = settings.HOME_TODO_CACHE_SECONDS
-    key = f"home-panels:{user.pk}:{user.password[-12:]}"
-    if seconds:
-        cached = caches["local"].get(key)
-        if cached is not None:
-            return cached
-    panels = _build_panels(user)
-    if seconds:
-        caches["local"].set(key, panels, seconds)
-    return panels
+    return cache.per_user(
+        user, "panels", lambda: _build_panels(user), seconds=settings.HOME_TODO_CACHE_SECONDS
+    )
 
 
 def _build_panels(user) -> list[dict]:

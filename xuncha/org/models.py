@@ -300,9 +300,11 @@ class User(AbstractUser):
         return self.full_name or self.username
 
     def role_set(self) -> set[str]:
-        """The user's roles, cached on the instance for the request."""
+        """The user's roles, from the same (cached) assignments as the access door."""
         if not hasattr(self, "_role_cache"):
-            self._role_cache = set(self.roles.values_list("role", flat=True))
+            from xuncha.org.access import _assignments
+
+            self._role_cache = {a.role for a in _assignments(self)}
         return self._role_cache
 
     def has_role(self, *roles) -> bool:

@@ -10,13 +10,16 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from xuncha.audit.models import Action
 from xuncha.audit.services import record
+from xuncha.core import cache
 from xuncha.org import home
 from xuncha.org.forms import LoginForm, OtpTokenForm, PasswordChangeForm
 from xuncha.org.passwords import password_expired, password_set
@@ -55,7 +58,28 @@ def logout_view(request):
 
 @login_required
 def home_view(request):
-    return render(request, "org/home.html", {"panels": home.panels_for(request.user)})
+    user = request.user
+    dashboard = home.dashboard_for(user)
+
+    def fragments():
+        # The charts' cards and tables are most of the page's rendering time: rendered
+        # once per user and data version, like the figures they show.
+        return tuple(
+            render_to_string("org/_dashboard.html", {"dashboard": dashboard, "part": part})
+            for part in ("kpis", "charts")
+        )
+
+    kpis_html, charts_html = cache.per_user(user, "dashboard-html", fragments, shared=False)
+    return render(
+        request,
+        "org/home.html",
+        {
+            "panels": home.panels_for(user),
+            "dashboard": dashboard,
+            "dashboard_kpis_html": mark_safe(kpis_html),
+            "dashboard_html": mark_safe(charts_html),
+        },
+    )
 
 
 @login_required

@@ -75,6 +75,9 @@ def build(ctx):
     offices = [city, *city.children.order_by("pk")]
     for office in offices:
         PlanSettings.objects.get_or_create(office=office)
+    # 纪委监委 and 组织部 read the city's approved plans, final reports and feedback opinions.
+    readers = Unit.objects.filter(office=city, name__in=["江州市纪委监委", "江州市委组织部"])
+    PlanSettings.objects.get(office=city).readers.set(readers)
     admin = User.objects.filter(username="office_admin").first()
     leader_user = User.objects.filter(username="leading_group").first()
 

@@ -106,7 +106,15 @@ class PlanSettingsForm(forms.ModelForm):
             "coverage_kinds",
             "revisit_after_months",
             "requires_secretary_approval",
+            "readers",
         ]
+
+    def __init__(self, *args, reader_choices=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if reader_choices is not None:
+            self.fields["readers"].queryset = reader_choices
+        self.fields["readers"].required = False
+        self.fields["readers"].widget.attrs["class"] = "form-select"
 
 
 class InspectorForm(forms.ModelForm):

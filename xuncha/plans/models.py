@@ -11,6 +11,26 @@ PLAN_ROLES = {"office_admin", "office_staff", "leading_group"}
 EDIT_ROLES = {"office_admin", "office_staff"}
 
 
+def reader_q(user, field="office") -> Q:
+    """Rows of offices that named one of the user's units (纪委监委/组织部, through its
+    `handover_recipient` liaison) as a reader in the office's settings (协作查阅单位).
+    Readers read approved plans and final reports and feedback opinions, audited."""
+    from xuncha.org import access
+    from xuncha.org.models import Role
+
+    units = [u.pk for u in access.user_units(user, {Role.HANDOVER_RECIPIENT})]
+    if not units:
+        return Q(pk__in=[])
+    # A subquery of office ids, not a join: no row is repeated, no DISTINCT needed.
+    offices = PlanSettings.objects.filter(readers__in=units).values("office_id")
+    return Q(**{f"{field}__in": offices})
+
+
+def is_reader(user) -> bool:
+    """Whether some office named one of the user's units as a reader."""
+    return PlanSettings.objects.filter(reader_q(user, field="office")).exists()
+
+
 class TermQuerySet(models.QuerySet):
     def for_user(self, user, action="view"):
         from xuncha.org import access
@@ -19,7 +39,7 @@ class TermQuerySet(models.QuerySet):
             return self
         if action == "view":
             # A higher office reads its subordinates' terms (coverage statistics).
-            return self.filter(access.office_q(user, PLAN_ROLES, subtree=True))
+            return self.filter(access.office_q(user, PLAN_ROLES, subtree=True) | reader_q(user))
         return self.filter(access.office_q(user, EDIT_ROLES))
 
 
@@ -56,7 +76,9 @@ class AnnualPlanQuerySet(models.QuerySet):
             filed = access.office_q(user, PLAN_ROLES, field="term__office", subtree=True) & Q(
                 state=AnnualPlan.State.APPROVED
             )
-            return self.filter(own | filed)
+            # 纪委监委/组织部 named as readers read the office's approved plans.
+            readers = reader_q(user, field="term__office") & Q(state=AnnualPlan.State.APPROVED)
+            return self.filter(own | filed | readers)
         if action == "approve":
             return self.filter(access.office_q(user, {"leading_group"}, field="term__office"))
         return self.filter(access.office_q(user, EDIT_ROLES, field="term__office"))
@@ -353,6 +375,16 @@ class PlanSettings(models.Model):
     )
     requires_secretary_approval = models.BooleanField(
         _("年度计划和任务分工须经党委书记审批"), default=False
+    )
+    readers = models.ManyToManyField(
+        Unit,
+        verbose_name=_("协作查阅单位"),
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "如纪委监委、组织部：其移交接收联络员可查阅本机构已批准的巡察计划、"
+            "已定稿的巡察报告和反馈意见，每次查阅均记入审计日志"
+        ),
     )
     # {kind: [min_days, max_days]}; kinds left out use DEFAULT_DURATIONS.
     durations = models.JSONField(_("各类巡察的一般时长（天）"), default=dict, blank=True)

@@ -930,23 +930,39 @@ def workday_delete(*, row: WorkdayOverride, actor):
         row.delete()
 
 
-def settings_update(*, office, data: dict, actor):
-    """Change an office's planning and recusal settings (office administrator only)."""
+def reader_choices(office):
+    """Units an office may name as readers (协作查阅单位): its own and its higher offices'."""
+    from xuncha.org.models import Office, Unit
+
+    offices = Office.objects.ancestors_of(office, include_self=True)
+    return Unit.objects.filter(office__in=offices).order_by("path")
+
+
+def settings_update(*, office, data: dict, actor, readers=None):
+    """Change an office's planning and recusal settings (office administrator only);
+    `readers` (纪委监委/组织部 units reading plans, reports and feedback) when given."""
     from xuncha.plans.models import PlanSettings
 
     _require(actor, office, {Role.OFFICE_ADMIN}, "修改回避与覆盖设置")
+    if readers is not None:
+        readers = list(readers)
+        allowed = set(reader_choices(office).values_list("pk", flat=True))
+        if any(u.pk not in allowed for u in readers):
+            raise DomainError("协作查阅单位须为本机构或上级机构管理的单位。", field="readers")
     with transaction.atomic():
         row, _ = PlanSettings.objects.select_for_update().get_or_create(office=office)
         before = {k: getattr(row, k) for k in data}
         for key, value in data.items():
             setattr(row, key, value)
         row.save()
-        record(
-            actor=actor,
-            action=Action.UPDATE,
-            obj=row,
-            changes={k: [before[k], v] for k, v in data.items() if before[k] != v},
-        )
+        changes = {k: [before[k], v] for k, v in data.items() if before[k] != v}
+        if readers is not None:
+            old = sorted(u.name for u in row.readers.all())
+            new = sorted(u.name for u in readers)
+            if old != new:
+                row.readers.set(readers)
+                changes["readers"] = [old, new]
+        record(actor=actor, action=Action.UPDATE, obj=row, changes=changes)
     return row
 
 

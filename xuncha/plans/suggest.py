@@ -1,7 +1,9 @@
 """Team suggestions: rank the available inspectors for an assignment, saying why.
 
 Nobody conflicted (回避) or already on a team at the same time is ever proposed.
-The score prefers expertise that fits the assignment, then a light workload this year.
+The score prefers expertise that fits the assignment, then a light workload this year;
+experience, the latest appraisal rating, recent training and rotation (who has not served
+for a while) add to it (the training app's `scoring.bonus`), each shown as a reason.
 Everything is read in a fixed number of queries, then ranked in Python.
 """
 
@@ -92,11 +94,16 @@ def suggest(
         if hasattr(inspection, "team")
         else set()
     )
+    # The training app reads rounds served, ratings and training (lazily: it builds on plans).
+    from xuncha.training.scoring import bonus
+    from xuncha.training.selectors import profiles
+
+    excluded = set(conflicts) | set(busy) | taken
+    eligible = [row for row in pool if row[0] not in excluded]
+    people = profiles(pool_qs, inspection)
     out = []
-    for pk, name, rank, office_id, raw in pool:
+    for pk, name, rank, office_id, raw in eligible:
         workload = workloads.get(pk, 0)
-        if pk in conflicts or pk in busy or pk in taken:
-            continue
         raw = raw or ""
         fit = [n for n in needs if probes[n][0] in raw or probes[n][1] in raw]
         score = (len(fit) / len(needs) * 10 if needs else 0) - workload * 1.5
@@ -106,6 +113,9 @@ def suggest(
         else:
             reasons.append("专长与本次任务关联不大")
         reasons.append(f"{year}年已参加{workload}次巡察" if workload else f"{year}年尚未参加巡察")
+        extra, why = bonus(people[pk], inspection.start)
+        score += extra
+        reasons.extend(why)
         reasons.append("无回避情形，时间不冲突")
         out.append(
             Suggestion(

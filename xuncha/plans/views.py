@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from xuncha.audit.services import record_read
 from xuncha.core.errors import DomainError
 from xuncha.org import access
 from xuncha.org.models import Office, Unit
@@ -43,6 +44,7 @@ from xuncha.plans.models import (
     TeamMember,
     Term,
     WorkdayOverride,
+    is_reader,
 )
 from xuncha.plans.recusal import find_conflicts
 from xuncha.plans.suggest import suggest
@@ -57,7 +59,7 @@ def _offices(user, roles=PLAN_ROLES):
 
 
 def _require_plan_role(user):
-    if not _offices(user):
+    if not _offices(user) and not is_reader(user):
         raise PermissionDenied("需要巡察办或领导小组角色。")
 
 
@@ -167,6 +169,9 @@ def _gantt(rounds):
 def plan_detail(request, pk):
     plan = access.get_for_user(AnnualPlan.objects.select_related("term__office"), request.user, pk)
     office = plan.term.office
+    if not _offices(request.user) and is_reader(request.user):
+        # 纪委监委/组织部 as readers: every read is on the record.
+        record_read(actor=request.user, obj=plan, summary=f"协作单位查阅{plan}")
     rounds = list(
         plan.rounds.prefetch_related(
             "inspections__units",
@@ -576,8 +581,16 @@ def inspector_detail(request, pk):
             "ties": inspector.ties.select_related("unit"),
             "can_edit": services.holds(request.user, inspector.office, EDIT_ROLES),
             "history_forms": {k: f() for k, f in HISTORY_FORMS.items()},
+            "panel": _training_panel(request.user, inspector),
         },
     )
+
+
+def _training_panel(user, inspector) -> dict:
+    """Training hours and the rounds served with their ratings (the training app)."""
+    from xuncha.training.selectors import inspector_panel
+
+    return inspector_panel(user, inspector)
 
 
 def _hot_units(user, office) -> dict:
@@ -694,6 +707,7 @@ def settings_view(request):
     form = PlanSettingsForm(
         request.POST or None,
         instance=instance,
+        reader_choices=services.reader_choices(office),
         initial={
             "coverage_kinds": instance.counting_kinds(),
             "durations_text": villages.format_durations(instance),
@@ -703,7 +717,8 @@ def settings_view(request):
         try:
             data = dict(form.cleaned_data)
             data["durations"] = villages.parse_durations(data.pop("durations_text", ""))
-            services.settings_update(office=office, data=data, actor=request.user)
+            readers = data.pop("readers", None)
+            services.settings_update(office=office, data=data, readers=readers, actor=request.user)
             messages.success(request, "设置已保存。")
             return redirect("plans:settings")
         except DomainError as e:

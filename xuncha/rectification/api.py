@@ -478,3 +478,63 @@ def public_disclosures(request):
             }
         )
     return out
+
+
+class ConfigOut(Schema):
+    office_id: int
+    plan_due_working_days: int
+    report_due_working_days: int
+    handover_due_months: int
+    yellow_days: int
+    red_days: int
+    report_reminder_days: int
+    disclosure_due_working_days: int
+    internal_approver: str
+    public_approver: str
+    co_reviewer_ids: list[int]
+
+    @staticmethod
+    def resolve_co_reviewer_ids(obj):
+        return sorted(u.pk for u in obj.co_reviewers.all())
+
+
+class ConfigIn(Schema):
+    """Only the fields given are changed."""
+
+    plan_due_working_days: int | None = None
+    report_due_working_days: int | None = None
+    handover_due_months: int | None = None
+    yellow_days: int | None = None
+    red_days: int | None = None
+    report_reminder_days: int | None = None
+    disclosure_due_working_days: int | None = None
+    internal_approver: str | None = None
+    public_approver: str | None = None
+    co_reviewer_ids: list[int] | None = None
+
+
+@router.get("/settings", response=ConfigOut, summary="整改工作设置（巡察办管理员）")
+def config_get(request, office_id: int | None = None):
+    from xuncha.rectification.config_views import admin_office
+
+    return services.config_for(admin_office(request.user, office_id))
+
+
+@router.put("/settings", response=ConfigOut, summary="修改整改工作设置（巡察办管理员）")
+def config_put(request, data: ConfigIn, office_id: int | None = None):
+    from xuncha.rectification import config
+    from xuncha.rectification.config_views import admin_office
+
+    office = admin_office(request.user, office_id)
+    given = data.dict(exclude_none=True)
+    co_ids = given.pop("co_reviewer_ids", None)
+    co_reviewers = None
+    if co_ids is not None:
+        co_reviewers = list(config.co_reviewer_choices(office).filter(pk__in=set(co_ids)))
+        if len(co_reviewers) != len(set(co_ids)):
+            raise DomainError(
+                "共同审核单位须为本机构或上级机构管理的单位。", field="co_reviewer_ids"
+            )
+    return config.config_update(
+        office=office, data=given, co_reviewers=co_reviewers, actor=request.user
+    )

@@ -145,3 +145,30 @@ class ResponsibleAccountForm(BootstrapForm):
         self.fields["responsible_user"].label_from_instance = lambda u: (
             f"{u.display_name}（{u.username}）"
         )
+
+
+class ConfigForm(forms.ModelForm):
+    """整改工作设置; the limits and cross-field rules are the service's (rectification.config)."""
+
+    class Meta:
+        from xuncha.rectification.models import RectificationConfig
+
+        model = RectificationConfig
+        fields = [
+            "plan_due_working_days",
+            "report_due_working_days",
+            "handover_due_months",
+            "yellow_days",
+            "red_days",
+            "report_reminder_days",
+            "disclosure_due_working_days",
+            "internal_approver",
+            "public_approver",
+            "co_reviewers",
+        ]
+
+    def __init__(self, *args, co_reviewer_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["co_reviewers"].queryset = co_reviewer_choices
+        self.fields["co_reviewers"].required = False
+        _bootstrap(self)

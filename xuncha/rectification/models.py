@@ -62,7 +62,9 @@ class RectificationConfig(models.Model):
         verbose_name=_("共同审核单位"),
         blank=True,
         related_name="+",
-        help_text=_("如纪委监委、组织部：其移交接收联络员须共同审核方案并会签销号"),
+        help_text=_(
+            "如纪委监委、组织部、审计机关（巡审联动）：其移交接收联络员须共同审核方案并会签销号"
+        ),
     )
 
     class Meta:

@@ -1,11 +1,12 @@
 from django.urls import path
 
+from xuncha.rectification import config_views, results_views, revisit_views, views
 from xuncha.rectification import disclosure_views as dv
-from xuncha.rectification import results_views, revisit_views, views
 
 app_name = "rectification"
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("settings/", config_views.config_page, name="config"),
     path("revisits/<int:pk>/", revisit_views.revisit_page, name="revisit"),
     path("revisits/<int:pk>/start/", revisit_views.revisit_start, name="revisit_start"),
     path("revisits/<int:pk>/findings/", revisit_views.finding_record, name="revisit_finding"),

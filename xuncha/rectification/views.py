@@ -156,6 +156,8 @@ def plan_list(request):
         )
         .order_by("-feedback_date", "pk")
     )
+    if request.GET.get("state") in RectificationPlan.State.values:
+        plans = plans.filter(state=request.GET["state"])
     page = Paginator(plans, 25).get_page(request.GET.get("page"))
     can_open = (
         request.user.has_role(Role.OFFICE_ADMIN, Role.OFFICE_STAFF)

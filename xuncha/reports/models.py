@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xuncha.plans.models import Inspection
+from xuncha.plans.models import Inspection, reader_q
 
 User = settings.AUTH_USER_MODEL
 
@@ -62,6 +62,11 @@ class ReportDraftQuerySet(models.QuerySet):
                 unit__in=units,
                 delivery__isnull=False,
                 inspection__stage__in=POST_FEEDBACK_STAGES,
+            )
+            # 纪委监委/组织部 named as readers: the final report and feedback opinions.
+            q |= reader_q(user, field="inspection__office") & Q(
+                kind__in=[ReportDraft.Kind.REPORT, ReportDraft.Kind.FEEDBACK],
+                state=ReportDraft.State.FINAL,
             )
         return self.filter(q)
 

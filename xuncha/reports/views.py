@@ -63,6 +63,12 @@ def index(request):
     imports = access.visible(FieldkitImport.objects.all(), request.user).select_related(
         "imported_by"
     )[:20]
+    # A reader (纪委监委/组织部) sees the final documents, not the inspection's workspace.
+    inspections = set(
+        access.visible(
+            Inspection.objects.filter(pk__in={d.inspection_id for d in drafts}), request.user
+        ).values_list("pk", flat=True)
+    )
     return render(
         request,
         "reports/index.html",
@@ -70,6 +76,7 @@ def index(request):
             "drafts": drafts,
             "imports": imports,
             "editable": editable,
+            "inspections": inspections,
             "may_import": _may_import(request.user),
         },
     )

@@ -1,0 +1,110 @@
+"""Browser: the office records a training with a certificate, the team leader appraises a
+member, the office finalises the rating, and the inspector page shows hours and history.
+Screenshots in test-results/screenshots/training-*.png."""
+
+import io
+import os
+
+import pytest
+from PIL import Image
+
+from tests.plans.test_browser import ARGS, SHOTS, _as, _menu
+from tests.training.helpers import member_of
+from xuncha.training.models import Appraisal, TrainingRecord
+
+
+def _fill_scores(page, values):
+    inputs = page.locator("#appraisal-form input[type=number]")
+    for n in range(inputs.count()):
+        inputs.nth(n).fill(str(values[n % len(values)]))
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_train_appraise_finalise_history(live_server, cast, tmp_path):
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    cert = tmp_path / "结业证书.png"
+    buf = io.BytesIO()
+    Image.new("RGB", (120, 80), "white").save(buf, format="PNG")
+    cert.write_bytes(buf.getvalue())
+    member = member_of(cast, "team_member")
+    inspection = cast.inspections["a"]
+    base = live_server.url
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS, headless=True)
+        # 1. The office records a training, from the menu.
+        page = _as(browser, live_server, cast.office_staff)
+        page.goto(f"{base}/")
+        _menu(page, "巡察计划", "培训与考核")
+        page.click("text=登记培训")
+        page.select_option("#id_inspector", str(member.inspector_id))
+        page.fill("#id_course", "巡察谈话技巧专题培训")
+        page.fill("#id_organiser", "市委巡察办")
+        page.fill("#id_start", "2026-04-01")
+        page.fill("#id_end", "2026-04-02")
+        page.fill("#id_hours", "30")  # more than two days can hold: refused, nothing lost
+        page.set_input_files("#id_certificate", str(cert))
+        page.click("button:has-text('保存')")
+        page.wait_for_selector("text=合理上限")
+        assert page.input_value("#id_course") == "巡察谈话技巧专题培训"
+        page.screenshot(path=str(SHOTS / "training-bad-hours.png"), full_page=True)
+        page.fill("#id_hours", "16")
+        page.set_input_files("#id_certificate", str(cert))
+        page.click("button:has-text('保存')")
+        page.wait_for_selector("text=已登记吕组员的培训记录")
+        assert page.inner_text("#training-hours") == "16.0"
+        page.screenshot(path=str(SHOTS / "training-recorded.png"), full_page=True)
+        assert TrainingRecord.objects.get().certificate_name == "结业证书.png"
+
+        # 2. The team leader appraises the member of their own team.
+        page = _as(browser, live_server, cast.team_leader)
+        page.goto(f"{base}/")
+        # The leader's 巡察计划 group holds this one entry: the menu shows it as a link.
+        page.locator("nav").get_by_role("link", name="培训与考核").first.click()
+        page.click("#led-teams >> text=评价组员")
+        row = page.locator(f"#appraisal-table tr[data-member='{member.pk}']")
+        row.locator("text=组长评价").click()
+        _fill_scores(page, [19, 18, 19, 20, 17])
+        page.check("input[name=rating][value=excellent]")
+        page.fill("#id_comments", "主动担当，谈话记录规范，发现问题线索2条。")
+        page.click("button:has-text('提交')")
+        page.wait_for_selector("text=吕组员的组长评价已提交")
+        cell = page.locator(
+            f"#appraisal-table tr[data-member='{member.pk}'] td[data-source=leader]"
+        )
+        assert "优秀 93分" in cell.inner_text() and "已提交" in cell.inner_text()
+        page.screenshot(path=str(SHOTS / "training-leader.png"), full_page=True)
+
+        # 3. The office sees the leader's appraisal and gives the final rating.
+        page = _as(browser, live_server, cast.office_staff)
+        page.goto(f"{base}/training/inspections/{inspection.pk}/")
+        page.locator(f"#appraisal-table tr[data-member='{member.pk}'] >> text=巡察办考核").click()
+        assert "主动担当" in page.inner_text("#leader-appraisal")
+        _fill_scores(page, [18, 18, 19, 20, 18])
+        page.check("input[name=rating][value=excellent]")
+        page.fill("#id_comments", "经巡察办考核，评定为优秀。")
+        page.screenshot(path=str(SHOTS / "training-office-form.png"), full_page=True)
+        page.click("button:has-text('定档')")
+        page.wait_for_selector("text=吕组员的巡察办考核已定档")
+        cell = page.locator(
+            f"#appraisal-table tr[data-member='{member.pk}'] td[data-source=office]"
+        )
+        assert "优秀 93分" in cell.inner_text() and "已定档" in cell.inner_text()
+        row = page.locator(f"#appraisal-table tr[data-member='{member.pk}']")
+        assert row.locator("text=更正").count() == 1  # final: only a correction is offered
+        page.screenshot(path=str(SHOTS / "training-office-final.png"), full_page=True)
+
+        # 4. The inspector page (from the pool) shows the hours and the history.
+        _menu(page, "巡察计划", "巡察干部库")
+        page.click(f"text={member.inspector.name}")
+        history = page.locator("#appraisal-history")
+        history.scroll_into_view_if_needed()
+        text = history.inner_text()
+        assert "2026年第1轮" in text and "第一巡察组" in text and "优秀" in text
+        assert page.inner_text("#training-hours") == "16.0"
+        page.screenshot(path=str(SHOTS / "training-inspector.png"), full_page=True)
+        browser.close()
+    assert Appraisal.objects.filter(state="final").count() == 2

@@ -1,0 +1,72 @@
+// The home dashboard's charts; figures from the page's JSON block. A click on a bar,
+// slice or tile opens its records (the list page, filtered through the access door).
+document.addEventListener("DOMContentLoaded", function () {
+  const block = document.getElementById("dashboard-data");
+  if (!block || typeof echarts === "undefined") return;
+  const charts = JSON.parse(block.textContent);
+  const small = { fontSize: 11 };
+  const option = {
+    bar: (c) => ({
+      tooltip: { trigger: "axis" },
+      grid: { top: 10, bottom: 60, left: 40, right: 10 },
+      xAxis: { type: "category", data: c.rows.map((r) => r.name), axisLabel: { interval: 0, rotate: c.rows.length > 5 ? 30 : 0, ...small } },
+      yAxis: { type: "value", minInterval: 1 },
+      series: [{ type: "bar", data: c.rows.map((r) => ({ value: r.value, url: r.url, itemStyle: r.color ? { color: r.color } : undefined })) }],
+    }),
+    hbar: (c) => {
+      const rows = c.rows.slice().reverse();
+      return {
+        tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+        grid: { top: 10, bottom: 20, left: 10, right: 30, containLabel: true },
+        xAxis: { type: "value", minInterval: 1, max: c.max || null },
+        yAxis: { type: "category", data: rows.map((r) => r.name), axisLabel: { width: 120, overflow: "truncate", ...small } },
+        series: [{ type: "bar", data: rows.map((r) => ({ value: r.value, url: r.url })), label: { show: true, position: "right", formatter: c.id === "team" ? (p) => rows[p.dataIndex].stage : "{c}" } }],
+      };
+    },
+    pie: (c) => ({
+      tooltip: { trigger: "item", formatter: "{b}：{c}（{d}%）" },
+      legend: { type: "scroll", bottom: 0, textStyle: small },
+      series: [{ type: "pie", radius: ["35%", "65%"], center: ["50%", "45%"], label: { show: false },
+        data: c.rows.map((r) => ({ name: r.name, value: r.value, url: r.url, itemStyle: r.color ? { color: r.color } : undefined })) }],
+    }),
+    treemap: (c) => ({
+      tooltip: { formatter: (p) => `${p.name}：${p.value}` },
+      series: [{ type: "treemap", roam: false, nodeClick: false, breadcrumb: { show: false }, width: "100%", height: "100%",
+        label: { show: true, formatter: "{b}\n{c}", ...small }, upperLabel: { show: true, height: 18, ...small },
+        levels: [{ itemStyle: { borderWidth: 2, gapWidth: 2, borderColor: "#fff" } }, { itemStyle: { gapWidth: 1 } }],
+        data: c.rows.map((r) => ({ name: r.name, value: r.value, url: r.url,
+          children: r.children && r.children.length ? r.children.map((ch) => ({ name: ch.name, value: ch.value, url: ch.url })) : undefined })) }],
+    }),
+    line: (c) => ({
+      tooltip: { trigger: "axis" },
+      grid: { top: 10, bottom: 40, left: 40, right: 10 },
+      xAxis: { type: "category", data: c.rows.map((r) => r.name), axisLabel: small },
+      yAxis: { type: "value", minInterval: 1 },
+      series: [{ type: "line", areaStyle: { opacity: 0.15 }, data: c.rows.map((r) => ({ value: r.value, url: r.url })) }],
+    }),
+    gauge: (c) => ({
+      series: [{ type: "gauge", min: 0, max: 100, progress: { show: true, width: 14 }, axisLine: { lineStyle: { width: 14 } },
+        axisLabel: { show: false }, splitLine: { show: false }, axisTick: { show: false }, pointer: { show: false },
+        detail: { valueAnimation: false, formatter: "{value}%", fontSize: 22, offsetCenter: [0, "10%"] },
+        title: { offsetCenter: [0, "45%"], fontSize: 12 },
+        data: [{ value: c.rate, name: c.rows.map((r) => `${r.name} ${r.value}`).join(" / "), url: c.link }] }],
+    }),
+  };
+  const made = [];
+  for (const c of charts) {
+    const el = document.getElementById("chart-" + c.id);
+    if (!el || !option[c.type]) continue;
+    const chart = echarts.init(el, null, { renderer: "canvas" });
+    const opt = option[c.type](c);
+    // No animation: the figures are read, not watched (and screenshots show them whole).
+    opt.animation = false;
+    if (c.type !== "gauge" && !c.rows.some((r) => r.value)) {
+      opt.graphic = { type: "text", left: "center", top: "middle", style: { text: "暂无数据", fill: "#888", fontSize: 14 } };
+    }
+    chart.setOption(opt);
+    chart.on("click", (p) => { const url = p.data && p.data.url; if (url) window.location.href = url; });
+    el.dataset.ready = "1";
+    made.push(chart);
+  }
+  window.addEventListener("resize", () => made.forEach((ch) => ch.resize()));
+});

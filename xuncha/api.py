@@ -278,6 +278,7 @@ from xuncha.rectification.revisit_api import router as revisit_router  # noqa: E
 from xuncha.reports.api import router as reports_router  # noqa: E402
 from xuncha.reports.delivery_api import router as delivery_router  # noqa: E402
 from xuncha.stats.api import router as stats_router  # noqa: E402
+from xuncha.study.api import router as study_router  # noqa: E402
 from xuncha.training.api import router as training_router  # noqa: E402
 
 api.add_router("/org", org_router)
@@ -299,4 +300,5 @@ api.add_router("/search", search_router)
 api.add_router("/hot", hot_router)
 api.add_router("/stats", stats_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("/study", study_router)
 api.add_router("/training", training_router)

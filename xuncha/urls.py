@@ -28,6 +28,7 @@ urlpatterns = [
     path("archive/", include("xuncha.archive.urls")),
     path("stats/", include("xuncha.stats.urls")),
     path("notifications/", include("xuncha.notifications.urls")),
+    path("study/", include("xuncha.study.urls")),
     path("search/", include("xuncha.analytics.urls_search")),
     path("analytics/hot/", include("xuncha.analytics.urls_hot")),
     path("", include("xuncha.org.urls")),

@@ -137,12 +137,13 @@ def _world(rect):  # noqa: F811
         "api/v1/rectification/plans/<plan_id>/ledger.xlsx": rect.plan.pk,
         "api/v1/reports/drafts/<draft_id>/docx": draft.pk,
         "stats/table.xlsx": None,  # the official statistical table (figures only)
+        "study/stats.xlsx": None,  # study statistics: names and figures
     }
 
 
 # Tables of figures: office names and numbers, no text a unit or a team types (their formula
 # safety, with a hostile office name, is checked in tests/stats/test_exports.py).
-FIGURES_ONLY = {"stats/table.xlsx"}
+FIGURES_ONLY = {"stats/table.xlsx", "study/stats.xlsx"}  # study: tests/study/test_stats.py
 
 
 def _url(path, ids):

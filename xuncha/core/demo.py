@@ -29,6 +29,7 @@ DEMO_APPS = [
     "notifications",  # replays the events above that the generators bulk-created
     "archive",  # after every record it files; before analytics, which reads everything
     "stats",  # aggregates of everything above; before analytics as the brief asks
+    "study",  # the office's own study: reads only the org accounts
     "analytics",  # last: reads every record above (index, topics, duplicates)
 ]
 APP_LABELS = {
@@ -44,6 +45,7 @@ APP_LABELS = {
     "archive": "立卷归档与保管期限",
     "training": "巡察干部培训记录与考核",
     "stats": "统计与上下联动（对口系统公钥、下级统计数据包）",
+    "study": "学习教育（四种学习形式、出勤、心得体会）",
 }
 
 

@@ -87,6 +87,10 @@ MENU = [
         {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP, Role.SYSADMIN, "team"},
     ),
     ("立卷归档", "archive:index", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF}),
+    ("学习活动", "study:index", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP}),
+    ("学习统计", "study:stats", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP}),
+    # every member of an office without a study role: their own sessions and reflections
+    ("我的学习", "study:mine", None),
     ("整改落实", "rectification:plan_list", {Role.UNIT_LIAISON, Role.HANDOVER_RECIPIENT}),
     (
         "成果运用",
@@ -125,6 +129,14 @@ def _manages_taxonomy(user) -> bool:
     return visible(TaxonomyVersion.objects.all(), user, "manage").exists()
 
 
+def _studies_own(user) -> bool:
+    # 我的学习: a member of an office who does not manage its study (they have 学习活动)
+    from xuncha.org.access import is_sysadmin
+    from xuncha.study.models import MANAGE_ROLES
+
+    return bool(user.office_id) and not user.has_role(*MANAGE_ROLES) and not is_sysadmin(user)
+
+
 def _reads_as_partner(user) -> bool:
     # A receiving body's liaison sees plans and documents only where an office named its
     # unit a reader (协作查阅单位); other roles reach these pages by their role.
@@ -140,6 +152,7 @@ PAGE_CHECKS = {
     "inspections:taxonomy_versions": _manages_taxonomy,
     "plans:plan_list": _reads_as_partner,
     "reports:index": _reads_as_partner,
+    "study:mine": _studies_own,
 }
 
 # Top-menu groups, in order: (group label, entry labels). Entries not listed stand alone.
@@ -171,6 +184,7 @@ GROUPS = [
     ),
     ("整改监督", ["整改监督", "整改落实", "成果运用", "立卷归档"]),
     ("统计", ["巡察工作统计", "上下联动汇总", "建章立制登记"]),
+    ("学习教育", ["学习活动", "学习统计", "我的学习"]),
     (
         "系统",
         [

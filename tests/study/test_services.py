@@ -1,0 +1,181 @@
+"""Study services: sessions with attendance, self-study, reflections with hygiene flags."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tests.study.conftest import ADVERT, COPIED, first_day
+from xuncha.audit.models import AuditEntry
+from xuncha.core.errors import DomainError
+from xuncha.study import services
+from xuncha.study.models import Attendance, Reflection
+
+
+def test_session_records_attendance_and_is_audited(cast, study):
+    rows = dict(study.session.attendance.values_list("person__username", "status"))
+    assert rows == {"team_member": "present", "other_member": "excused", "team_leader": "absent"}
+    excused = study.session.attendance.get(status=Attendance.Status.EXCUSED)
+    assert excused.reason == "外出参加培训"
+    assert AuditEntry.objects.filter(
+        object_type="study.studysession", object_id=str(study.session.pk)
+    ).exists()
+
+
+def test_excused_without_reason_is_refused_and_nothing_saved(cast, study):
+    with pytest.raises(DomainError, match="请假，请填写请假事由"):
+        services.attendance_set(
+            session=study.session,
+            rows=[(cast.team_member, "excused", " ")],
+            actor=cast.office_staff,
+        )
+    assert study.session.attendance.count() == 3
+
+
+@pytest.mark.parametrize(
+    "over, message",
+    [
+        ({"topic": " "}, "学习主题"),
+        ({"form": "self"}, "学习形式"),
+        ({"hours": "0"}, "学时"),
+        ({"hours": "abc"}, "学时应为数字"),
+        ({"date_offset": 1}, "不能晚于今天"),
+        ({"branch": None, "form": "branch"}, "支部带学须选择"),
+    ],
+)
+def test_bad_session_input_is_refused_in_chinese(cast, study, over, message):
+    kwargs = dict(
+        office=cast.city,
+        form=over.get("form", "centre"),
+        date=timezone.localdate() + timedelta(days=over.get("date_offset", 0)),
+        host=cast.office_admin,
+        topic=over.get("topic", "中心组学习"),
+        hours=over.get("hours", "2"),
+        branch=over.get("branch"),
+        actor=cast.office_staff,
+    )
+    with pytest.raises(DomainError, match=message):
+        services.session_create(**kwargs)
+
+
+def test_people_of_another_office_cannot_be_listed(cast, study):
+    with pytest.raises(DomainError, match="本巡察机构人员"):
+        services.session_create(
+            office=cast.city,
+            form="centre",
+            date=first_day(),
+            host=cast.office_admin,
+            topic="中心组学习",
+            attendance=[(cast.county_staff, "present", "")],
+            actor=cast.office_staff,
+        )
+
+
+def test_only_participants_submit_reflections(cast, study):
+    with pytest.raises(DomainError, match="只有参加本次学习的人员"):
+        services.reflection_submit(
+            author=cast.team_leader,  # listed as absent
+            session=study.session,
+            title="体会",
+            text="正文",
+            actor=cast.team_leader,
+        )
+    with pytest.raises(DomainError, match="已就此次学习提交过"):
+        services.reflection_submit(
+            author=cast.team_member,
+            session=study.session,
+            title="再次",
+            text="正文",
+            actor=cast.team_member,
+        )
+    with pytest.raises(DomainError, match="本人的自学记录"):
+        services.reflection_submit(
+            author=cast.other_member,
+            self_study=study.own,
+            title="体会",
+            text="正文",
+            actor=cast.other_member,
+        )
+
+
+def test_reflection_with_advert_and_copied_passage_is_accepted_with_both_flagged(cast, study):
+    text = (
+        "这次支部学习让我对巡察工作有了新的认识，尤其是对发现问题的职责定位体会很深。\n"
+        + COPIED
+        + "\n"
+        + ADVERT
+        + "\n今后要在工作的的实践中加强学习加强学习，把条例要求落到每一次谈话和每一份底稿中。"
+    )
+    row = services.reflection_submit(
+        author=cast.other_member,  # excused: may still write a reflection
+        session=study.session,
+        title="支部学习心得",
+        text=text,
+        actor=cast.other_member,
+    )
+    row.refresh_from_db()
+    assert Reflection.objects.filter(pk=row.pk).exists()
+    by_kind = {}
+    for f in row.flags:
+        by_kind.setdefault(f["kind"], []).append(row.text[f["start"] : f["end"]])
+    assert by_kind["duplicate"] == [COPIED]
+    assert by_kind["advert"] == [ADVERT]
+    assert "的的" in by_kind["doubled"] and "加强学习加强学习" in by_kind["doubled"]
+    dup = next(f for f in row.flags if f["kind"] == "duplicate")
+    assert dup["ref"] == f"reflection:{study.reflection.pk}" and "吕组员" in dup["message"]
+    # the first sentence is the author's own: no flag touches it
+    first_end = text.index("\n")
+    assert not [f for f in row.flags if f["start"] < first_end]
+
+
+def test_reference_texts_are_the_offices_other_reflections(cast, study):
+    refs = services.reference_texts(office=cast.city)
+    assert [r.key for r in refs] == [f"reflection:{study.reflection.pk}"]
+    assert services.reference_texts(office=cast.city, exclude=study.reflection.pk) == []
+    assert services.reference_texts(office=cast.county_a) == []
+
+
+def test_recheck_finds_a_later_copy_and_comment_is_audited(cast, study):
+    later = services.reflection_submit(
+        author=cast.team_member,
+        self_study=study.own,
+        title="自学体会",
+        text="自学中我体会到：" + COPIED,
+        actor=cast.team_member,
+    )
+    assert [f["kind"] for f in later.flags] == ["duplicate"]
+    assert study.reflection.flags == []
+    services.reflection_recheck(reflection=study.reflection, actor=cast.office_staff)
+    assert [f["kind"] for f in study.reflection.flags] == ["duplicate"]
+    services.reflection_comment(
+        reflection=study.reflection, comment="体会较深，注意用自己的话写。", actor=cast.office_staff
+    )
+    study.reflection.refresh_from_db()
+    assert study.reflection.commented_by == cast.office_staff
+    with pytest.raises(DomainError, match="点评意见"):
+        services.reflection_comment(
+            reflection=study.reflection, comment="", actor=cast.office_staff
+        )
+
+
+def test_plan_is_one_per_year_and_validated(cast, study):
+    again = services.plan_save(
+        office=cast.city,
+        year=study.plan.year,
+        centre=10,
+        branch=6,
+        exchange=4,
+        hours_per_person="36",
+        actor=cast.office_admin,
+    )
+    assert again.pk == study.plan.pk and again.centre_sessions == 10
+    with pytest.raises(DomainError, match="整数"):
+        services.plan_save(
+            office=cast.city,
+            year="x",
+            centre=1,
+            branch=1,
+            exchange=1,
+            hours_per_person="1",
+            actor=cast.office_admin,
+        )

@@ -27,6 +27,7 @@ urlpatterns = [
     path("archive/", include("xuncha.archive.urls")),
     path("stats/", include("xuncha.stats.urls")),
     path("notifications/", include("xuncha.notifications.urls")),
+    path("library/", include("xuncha.library.urls")),
     path("search/", include("xuncha.analytics.urls_search")),
     path("analytics/hot/", include("xuncha.analytics.urls_hot")),
     path("", include("xuncha.org.urls")),

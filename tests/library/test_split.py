@@ -23,7 +23,7 @@ def article_text(draw):
     paras = draw(st.lists(st.sampled_from(SENTENCES), min_size=1, max_size=3))
     lines = []
     for i, para in enumerate(paras):
-        lines.append(para if i else para)
+        lines.append(para)
         if draw(st.booleans()):
             lines.extend(ITEMS[: draw(st.integers(1, 4))])
     return lines

@@ -134,7 +134,7 @@ def rule_search(request, q: str = "", page: int = 1, include_old: bool = False):
 
 
 @router.get(
-    "/{rule_id}", response=RuleDetailOut, summary="法规制度详情（现行版本或指定版本的条文）"
+    "/{int:rule_id}", response=RuleDetailOut, summary="法规制度详情（现行版本或指定版本的条文）"
 )
 def rule_detail(request, rule_id: int, version: int | None = None):
     _require_read(request.user)
@@ -242,7 +242,7 @@ def cite(request, payload: CiteIn):
 
 
 @router.get(
-    "/suggest/{problem_id}", response=list[HitOut], summary="根据问题描述推荐可能适用的条文"
+    "/suggest/{int:problem_id}", response=list[HitOut], summary="根据问题描述推荐可能适用的条文"
 )
 def suggest(request, problem_id: int):
     problem = access.get_for_user(Problem, request.user, problem_id, "change")

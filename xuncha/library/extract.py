@@ -6,6 +6,8 @@ Every failure is a DomainError whose Chinese message says what was wrong with th
 
 import io
 import logging
+import re
+import unicodedata
 
 from xuncha.core.errors import DomainError
 
@@ -62,7 +64,17 @@ def _pdf_text(data: bytes, name: str) -> str:
             f"文件“{name}”共 {len(texts)} 页，但几乎没有可读取的文字（{readable} 个字符），"
             "可能是扫描件（图片）。请上传带文字层的 PDF 或 Word 文档，或先进行文字识别。"
         )
-    return "\n".join(texts)
+    return fold_radicals("\n".join(texts))
+
+
+# PDF fonts often map ideographs to the look-alike Kangxi radicals (⼀ U+2F00 for 一):
+# those and the CJK radical supplement are folded to the ideographs, nothing else (a
+# whole-text NFKC would also turn full-width punctuation into ASCII).
+_RADICALS = re.compile("[\u2e80-\u2eff\u2f00-\u2fdf]")
+
+
+def fold_radicals(text: str) -> str:
+    return _RADICALS.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
 
 
 def _txt_text(data: bytes, name: str) -> str:

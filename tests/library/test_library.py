@@ -298,7 +298,7 @@ def test_api_upload_search_detail_cite(library):
     hits = staff.get("/api/v1/library/search", {"q": "档案"}).json()["results"]
     assert hits[0]["provision"]["label"] == "第一条"
     detail = staff.get(f"/api/v1/library/{c.rule.pk}").json()
-    assert [p["label"] for p in detail["provisions"] if p["kind"] == "article"][0] == "第一条"
+    assert next(p["label"] for p in detail["provisions"] if p["kind"] == "article") == "第一条"
     member = client_for(c.team_member)
     response = member.post(
         "/api/v1/library/cite",

@@ -22,7 +22,7 @@ def article_text(draw):
     """Paragraphs of an article: 款, some followed by （一）项."""
     paras = draw(st.lists(st.sampled_from(SENTENCES), min_size=1, max_size=3))
     lines = []
-    for i, para in enumerate(paras):
+    for para in paras:
         lines.append(para)
         if draw(st.booleans()):
             lines.extend(ITEMS[: draw(st.integers(1, 4))])

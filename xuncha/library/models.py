@@ -43,13 +43,19 @@ def rule_q(user, action, field="office") -> Q:
     return access.office_q(user, MANAGE_ROLES, field=field)
 
 
-class RuleQuerySet(models.QuerySet):
+class OfficeScopedQuerySet(models.QuerySet):
+    """Rows with an `office`: read from that office and below, changed by its managers."""
+
     def for_user(self, user, action="view"):
         from xuncha.org import access
 
         if access.is_sysadmin(user):
             return self
         return self.filter(rule_q(user, action))
+
+
+class RuleQuerySet(OfficeScopedQuerySet):
+    pass
 
 
 class Rule(models.Model):
@@ -146,14 +152,7 @@ class RuleVersion(models.Model):
         return f"{self.rule} 第{self.number}版"
 
 
-class ProvisionQuerySet(models.QuerySet):
-    def for_user(self, user, action="view"):
-        from xuncha.org import access
-
-        if access.is_sysadmin(user):
-            return self
-        return self.filter(rule_q(user, action))
-
+class ProvisionQuerySet(OfficeScopedQuerySet):
     def citable(self):
         return self.filter(kind__in=("article", "appendix"))
 
@@ -259,13 +258,8 @@ class Citation(models.Model):
         return f"{self.problem_id} → {self.provision_id}"
 
 
-class CaseQuerySet(models.QuerySet):
-    def for_user(self, user, action="view"):
-        from xuncha.org import access
-
-        if access.is_sysadmin(user):
-            return self
-        return self.filter(rule_q(user, action))
+class CaseQuerySet(OfficeScopedQuerySet):
+    pass
 
 
 class TypicalCase(models.Model):

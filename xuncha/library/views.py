@@ -60,7 +60,7 @@ def index(request):
             "q": q,
             "result": result,
             "old": request.GET.get("old") == "1",
-            "may_upload": bool(managed_offices(request.user)) or access.is_sysadmin(request.user),
+            "may_upload": bool(managed_offices(request.user)),
         },
     )
 

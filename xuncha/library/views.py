@@ -91,11 +91,10 @@ def rule_detail(request, pk):
     )
     provisions = list(version.provisions.all()) if version else []
     cases = {}
-    for case in (
-        TypicalCase.objects.filter(provisions__in=provisions)
-        .distinct()
-        .prefetch_related("provisions")
-    ):
+    linked = access.visible(TypicalCase.objects.all(), request.user).filter(
+        provisions__in=provisions
+    )
+    for case in linked.distinct().prefetch_related("provisions"):
         for p in case.provisions.all():
             cases.setdefault(p.pk, []).append(case)
     for p in provisions:

@@ -28,6 +28,7 @@ DEMO_APPS = [
     "notifications",  # replays the events above that the generators bulk-created
     "archive",  # after every record it files; before analytics, which reads everything
     "stats",  # aggregates of everything above; before analytics as the brief asks
+    "library",  # rules cited by the problems above
     "analytics",  # last: reads every record above (index, topics, duplicates)
 ]
 APP_LABELS = {
@@ -42,6 +43,7 @@ APP_LABELS = {
     "notifications": "通知（交办、审核、退回、期限提醒）",
     "archive": "立卷归档与保管期限",
     "stats": "统计与上下联动（对口系统公钥、下级统计数据包）",
+    "library": "法规制度库（条文、版本、引用、典型案例）",
 }
 
 

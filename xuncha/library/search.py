@@ -94,15 +94,41 @@ def snippet(provision: Provision, words: list[str]) -> str:
     return core.highlight(provision.text, words)
 
 
-SUGGEST_TOKENS = 40
+SUGGEST_TOKENS = 12  # the rarest tokens of the text that are used
+COMMON_TOKEN = 2000  # a token in more articles than this says little about one problem
 SUGGEST_POOL = 300
+
+
+def _frequency(token: str) -> int:
+    """In how many articles a hashed token occurs, counted up to COMMON_TOKEN + 1."""
+    with connection.cursor() as c:
+        if connection.vendor == "postgresql":
+            c.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM library_provision WHERE tsv @@ "  # noqa: S608
+                f"to_tsquery('simple', %s) LIMIT {COMMON_TOKEN + 1}) t",
+                [token],
+            )
+        else:
+            c.execute(
+                f"SELECT count(*) FROM (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # noqa: S608
+                f" LIMIT {COMMON_TOKEN + 1})",
+                [f'"{token}"'],
+            )
+        return c.fetchone()[0]
 
 
 def suggest(user, text: str, limit: int = 5) -> list[Provision]:
     """The articles in force most likely to apply to a problem described by `text`:
-    BM25 (FTS5 `rank`; `ts_rank` on PostgreSQL) over any of the text's words."""
+    BM25 (FTS5 `rank`; `ts_rank` on PostgreSQL) over any of the text's rarest words.
+    Common words (in more than COMMON_TOKEN articles) are left out: they carry little
+    weight in BM25 and would make the engine score most of the library."""
     words = [w for w in core.query_words(text[:2000]) if len(w) >= 2]
-    hashed = [core.blind(t) for t in core.query_tokens(words)][:SUGGEST_TOKENS]
+    counted = []
+    for token in dict.fromkeys(core.blind(t) for t in core.query_tokens(words)):
+        n = _frequency(token)
+        if 0 < n <= COMMON_TOKEN:
+            counted.append((n, token))
+    hashed = [t for _, t in sorted(counted)[:SUGGEST_TOKENS]]
     if not hashed:
         return []
     readable = access.visible(Provision.objects.all(), user).citable().in_force()

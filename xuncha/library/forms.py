@@ -6,6 +6,14 @@ from xuncha.library.models import Rule
 from xuncha.org import access
 
 
+def styled(form):
+    """Bootstrap classes on every widget (selects and inputs)."""
+    for field in form.fields.values():
+        widget = field.widget
+        css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+        widget.attrs.setdefault("class", css)
+
+
 class UploadForm(forms.Form):
     file = forms.FileField(
         label="文件", help_text="Word（.docx）、带文字层的 PDF 或纯文本（.txt），不超过 20 MB"
@@ -34,6 +42,7 @@ class UploadForm(forms.Form):
         if rule is not None:
             for name in ("office", "title", "status", "superseded_by"):
                 del self.fields[name]
+        styled(self)
 
     def clean(self):
         data = super().clean()
@@ -53,6 +62,7 @@ class StatusForm(forms.Form):
         self.fields["superseded_by"].queryset = access.visible(Rule.objects.all(), user).exclude(
             pk=rule.pk
         )
+        styled(self)
 
 
 class CaseForm(forms.Form):
@@ -61,3 +71,7 @@ class CaseForm(forms.Form):
     lesson = forms.CharField(
         label="警示意义", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        styled(self)

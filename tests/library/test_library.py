@@ -307,3 +307,11 @@ def test_api_upload_search_detail_cite(library):
     )
     assert response.status_code == 201
     assert response.json()["version"] == 1
+
+
+def test_library_tokens_are_the_analytics_hashes():
+    from xuncha.analytics.search import blind_text as analytics_blind_text
+    from xuncha.library.search import blind_text
+
+    text = "巡察工作人员不得接受被巡察单位的宴请、礼品礼金和土特产。"
+    assert blind_text(text) == analytics_blind_text(text)

@@ -35,7 +35,7 @@ class Uploaded:
 
 
 def _provisions(version: RuleVersion, result: split.Result, live: bool) -> list[Provision]:
-    from xuncha.analytics.search import blind_text
+    from xuncha.library.search import blind_text
 
     rows = []
     for order, block in enumerate(result.blocks):

@@ -147,15 +147,35 @@ def build(ctx):
         ctx.log("  跳过：没有市级巡察机构或演示账号")
         return
     year = ctx.today.year
-    detailed = _rule(
-        ctx,
-        city,
-        staff,
-        DETAILED,
-        issuer="中共江州市委",
-        doc_number=f"江发〔{year - 3}〕12号",
-        issued_on=date(year - 3, 4, 8),
-    )
+    # (text, issuer, 文号 pattern with the year, years ago, month, day)
+    city_rules = [
+        (DETAILED, "中共江州市委", "江发〔{}〕12号", 3, 4, 8),
+        (RECEPTION_OLD, "江州市人民政府办公室", "江政办发〔{}〕21号", 8, 6, 1),
+        (RECEPTION_NEW, "江州市人民政府办公室", "江政办发〔{}〕5号", 2, 3, 15),
+        (ALLOWANCE, "中共江州市纪委办公室", "江纪办发〔{}〕9号", 1, 9, 20),
+    ]
+    county = Office.objects.filter(parent=city, name__startswith="临川县").first()
+    county_staff = User.objects.filter(roles__office=county, roles__role="office_staff").first()
+    made_rules = []
+    for office, actor, rows in [
+        (city, staff, city_rules),
+        (county, county_staff, [(VILLAGE, "临川县农业农村局", "临农发〔{}〕3号", 1, 2, 1)]),
+    ]:
+        if office is None or actor is None:
+            continue
+        for text, issuer, number, ago, month, day in rows:
+            made_rules.append(
+                _rule(
+                    ctx,
+                    office,
+                    actor,
+                    text,
+                    issuer=issuer,
+                    doc_number=number.format(year - ago),
+                    issued_on=date(year - ago, month, day),
+                )
+            )
+    detailed, old, new = made_rules[:3]
     services.version_add(
         rule=detailed,
         text=DETAILED_V2,
@@ -164,45 +184,6 @@ def build(ctx):
         size=len(DETAILED_V2.encode()),
         actor=staff,
     )
-    old = _rule(
-        ctx,
-        city,
-        staff,
-        RECEPTION_OLD,
-        issuer="江州市人民政府办公室",
-        doc_number=f"江政办发〔{year - 8}〕21号",
-        issued_on=date(year - 8, 6, 1),
-    )
-    new = _rule(
-        ctx,
-        city,
-        staff,
-        RECEPTION_NEW,
-        issuer="江州市人民政府办公室",
-        doc_number=f"江政办发〔{year - 2}〕5号",
-        issued_on=date(year - 2, 3, 15),
-    )
-    _rule(
-        ctx,
-        city,
-        staff,
-        ALLOWANCE,
-        issuer="中共江州市纪委办公室",
-        doc_number=f"江纪办发〔{year - 1}〕9号",
-        issued_on=date(year - 1, 9, 20),
-    )
-    county = Office.objects.filter(parent=city, name__startswith="临川县").first()
-    county_staff = User.objects.filter(roles__office=county, roles__role="office_staff").first()
-    if county and county_staff:
-        _rule(
-            ctx,
-            county,
-            county_staff,
-            VILLAGE,
-            issuer="临川县农业农村局",
-            doc_number=f"临农发〔{year - 1}〕3号",
-            issued_on=date(year - 1, 2, 1),
-        )
     # Citations: problems of the city's inspections cite the articles their text
     # suggests; the first ones cite the old reception rule before it is superseded.
     problems = list(

@@ -94,9 +94,10 @@ def run(user, query: str, *, page: int = 1, include_old: bool = False, page_size
     if not include_old:
         qs = qs.in_force()
     qs = qs.filter(_match(hashed))
-    ids = list(qs.order_by("-pk").values_list("pk", flat=True)[: MAX_MATCHES + 1])
-    more = len(ids) > MAX_MATCHES
-    ids = ids[:MAX_MATCHES]
+    rows = list(qs.order_by("-pk").values_list("pk", "version_id")[: MAX_MATCHES + 1])
+    more = len(rows) > MAX_MATCHES
+    # Newest version first, and within a version in the order of the text.
+    ids = [pk for pk, _v in sorted(rows[:MAX_MATCHES], key=lambda r: (-r[1], r[0]))]
     pages = max(1, (len(ids) + page_size - 1) // page_size)
     page = min(max(1, page), pages)
     chosen = ids[(page - 1) * page_size : page * page_size]

@@ -62,4 +62,44 @@ def test_upload_contents_cite_and_repeal(live_server, cast, tmp_path):
         member.reload()
         assert "已废止" in member.inner_text("#citations .citation")
         member.locator("#citations").screenshot(path=SHOTS / "library-5-repealed-cited.png")
+        # 4. The library's pages pass axe-core and fit a phone (as tests/browser does).
+        _accessible(
+            browser,
+            live_server,
+            cast,
+            [
+                "/library/",
+                "/library/?q=宴请",
+                f"/library/{rule.pk}/",
+                f"/library/articles/{Citation.objects.get().provision_id}/",
+                "/library/cases/",
+                "/library/upload/",
+                f"/library/cite/{problem.pk}/",
+            ],
+        )
         browser.close()
+
+
+def _accessible(browser, live_server, cast, paths):
+    from tests.browser.test_accessibility import AXE, AXE_RUN, PHONE_CHECK
+
+    axe_source = AXE.read_text(encoding="utf-8")
+    cookie = _as(browser, live_server, cast.office_staff).context.cookies()[0]
+    problems = []
+    for width in (1366, 390):
+        context = browser.new_context(
+            viewport={"width": width, "height": 900}, locale="zh-CN", bypass_csp=True
+        )
+        context.add_cookies([cookie])
+        page = context.new_page()
+        for path in paths:
+            response = page.goto(live_server.url + path)
+            assert response.status == 200 and "/login/" not in page.url, path
+            page.add_script_tag(content=axe_source)
+            for v in page.evaluate(AXE_RUN):
+                problems.append(f"{path} ({width}px): {v['impact']} {v['id']} {v['nodes']}")
+            fit = page.evaluate(PHONE_CHECK)
+            if width == 390 and (fit["narrow"] or fit["overflow"] > 0):
+                problems.append(f"{path} (phone): {fit}")
+        context.close()
+    assert not problems, "\n".join(problems)

@@ -66,14 +66,39 @@ def document(draw, layout):
                 else:
                     articles(draw(st.integers(1, 5)))
     appendices = draw(st.integers(0, 2))
+    word = draw(st.sampled_from(["附件", "附录"]))
     for a in range(appendices):
-        lines.append(f"附件{a + 1}：巡察工作用表")
+        lines.append(f"{word}{a + 1}：巡察工作用表")
         lines.append("表格内容若干。")
     ending = draw(st.sampled_from(["", "\n", "\n\n"]))
     return "\n".join(lines) + ending, article_no, chapters, sections, appendices
 
 
 LAYOUTS = ["articles", "chapters", "sections", "parts"]
+
+
+@st.composite
+def notice(draw):
+    """A notice: 一、二、 headed paragraphs with （一） items, no 第X条 anywhere."""
+    lines = ["关于开展巡察整改专项检查的通知", "各单位："]
+    n = draw(st.integers(2, 9))
+    for i in range(1, n + 1):
+        lines.append(
+            f"{to_chinese(i)}、{draw(st.sampled_from(['工作目标', '检查内容', '工作要求']))}"
+        )
+        lines.extend(draw(article_text()))
+    return "\n".join(lines) + "\n", n
+
+
+@settings(max_examples=30, deadline=None)
+@given(notice())
+def test_generated_notices_split_fully(doc):
+    text, n = doc
+    result = split(text)
+    assert result.layout == "notice"
+    assert "".join(b.text for b in result.blocks) == text
+    assert [b.number for b in result.articles] == list(range(1, n + 1))
+    assert [i.kind for i in result.issues] == ["preamble"]
 
 
 @settings(max_examples=60, deadline=None)

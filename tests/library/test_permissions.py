@@ -158,5 +158,21 @@ def test_api_upload_permissions(libcast):
     assert not failures, failures
 
 
+def test_api_new_version_permissions(libcast):
+    """A new version through the API: the rule's own office's managers only."""
+    failures = []
+    for username in sorted(READERS):
+        with transaction.atomic():
+            response = client_for(libcast.users[username]).post(
+                "/api/v1/library/upload",
+                {"file": txt("新版本\n第一条 测试。\n", "新版本.txt"), "rule_id": libcast.rule.pk},
+            )
+            expected = {201} if username in CITY_MANAGERS else {403}
+            if response.status_code not in expected:
+                failures.append(f"{username}: {response.status_code}")
+            transaction.set_rollback(True)
+    assert not failures, failures
+
+
 def test_everyone_is_covered():
     assert READERS | {"unit_liaison", "handover_recipient", "outsider"} == EVERYONE

@@ -175,6 +175,8 @@ def rule_upload(
 ):
     _require_read(request.user)
     rule = access.get_for_user(Rule, request.user, rule_id) if rule_id else None
+    if rule is not None and not services.may_manage(request.user, rule.office):
+        raise PermissionDenied("只有本机构的巡察办管理员和工作人员可以上传新版本。")
     office = None
     if rule is None:
         offices = access.user_offices(request.user, {"office_admin", "office_staff"})

@@ -267,6 +267,7 @@ from xuncha.clues.api import router as clues_router  # noqa: E402
 from xuncha.inspections.api import router as inspections_router  # noqa: E402
 from xuncha.inspections.prep_api import router as prep_router  # noqa: E402
 from xuncha.inspections.stay_api import router as stay_router  # noqa: E402
+from xuncha.library.api import router as library_router  # noqa: E402
 from xuncha.notifications.api import router as notifications_router  # noqa: E402
 from xuncha.org.api import router as org_router  # noqa: E402
 from xuncha.petitions.api import router as petitions_router  # noqa: E402
@@ -302,3 +303,4 @@ api.add_router("/stats", stats_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/study", study_router)
 api.add_router("/training", training_router)
+api.add_router("/library", library_router)

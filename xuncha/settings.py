@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "xuncha.notifications",
     "xuncha.study",
     "xuncha.training",
+    "xuncha.library",
 ]
 
 MIDDLEWARE = [

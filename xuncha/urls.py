@@ -29,6 +29,7 @@ urlpatterns = [
     path("stats/", include("xuncha.stats.urls")),
     path("notifications/", include("xuncha.notifications.urls")),
     path("study/", include("xuncha.study.urls")),
+    path("library/", include("xuncha.library.urls")),
     path("search/", include("xuncha.analytics.urls_search")),
     path("analytics/hot/", include("xuncha.analytics.urls_hot")),
     path("", include("xuncha.org.urls")),

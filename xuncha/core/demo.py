@@ -30,6 +30,7 @@ DEMO_APPS = [
     "archive",  # after every record it files; before analytics, which reads everything
     "stats",  # aggregates of everything above; before analytics as the brief asks
     "study",  # the office's own study: reads only the org accounts
+    "library",  # rules cited by the problems above
     "analytics",  # last: reads every record above (index, topics, duplicates)
 ]
 APP_LABELS = {
@@ -46,6 +47,7 @@ APP_LABELS = {
     "training": "巡察干部培训记录与考核",
     "stats": "统计与上下联动（对口系统公钥、下级统计数据包）",
     "study": "学习教育（四种学习形式、出勤、心得体会）",
+    "library": "法规制度库（条文、版本、引用、典型案例）",
 }
 
 

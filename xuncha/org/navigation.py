@@ -82,6 +82,19 @@ MENU = [
     ),
     ("群众反映分析", "analytics:overview", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF}),
     (
+        "法规制度库",
+        "library:index",
+        {
+            Role.OFFICE_ADMIN,
+            Role.OFFICE_STAFF,
+            Role.LEADING_GROUP,
+            Role.CUSTODIAN,
+            Role.AUDITOR,
+            Role.SYSADMIN,
+            "team",
+        },
+    ),
+    (
         "整改监督",
         "rectification:overview",
         {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP, Role.SYSADMIN, "team"},
@@ -165,6 +178,7 @@ GROUPS = [
             "巡察工作方案",
             "巡察文书",
             "问题线索",
+            "法规制度库",
             "立行立改",
             "更换巡察组成员申请",
             "移交办理",

@@ -1,0 +1,18 @@
+"""Cross-app reads of the rules library."""
+
+from xuncha.library.models import Provision
+
+
+def article_texts(*, office) -> list[tuple[str, str]]:
+    """(label, text) of every article in force that `office` reads: its own rules and
+    those of the offices above it (the study app's reflection hygiene compares
+    reflections against them). Label: 《规定名称》第X条."""
+    offices = [int(p) for p in office.path.split("/") if p] or [office.pk]
+    rows = (
+        Provision.objects.in_force()
+        .citable()
+        .filter(office_id__in=offices)
+        .order_by("version__rule_id", "order")
+        .values_list("version__rule__title", "label", "text")
+    )
+    return [(f"《{title}》{label}", text.strip()) for title, label, text in rows]

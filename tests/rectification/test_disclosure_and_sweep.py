@@ -149,9 +149,12 @@ def test_sweep_reminds_then_escalates_once(rect, settings):
     m.refresh_from_db()
     assert m.alert_level == 3
     # the reminders reach the home pages of the people concerned
-    assert "严重逾期" in client_for(cast.unit_liaison).get("/").content.decode()
-    assert "严重逾期" in client_for(cast.office_staff).get("/").content.decode()
-    assert "严重逾期" not in client_for(cast.county_staff).get("/").content.decode()
+    # (the reminder's own text: the dashboards show 严重逾期 as a traffic-light label too)
+    text = Reminder.objects.filter(kind="escalate_serious").first().text
+    assert "严重逾期" in text
+    assert text in client_for(cast.unit_liaison).get("/").content.decode()
+    assert text in client_for(cast.office_staff).get("/").content.decode()
+    assert text not in client_for(cast.county_staff).get("/").content.decode()
     # the management command and the task run the same sweep
     call_command("rectification_sweep", "--date", "2026-10-21")
     from xuncha.rectification.tasks import daily_sweep

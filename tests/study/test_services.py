@@ -179,3 +179,25 @@ def test_plan_is_one_per_year_and_validated(cast, study):
             hours_per_person="1",
             actor=cast.office_admin,
         )
+
+
+def test_a_passage_pasted_from_a_library_rule_is_flagged_with_the_article(cast, study):
+    """Reflection hygiene reads the rules library: the articles sharing the reflection's
+    rarest words are among the references, so a pasted article is named in the flag."""
+    from tests.library.conftest import upload
+
+    upload(cast)  # 《江州市巡察工作廉洁纪律规定》, a city rule
+    pasted = "巡察工作人员不得接受被巡察单位的宴请、礼品礼金和土特产。"
+    row = services.reflection_submit(
+        author=cast.other_member,
+        session=study.session,
+        title="学习廉洁纪律规定的体会",
+        text="学习规定后我深受教育。\n" + pasted + "\n我将把纪律要求落实到每次谈话中。",
+        actor=cast.other_member,
+    )
+    dup = [f for f in row.flags if f["kind"] == "duplicate"]
+    assert [row.text[f["start"] : f["end"]] for f in dup] == [pasted]
+    assert "《江州市巡察工作廉洁纪律规定》第三条" in dup[0]["message"]
+    # a county office's reflection is compared with the city's rules too (read below)
+    refs = services.reference_texts(office=cast.county_a, text=pasted)
+    assert any("第三条" in r.label for r in refs)

@@ -306,15 +306,23 @@ def self_study_create(*, office, person, date, material, hours, actor) -> SelfSt
 # ---------------------------------------------------------------- reflections
 
 
-def reference_texts(*, office, exclude=None) -> list[hygiene.Reference]:
-    """The texts a reflection of `office` is compared with: the office's other reflections.
+def reference_texts(*, office, exclude=None, text="") -> list[hygiene.Reference]:
+    """The texts a reflection of `office` is compared with: the office's other reflections
+    and, given the reflection's `text`, the library articles (its own and higher offices')
+    that share the most rare words with it, so that a passage pasted from a rule is flagged
+    too without comparing every reflection with the whole library."""
+    from xuncha.library.selectors import similar_articles
 
-    The rules library (xuncha.library, separate app) adds its article texts here when it
-    lands, so that a passage copied from a rule is flagged too; nothing else changes."""
     rows = Reflection.objects.filter(office=office).select_related("author")
     if exclude is not None:
         rows = rows.exclude(pk=exclude)
-    return [
+    articles = [
+        hygiene.Reference(f"article:{i}", label, body)
+        for i, (label, body) in enumerate(
+            similar_articles(office=office, text=text) if text else []
+        )
+    ]
+    return articles + [
         hygiene.Reference(
             f"reflection:{r.pk}",
             f"{r.author.full_name or r.author.username}《{r.title}》",
@@ -360,7 +368,7 @@ def reflection_submit(*, author, title, text, session=None, self_study=None, act
     if not title:
         raise DomainError("请填写标题。", field="title")
     text = _clean_text(text)
-    flags = [f.as_dict() for f in hygiene.check(text, reference_texts(office=office))]
+    flags = [f.as_dict() for f in hygiene.check(text, reference_texts(office=office, text=text))]
     row = Reflection.objects.create(
         office=office,
         author=author,
@@ -383,7 +391,7 @@ def reflection_submit(*, author, title, text, session=None, self_study=None, act
 @transaction.atomic
 def reflection_recheck(*, reflection, actor) -> Reflection:
     """Check a reflection again against today's references (later ones included)."""
-    refs = reference_texts(office=reflection.office, exclude=reflection.pk)
+    refs = reference_texts(office=reflection.office, exclude=reflection.pk, text=reflection.text)
     reflection.flags = [f.as_dict() for f in hygiene.check(reflection.text, refs)]
     reflection.save(update_fields=["flags"])
     record(

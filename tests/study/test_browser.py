@@ -37,6 +37,9 @@ def test_record_session_with_attendance_and_reflection_then_see_flags(live_serve
         text="党章是立党治党管党的总章程。" + COPIED,
         actor=cast.team_leader,
     )
+    from tests.library.conftest import upload
+
+    rule = upload(cast).version.rule  # a city rule in the library, studied at the session
     base = live_server.url
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS, headless=True)
@@ -50,6 +53,7 @@ def test_record_session_with_attendance_and_reflection_then_see_flags(live_serve
         page.select_option("#id_host", str(cast.office_staff.pk))
         page.fill("#id_hours", "3")
         page.fill("#id_materials", "《中国共产党巡视工作条例》第四章")
+        page.select_option("#id_rules", [str(rule.pk)])
         page.fill("#id_minutes", "李干事领学，参学人员结合底稿交流发言。")
         for user in cast.users.values():
             if page.locator(f"#att-{user.pk}").count():
@@ -68,6 +72,7 @@ def test_record_session_with_attendance_and_reflection_then_see_flags(live_serve
         page.wait_for_selector("text=学习活动已登记")
         assert "出席 1 / 应到 3" in page.inner_text("body")
         assert "参加巡察组进驻工作" in page.inner_text("#attendance")
+        assert "《江州市巡察工作廉洁纪律规定》" in page.inner_text("#session-materials")
         page.screenshot(path=str(SHOTS / "study-session.png"), full_page=True)
         session = StudySession.objects.get(topic="巡察发现问题定性交流研讨")
 

@@ -201,3 +201,29 @@ def test_a_passage_pasted_from_a_library_rule_is_flagged_with_the_article(cast, 
     # a county office's reflection is compared with the city's rules too (read below)
     refs = services.reference_texts(office=cast.county_a, text=pasted)
     assert any("第三条" in r.label for r in refs)
+
+
+def test_session_materials_come_from_the_library_of_the_office_or_above(cast, study):
+    from tests.cast import client_for
+    from tests.library.conftest import RULE_V1, upload
+
+    city_rule = upload(cast).version.rule
+    other = upload(
+        cast, RULE_V1.replace("江州市", "安平区"), actor=cast.county_b_staff, office=cast.county_b
+    ).version.rule
+    values = dict(
+        office=cast.county_a,
+        form="exchange",
+        date=first_day(),
+        host=cast.county_staff,
+        topic="交流学习廉洁纪律规定",
+        actor=cast.county_staff,
+    )
+    with pytest.raises(DomainError, match="法规制度库"):
+        services.session_create(rules=[other], **values)  # another county's rule
+    session = services.session_create(rules=[city_rule], **values)  # the city's: read below
+    assert list(session.rules.all()) == [city_rule]
+    page = client_for(cast.county_staff).get(f"/study/sessions/{session.pk}/").content.decode()
+    assert f"/library/{city_rule.pk}/" in page and "《江州市巡察工作廉洁纪律规定》" in page
+    api = client_for(cast.county_staff).get(f"/api/v1/study/sessions/{session.pk}").json()
+    assert api["rule_ids"] == [city_rule.pk]

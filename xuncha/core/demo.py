@@ -29,8 +29,8 @@ DEMO_APPS = [
     "notifications",  # replays the events above that the generators bulk-created
     "archive",  # after every record it files; before analytics, which reads everything
     "stats",  # aggregates of everything above; before analytics as the brief asks
-    "study",  # the office's own study: reads only the org accounts
     "library",  # rules cited by the problems above
+    "study",  # the office's own study: the org accounts and the library's rules
     "analytics",  # last: reads every record above (index, topics, duplicates)
 ]
 APP_LABELS = {

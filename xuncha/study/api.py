@@ -76,6 +76,7 @@ class StudySessionOut(Schema):
 class StudySessionDetailOut(StudySessionOut):
     attendance: list[StudyAttendanceOut]
     files: list[str]
+    rule_ids: list[int]
 
 
 class StudySessionIn(Schema):
@@ -86,6 +87,7 @@ class StudySessionIn(Schema):
     branch_id: int | None = None
     hours: Decimal = Decimal("2")
     materials: str = ""
+    rule_ids: list[int] = []
     minutes: str = ""
     attendance: list[StudyAttendanceRow] = []
 
@@ -118,6 +120,7 @@ def _detail_out(s) -> dict:
         for a in s.attendance.select_related("person")
     ]
     out["files"] = [f.original_name for f in s.files.all()]
+    out["rule_ids"] = sorted(r.pk for r in s.rules.all())
     return out
 
 
@@ -156,11 +159,20 @@ def session_create(request, data: StudySessionIn):
         branch=branch,
         hours=data.hours,
         materials=data.materials,
+        rules=_rules(office, data.rule_ids),
         minutes=data.minutes,
         attendance=[(_person(office, a.person_id), a.status, a.reason) for a in data.attendance],
         actor=request.user,
     )
     return Status(201, _detail_out(session))
+
+
+def _rules(office, ids):
+    """The library rules with these ids that the office reads; an unknown id is refused."""
+    rows = list(services.library_rules(office).filter(pk__in=set(ids)))
+    if len(rows) != len(set(ids)):
+        raise DomainError("学习材料须选自本机构或上级机构的法规制度库。", field="rule_ids")
+    return rows
 
 
 @router.get("/sessions/{pk}", response=StudySessionDetailOut)

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from xuncha.org.models import Role, User
 from xuncha.study import services
-from xuncha.study.models import Attendance, Form
+from xuncha.study.models import Attendance, Form, StudySession
 
 TOPICS = {
     Form.CENTRE: [
@@ -201,6 +201,7 @@ def build(ctx):
         counts=(10, 6, 4),
     )
     ctx.log(f"  {city.name}：学习活动 {n[0]} 次，个人自学 {n[1]} 条，心得体会 {n[2]} 篇")
+    _study_library_rules(ctx, city)
     county_admin = User.objects.filter(username="county_admin").first()
     if county_admin is not None and county_admin.office_id:
         county = county_admin.office
@@ -214,3 +215,14 @@ def build(ctx):
             counts=(4, 3, 2),
         )
         ctx.log(f"  {county.name}：学习活动 {n[0]} 次，个人自学 {n[1]} 条，心得体会 {n[2]} 篇")
+
+
+def _study_library_rules(ctx, office) -> None:
+    """Some sessions studied rules of the library (built just before this app)."""
+    rules = list(services.library_rules(office)[:3])
+    if not rules:
+        return
+    sessions = StudySession.objects.filter(office=office).order_by("date", "pk")
+    for i, session in enumerate(sessions[:6]):
+        session.rules.add(rules[i % len(rules)])
+    ctx.log(f"  {office.name}：{min(6, sessions.count())} 次学习活动学习了法规制度库中的规定")

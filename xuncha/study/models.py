@@ -162,6 +162,12 @@ class StudySession(models.Model):
     materials = models.TextField(
         _("学习材料"), blank=True, help_text=_("法规制度、文件或书目，每行一项")
     )
+    rules = models.ManyToManyField(
+        "library.Rule",
+        verbose_name=_("法规制度库中的学习材料"),
+        blank=True,
+        related_name="study_sessions",
+    )
     hours = models.DecimalField(_("学时"), max_digits=4, decimal_places=1, default=Decimal("2"))
     minutes = models.TextField(_("学习纪要"), blank=True)
     created_by = models.ForeignKey(

@@ -184,8 +184,10 @@ def session_create(
     minutes="",
     attendance=(),
     files=(),
+    rules=(),
 ) -> StudySession:
-    """Record a collective study session with its attendance and material files."""
+    """Record a collective study session with its attendance, material files and the rules
+    of the library it studied (the office's own or its higher offices')."""
     if form not in [f.value for f in SESSION_FORMS]:
         raise DomainError("学习形式应为理论中心组领学、支部带学或交流研学。", field="form")
     topic = (topic or "").strip()
@@ -197,6 +199,10 @@ def session_create(
             raise DomainError("支部带学须选择本机构的党支部。", field="branch")
     else:
         branch = None
+    rules = list(rules)
+    readable = set(library_rules(office).values_list("pk", flat=True))
+    if any(r.pk not in readable for r in rules):
+        raise DomainError("学习材料须选自本机构或上级机构的法规制度库。", field="rules")
     files = list(files)
     if len(files) > MAX_FILES:
         raise DomainError(f"一次最多上传 {MAX_FILES} 个材料附件。", field="files")
@@ -215,6 +221,7 @@ def session_create(
         minutes=(minutes or "").strip(),
         created_by=actor,
     )
+    session.rules.set(rules)
     rows = _attendance_rows(office, attendance)
     Attendance.objects.bulk_create(
         [Attendance(session=session, person=p, status=s, reason=r) for p, s, r in rows]
@@ -230,9 +237,18 @@ def session_create(
             "host": host.pk,
             "attendance": {str(p.pk): s for p, s, _ in rows},
             "files": [f.original_name for f in stored],
+            "rules": sorted(r.pk for r in rules),
         },
     )
     return session
+
+
+def library_rules(office):
+    """Rules of the library a session of `office` may study: its own and its higher offices'."""
+    from xuncha.library.models import Rule
+
+    offices = [int(p) for p in office.path.split("/") if p] or [office.pk]
+    return Rule.objects.filter(office_id__in=offices).order_by("title")
 
 
 @transaction.atomic

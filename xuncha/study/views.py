@@ -114,12 +114,19 @@ class SessionForm(forms.Form):
         required=False,
         widget=forms.Textarea({"rows": 3, **INPUT}),
     )
+    rules = forms.ModelMultipleChoiceField(
+        label="法规制度库中的学习材料",
+        queryset=None,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"class": "form-select"}),
+    )
     minutes = forms.CharField(
         label="学习纪要", required=False, widget=forms.Textarea({"rows": 4, **INPUT})
     )
 
     def __init__(self, *args, office, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["rules"].queryset = services.library_rules(office)
         self.fields["host"].queryset = services.office_people(office)
         self.fields["branch"].queryset = StudyBranch.objects.filter(office=office)
         for name in ("host", "branch"):
@@ -157,6 +164,7 @@ def session_new(request):
                     branch=d["branch"],
                     hours=d["hours"],
                     materials=d["materials"],
+                    rules=d["rules"],
                     minutes=d["minutes"],
                     attendance=rows,
                     files=request.FILES.getlist("files"),

@@ -262,6 +262,10 @@ def test_every_confidential_field_read_on_every_path_is_audited(rect):  # noqa: 
         "appraisal_id": 0,
         "record_id": 0,
         "inspector_id": 0,
+        # Rules library: rules and articles carry no confidential field; suggestions read
+        # the problem's text and return articles only.
+        "rule_id": 0,
+        "problem_id": Problem.objects.filter(in_feedback=True).first().pk,
     }
     detail = {
         "activities": Activity.objects.get().pk,

@@ -95,22 +95,22 @@ def rule_list(request, limit: Limit = 100, offset: Offset = 0):
     ]
 
 
-class HitOut(Schema):
+class LibraryHitOut(Schema):
     provision: ProvisionOut
     rule: RuleOut
     snippet_html: str
 
 
-class SearchOut(Schema):
+class LibrarySearchOut(Schema):
     words: list[str]
     total: int
     more: bool
     page: int
     pages: int
-    results: list[HitOut]
+    results: list[LibraryHitOut]
 
 
-@router.get("/search", response=SearchOut, summary="检索条文（默认仅现行有效）")
+@router.get("/search", response=LibrarySearchOut, summary="检索条文（默认仅现行有效）")
 def rule_search(request, q: str = "", page: int = 1, include_old: bool = False):
     _require_read(request.user)
     result = search.run(
@@ -244,7 +244,9 @@ def cite(request, payload: CiteIn):
 
 
 @router.get(
-    "/suggest/{int:problem_id}", response=list[HitOut], summary="根据问题描述推荐可能适用的条文"
+    "/suggest/{int:problem_id}",
+    response=list[LibraryHitOut],
+    summary="根据问题描述推荐可能适用的条文",
 )
 def suggest(request, problem_id: int):
     problem = access.get_for_user(Problem, request.user, problem_id, "change")

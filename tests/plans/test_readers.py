@@ -144,3 +144,12 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_permissions(world, case):
     check_all(case, world)
+
+
+@pytest.mark.django_db
+def test_readers_reach_plans_only_not_the_pool_coverage_or_calendar(world):
+    reader = client_for(world.handover_recipient)
+    listing = reader.get("/plans/")
+    assert listing.status_code == 200 and "/plans/coverage/" not in listing.content.decode()
+    for url in ("/plans/inspectors/", "/plans/coverage/", "/plans/calendar/"):
+        assert reader.get(url).status_code == 403, url

@@ -59,7 +59,7 @@ def _offices(user, roles=PLAN_ROLES):
 
 
 def _require_plan_role(user):
-    if not _offices(user) and not is_reader(user):
+    if not _offices(user):
         raise PermissionDenied("需要巡察办或领导小组角色。")
 
 
@@ -77,7 +77,8 @@ def _quote(name):
 
 @login_required
 def plan_list(request):
-    _require_plan_role(request.user)
+    if not is_reader(request.user):  # 纪委监委/组织部 named as readers list plans too
+        _require_plan_role(request.user)
     terms = (
         access.visible(Term.objects.select_related("office"), request.user)
         .prefetch_related(
@@ -97,7 +98,13 @@ def plan_list(request):
     return render(
         request,
         "plans/plan_list.html",
-        {"terms": terms, "editable": editable, "admin_offices": admin_offices, "form": PlanForm()},
+        {
+            "terms": terms,
+            "editable": editable,
+            "admin_offices": admin_offices,
+            "form": PlanForm(),
+            "plan_role": bool(_offices(request.user)),  # not a reader only: coverage, calendar
+        },
     )
 
 

@@ -54,10 +54,6 @@ class OfficeScopedQuerySet(models.QuerySet):
         return self.filter(rule_q(user, action))
 
 
-class RuleQuerySet(OfficeScopedQuerySet):
-    pass
-
-
 class Rule(models.Model):
     """法规制度: one rule document (all its versions), with issuer, number and status."""
 
@@ -95,7 +91,7 @@ class Rule(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = RuleQuerySet.as_manager()
+    objects = OfficeScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("法规制度")
@@ -258,10 +254,6 @@ class Citation(models.Model):
         return f"{self.problem_id} → {self.provision_id}"
 
 
-class CaseQuerySet(OfficeScopedQuerySet):
-    pass
-
-
 class TypicalCase(models.Model):
     """典型案例: a written-up case and the articles it illustrates."""
 
@@ -277,7 +269,7 @@ class TypicalCase(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = CaseQuerySet.as_manager()
+    objects = OfficeScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("典型案例")

@@ -140,3 +140,17 @@ def test_office_calendar_override_moves_the_escalation(rect):
     assert not any("late" in k for k in _alerts(rect))
     rules.disclosure_sweep(date(2026, 10, 12))
     assert f"p{rect.plan.pk}-disc-late-20261009-o" in _alerts(rect)
+
+
+def test_publication_records_the_disclosure_deadline_it_is_measured_against(rect):
+    """按期公开 in the statistics compares the publication with this deadline (working days
+    after the concentrated report), not with the report's own due date."""
+    cast = rect.cast
+    adopt(rect)
+    _report(rect, date(2026, 9, 29))
+    d = submitted(rect, exempt=False)
+    rules.approve_version(disclosure=d, kind="internal", actor=cast.office_staff)
+    rules.approve_version(disclosure=d, kind="public", actor=cast.office_staff)
+    d = rules.publish(disclosure=d, actor=cast.office_staff)
+    d.refresh_from_db()
+    assert d.due_date == rules.due_date(rect.plan) is not None

@@ -118,11 +118,18 @@ def build_world(cast, rng, n=6):
                 )
             if rng.random() < 0.6:
                 state = rng.choice(Disclosure.State.values)
+                published = state == Disclosure.State.PUBLISHED
+                # The disclosure deadline is its own date (working days after the concentrated
+                # report), not the report's; some rows predate it being recorded.
+                due = _day(rng, 260) if rng.random() < 0.8 else None
                 Disclosure.objects.create(
                     plan=plan,
                     state=state,
-                    published_at=_moment(rng, report_due + timedelta(days=rng.choice([-2, 0, 1])))
-                    if state == Disclosure.State.PUBLISHED
+                    due_date=due if published else None,
+                    published_at=_moment(
+                        rng, (due or report_due) + timedelta(days=rng.choice([-2, 0, 1]))
+                    )
+                    if published
                     else None,
                 )
             if rng.random() < 0.5:
@@ -283,7 +290,7 @@ def reference(flt) -> dict:
         if plan_ok(d.plan) and d.state == "published":
             col = _column(d.plan.office_id, root, parents)
             inc(col, "disclosures_published")
-            if timezone.localtime(d.published_at).date() <= d.plan.report_due_date:
+            if timezone.localtime(d.published_at).date() <= (d.due_date or d.plan.report_due_date):
                 inc(col, "disclosures_on_time")
     clue_problem = dict(Clue.objects.values_list("pk", "problem_id"))
     problem_category = dict(Problem.objects.values_list("pk", "category_id"))

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from xuncha.core.workdays import add_working_days, is_working_day
 from xuncha.org.models import Role, RoleAssignment, Unit, User
+from xuncha.rectification.disclosure import due_date
 from xuncha.rectification.models import (
     Assessment,
     AssessmentScore,
@@ -437,6 +438,7 @@ def _disclose(plan, office_user):
         intro=f"根据巡察工作有关规定，现将{plan.unit.name}巡察整改进展情况予以公开，欢迎广大干部群众监督。",
         state=Disclosure.State.PUBLISHED,
         published_at=timezone.now(),
+        due_date=due_date(plan),
         approved_by=office_user,
     )
     problems = list(

@@ -622,6 +622,9 @@ class Disclosure(models.Model):
     state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.DRAFT)
     review_comment = models.TextField(_("审批意见"), blank=True)
     published_at = models.DateTimeField(_("公开时间"), null=True, blank=True)
+    # The deadline that applied when it was published (working days after the concentrated
+    # report, office calendar): the statistics' 按期公开 compares published_at with it.
+    due_date = models.DateField(_("公开期限"), null=True, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -1046,7 +1046,10 @@ def disclosure_transition(*, disclosure, target, actor, comment="") -> Disclosur
         disclosure.state = target
         disclosure.review_comment = comment if step.who == "review" else disclosure.review_comment
         if target == DS.PUBLISHED:
+            from xuncha.rectification.disclosure import due_date
+
             disclosure.published_at = timezone.now()
+            disclosure.due_date = due_date(disclosure.plan)
             disclosure.approved_by = actor
         disclosure.save()
         record(

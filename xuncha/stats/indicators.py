@@ -37,7 +37,7 @@ from django.db.models import (
     Q,
     Sum,
 )
-from django.db.models.functions import Substr
+from django.db.models.functions import Coalesce, Substr
 
 from xuncha.core.errors import DomainError
 
@@ -566,7 +566,10 @@ def compute(flt: StatsFilter) -> Table:
             "plan__office__path",
             published=Count("pk", filter=published),
             on_time=Count(
-                "pk", filter=published & Q(published_at__date__lte=F("plan__report_due_date"))
+                "pk",
+                # Rows published before the deadline was recorded fall back to the report due date.
+                filter=published
+                & Q(published_at__date__lte=Coalesce(F("due_date"), F("plan__report_due_date"))),
             ),
         ),
         {"disclosures_published": "published", "disclosures_on_time": "on_time"},

@@ -27,7 +27,8 @@ from xuncha.audit.schemas import ConfidentialOut
 from xuncha.audit.services import reads_of
 from xuncha.clues import services as clue_services
 from xuncha.clues.models import ClueEvidence
-from xuncha.inspections.models import Activity
+from xuncha.inspections.models import Activity, FixNotice
+from xuncha.inspections.prep_models import ReplacementRequest
 from xuncha.inspections.stay_models import ImportantReport, TeamMeeting
 from xuncha.reports.models import ReportDraft
 
@@ -122,6 +123,26 @@ def _build(rect):  # noqa: F811
         situation="情况内容",
         proposal="处理建议",
         created_by=cast.team_member,
+    )
+    FixNotice.objects.create(
+        inspection=inspection,
+        unit=cast.units["bureau"],
+        title="立行立改事项",
+        requirement="整改要求",
+        deadline=date(2026, 5, 20),
+        state=FixNotice.State.REPLIED,
+        reply="已整改",
+        issued_by=cast.office_staff,
+        replied_by=cast.unit_liaison,
+    )
+    ReplacementRequest.objects.create(
+        inspection=inspection,
+        unit=cast.units["bureau"],
+        member_name="吕组员",
+        reason="申请理由",
+        state=ReplacementRequest.State.REFUSED,
+        decision="不予更换的理由",
+        requested_by=cast.unit_liaison,
     )
     ReportDraft.objects.create(
         inspection=inspection,
@@ -331,6 +352,15 @@ def test_api_schemas_with_confidential_fields_are_audited():
     not_confidential = {
         ("xuncha.clues.api", "SubmissionChoiceOut", "summary"),  # the register's own digest
         ("xuncha.clues.api", "HandoverOut", "evidence"),  # list[ExtractOut], audited itself
+        # "reason" / "decision" of other records than a replacement request (更换申请):
+        ("xuncha.plans.api", "InspectionPatch", "reason"),  # an input: why a date moved
+        ("xuncha.plans.api", "RoundPatch", "reason"),
+        ("xuncha.plans.api", "VillageGradeOut", "reason"),  # why a village is graded so
+        ("xuncha.petitions.api", "SubmissionDetail", "reason"),  # why it was not accepted
+        ("xuncha.rectification.api", "VerificationOut", "reason"),  # the verification's
+        ("xuncha.rectification.api", "VerificationOut", "decision"),
+        ("xuncha.archive.api", "DisposalOut", "reason"),  # a retention disposal decision
+        ("xuncha.archive.api", "DisposalOut", "decision"),
     }
     missing = []
     for app in (

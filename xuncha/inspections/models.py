@@ -755,6 +755,10 @@ class FixNotice(models.Model):
         _("逾期督办时间"), null=True, blank=True, help_text=_("逾期未回复时由每日巡检记录一次")
     )
 
+    # What the unit must fix and how it answered describe a problem found: confidential like
+    # Problem.description (every read audited).
+    CONFIDENTIAL_FIELDS = ("requirement", "reply")
+
     objects = FixNoticeQuerySet.as_manager()
 
     class Meta:

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from django.http import Http404
 from ninja import Field, Router, Schema
 
+from xuncha.audit.schemas import ConfidentialOut
 from xuncha.core.apitypes import Limit, Offset
 from xuncha.inspections import prep
 from xuncha.inspections.prep_models import ReplacementRequest, WorkPlan
@@ -114,7 +115,7 @@ class PrepReplacementDecisionIn(Schema):
     decision: str = Field(..., max_length=2000)
 
 
-class PrepReplacementOut(Schema):
+class PrepReplacementOut(ConfidentialOut):
     id: int
     inspection_id: int
     unit_id: int

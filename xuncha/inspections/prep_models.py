@@ -157,6 +157,10 @@ class ReplacementRequest(models.Model):
     requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
 
+    # Why the unit asks for a member to be replaced (often an allegation about them) and the
+    # office's answer: confidential, every read audited.
+    CONFIDENTIAL_FIELDS = ("reason", "decision")
+
     objects = ReplacementRequestQuerySet.as_manager()
 
     class Meta:

@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from xuncha.audit.services import confidential
 from xuncha.core.errors import DomainError
 from xuncha.inspections import prep, prep_forms, workflow
 from xuncha.inspections.forms import TransitionForm
@@ -87,8 +88,9 @@ def prep_page(request, pk):
     is_office = bool(caps & OFFICE) or sysadmin
     members = _members(inspection)
     plan = WorkPlan.objects.filter(inspection=inspection).first()
-    replacements = list(
-        access.visible(ReplacementRequest.objects.filter(inspection=inspection), user)
+    replacements = confidential(
+        list(access.visible(ReplacementRequest.objects.filter(inspection=inspection), user)),
+        actor=user,
     )
     before = inspection.stage == Inspection.Stage.PREPARATION
     steps = [
@@ -308,10 +310,13 @@ def replacement_list(request):
         .select_related("team", "round__plan")
         .prefetch_related("units", "team__members__inspector")
     )
-    mine = list(
-        access.visible(ReplacementRequest.objects.all(), user)
-        .filter(unit__in=[u.pk for u in access.user_units(user, {"unit_liaison"})])
-        .select_related("inspection")
+    mine = confidential(
+        list(
+            access.visible(ReplacementRequest.objects.all(), user)
+            .filter(unit__in=[u.pk for u in access.user_units(user, {"unit_liaison"})])
+            .select_related("inspection")
+        ),
+        actor=user,
     )
     if not inspections and not mine and not access.user_units(user, {"unit_liaison"}):
         raise PermissionDenied("需要被巡察单位联络员角色。")

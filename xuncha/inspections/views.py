@@ -796,6 +796,7 @@ def fix_notice_list(request):
 @login_required
 def fix_notice_detail(request, pk):
     notice = _get(FixNotice, request.user, pk, action=access.VIEW, related=("inspection", "unit"))
+    confidential(notice, actor=request.user)
     may_reply = access.visible(FixNotice.objects.filter(pk=pk), request.user, "reply").exists()
     caps = workflow.capacities(notice.inspection, request.user)
     form = forms.FixReplyForm(request.POST or None, request.FILES or None) if may_reply else None

@@ -93,6 +93,8 @@ TEMPLATES = [
                 "xuncha.org.context_processors.navigation",
                 "xuncha.analytics.context_processors.search_box",
             ],
+            # The visual language's badges and button classes on every template.
+            "builtins": ["xuncha.core.templatetags.ui"],
         },
     },
 ]

@@ -12,6 +12,7 @@ urlpatterns = [
     path("ping", core_views.ping, name="ping"),
     path("csp-report/", core_views.csp_report, name="csp_report"),
     path("system/status/", core_status.status_view, name="system_status"),
+    path("system/ui/", core_views.ui_view, name="system_ui"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("audit/", include("xuncha.audit.urls")),

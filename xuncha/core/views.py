@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
@@ -128,3 +129,26 @@ def csp_report(request):
             field("line-number", "lineNumber"),
         )
     return HttpResponse(status=204)
+
+
+@login_required
+def ui_view(request):
+    """/system/ui/: the living style page — every component of the visual language as the
+    pages use it, and the tone of every state value of every model."""
+    from xuncha.core import ui
+
+    return render(
+        request,
+        "core/ui.html",
+        {
+            "tones": [
+                (t, label, ui.tones_in_use().get(t, [])) for t, label in ui.TONE_LABELS.items()
+            ],
+            "actions": [
+                {"label": "下发整改任务", "url": "#", "primary": True},
+                {"label": "导出 Excel", "url": "#"},
+            ],
+            "buttons": [("accepted", "受理"), ("rejected", "不予受理"), ("withdrawn", "撤回")],
+            "dashboard": ui.SAMPLE_DASHBOARD,
+        },
+    )

@@ -37,3 +37,14 @@ def test_demo_builds_partial_coverage_and_accounts():
     county_term = Term.objects.filter(office__level="county", name="第十三届").first()
     towns = coverage.compute(county_term, ctx.today).villages
     assert any(g["due"] for t in towns for g in t["grades"] if g["grade"] == "key")
+    # the city's cross inspection: a team from one county, credited to the other's term
+    cross = Inspection.objects.get(kind="cross")
+    target = cross.units.get().office
+    assert cross.team_office and cross.team_office != target
+    assert cross.direction() == f"交叉巡察：{cross.team_office.region}巡察组 → {target.region}"
+    assert set(cross.team.members.values_list("inspector__office", flat=True)) == {
+        cross.team_office.pk
+    }
+    target_term = Term.objects.get(office=target, name="第十三届")
+    credited = coverage.compute(target_term, ctx.today).credited
+    assert any(r["inspection_id"] == cross.pk and r["counted"] for r in credited)

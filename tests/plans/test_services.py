@@ -210,16 +210,26 @@ def _make_conflict(cast, rule, inspector):
 @pytest.mark.parametrize("rule", RULES)
 def test_every_rule_blocks_and_override_is_audited(cast, draft, rule):
     _plan, rnd = draft
+    pool = cast.city
     if rule == "own_county":
+        # The team comes from 临川县's pool; this member works in 安平区, the inspected county.
+        pool = cast.county_a
         insp = services.inspection_create(
-            round=rnd, kind="cross", units=[cast.units["township_b"]], actor=cast.office_admin
+            round=rnd,
+            kind="cross",
+            units=[cast.units["township_b"]],
+            team_office=cast.county_a,
+            actor=cast.office_admin,
         )
-        person = Inspector.objects.create(office=cast.county_b, name="本县干部")
+        works_in_b = Unit.objects.create(
+            name="安平区财政局", office=cast.county_b, district="安平区"
+        )
+        person = Inspector.objects.create(office=pool, name="本县干部", home_unit=works_in_b)
     else:
         insp = _inspection(cast, rnd)
         person = Inspector.objects.create(office=cast.city, name="有关干部")
         _make_conflict(cast, rule, person)
-    leader = Inspector.objects.create(office=cast.city, name="组长甲")
+    leader = Inspector.objects.create(office=pool, name="组长甲")
     members = [(leader.pk, "leader"), (person.pk, "member")]
     with pytest.raises(DomainError, match="须回避") as err:
         services.team_compose(inspection=insp, members=members, actor=cast.office_admin)

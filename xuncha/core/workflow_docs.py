@@ -429,6 +429,34 @@ NOTES = """
   village gets its own, and each village's liaison reads only its own.
 - **覆盖**: the coverage page counts villages covered / total per township and by grade.
 
+## 交叉巡察 and 提级巡察 Cross and escalated inspections
+
+- **安排**: the city office assigns them on its own plan (page `/plans/rounds/<id>/assign/`,
+  API `POST /api/v1/plans/rounds/{id}/inspections`, `PATCH /api/v1/plans/inspections/{id}`).
+  A 提级巡察 inspects a unit a county below manages, with a team from the city's own pool.
+  A 交叉巡察 names the county whose inspectors form the team (`Inspection.team_office`,
+  交叉巡察组来源, an office below the city) and inspects the units of **one other** county
+  below the city. Refused in Chinese, nothing saved: no source county (“交叉巡察须选择巡察组
+  来源”), a source outside the city's tree, units of the source county itself, units of two
+  counties, units the city or an office outside its tree manages (“…不在江州市委巡察办下级县(区)
+  的范围内”), a source named for any other kind.
+- **组建巡察组**: a cross team is drawn from the source county's pool only
+  (`plans.suggest.pool_for`; suggestions, the team page and `team_compose` alike); anyone
+  else — a member of the inspected county's pool, a city cadre — is refused by name
+  (“…不在交叉巡察组来源…的巡察干部库中”). A member of the source county who works in the
+  inspected county is a 回避 conflict (`rule_own_county`), overridable by the office
+  administrator with a reason. Changing the source while members of the old pool sit on the
+  team is refused.
+- **查阅**: the team reads that inspection's records as any team does (workspace, activities,
+  problems, papers, submissions, the inspected units) and nothing else of the inspected county;
+  the inspected county's office sees the inspection on its coverage page, not its fieldwork
+  (docs/permissions.md).
+- **覆盖**: once stationed, the inspection counts toward the inspected county's term (the unit is
+  the county's; under the county's own counting kinds). The county's coverage page lists it
+  marked 计入 (“交叉巡察：临川县巡察组 → 安平区”, counted or why not yet); the city's lists the
+  inspections it ran for its counties with the county each is credited to
+  (`plans.coverage.credit_lists`; API `credited`, `organised`).
+
 ## 巡察“回头看”
 
 A 回头看 inspection (`Inspection.kind = revisit`, `revisits` = the original) opens its

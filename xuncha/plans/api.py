@@ -190,6 +190,19 @@ class InspectionPatch(Schema):
     start: date | None = None
     end: date | None = None
     revisits_id: int | None = None
+    team_office_id: int | None = None
+    reason: str = ""
+
+
+class InspectionIn(Schema):
+    kind: str
+    unit_ids: list[int]
+    theme: str = ""
+    start: date | None = None
+    end: date | None = None
+    revisits_id: int | None = None
+    team_office_id: int | None = None
+    team_name: str = ""
     reason: str = ""
 
 
@@ -202,6 +215,8 @@ class PlannedInspectionOut(Schema):
     start: date
     end: date
     revisits_id: int | None
+    team_office_id: int | None
+    direction: str = ""
     stage: str
     duration_warning: str = ""
 
@@ -216,9 +231,34 @@ def _inspection_out(insp):
         "start": insp.start,
         "end": insp.end,
         "revisits_id": insp.revisits_id,
+        "team_office_id": insp.team_office_id,
+        "direction": insp.direction(),
         "stage": insp.stage,
         "duration_warning": villages.duration_warning(insp),
     }
+
+
+def _units(office, ids):
+    """The chosen units among those of the office and the offices below (else a 400)."""
+    from xuncha.org.models import Unit
+
+    ids = set(ids)
+    units = list(Unit.objects.filter(pk__in=ids, office__path__startswith=office.path))
+    if len(units) != len(ids):
+        raise DomainError("所选单位不存在或不在本机构管理范围内。", field="units")
+    return units
+
+
+def _team_office(office, team_office_id):
+    """交叉巡察组来源: an office below the organiser, or None (else a 400)."""
+    if team_office_id is None:
+        return None
+    found = services.team_office_choices(office).filter(pk=team_office_id).first()
+    if found is None:
+        raise DomainError(
+            f"巡察组来源须为{office.name}的下级巡察机构，所选机构不是。", field="team_office"
+        )
+    return found
 
 
 def _round(request, round_id):
@@ -264,18 +304,14 @@ def round_delete(request, round_id: int, reason: str = ""):
     summary="调整巡察任务（已批准须填理由）",
 )
 def inspection_patch(request, inspection_id: int, payload: InspectionPatch):
-    from xuncha.org.models import Unit
 
     insp = _inspection(request, inspection_id)
     office = insp.round.plan.term.office
     given = payload.model_fields_set
-    if payload.unit_ids is not None:
-        ids = set(payload.unit_ids)
-        units = list(Unit.objects.filter(pk__in=ids, office__path__startswith=office.path))
-        if len(units) != len(ids):
-            raise DomainError("所选单位不存在或不在本机构管理范围内。", field="units")
-    else:
-        units = list(insp.units.all())
+    units = list(insp.units.all()) if payload.unit_ids is None else _units(office, payload.unit_ids)
+    team_office = insp.team_office
+    if "team_office_id" in given:
+        team_office = _team_office(office, payload.team_office_id)
     revisits = insp.revisits
     if "revisits_id" in given:
         revisits = None
@@ -289,10 +325,38 @@ def inspection_patch(request, inspection_id: int, payload: InspectionPatch):
         start=payload.start or insp.start,
         end=payload.end or insp.end,
         revisits=revisits,
+        team_office=team_office,
         reason=payload.reason,
         actor=request.user,
     )
     return _inspection_out(insp)
+
+
+@router.post(
+    "/rounds/{round_id}/inspections",
+    response={201: PlannedInspectionOut},
+    summary="分配巡察任务（交叉巡察须指定巡察组来源 team_office_id）",
+)
+def inspection_create(request, round_id: int, payload: InspectionIn):
+    rnd = _round(request, round_id)
+    office = rnd.plan.term.office
+    revisits = None
+    if payload.revisits_id is not None:
+        revisits = access.get_for_user(Inspection, request.user, payload.revisits_id)
+    insp = services.inspection_create(
+        round=rnd,
+        kind=payload.kind,
+        units=_units(office, payload.unit_ids),
+        theme=payload.theme,
+        start=payload.start,
+        end=payload.end,
+        revisits=revisits,
+        team_office=_team_office(office, payload.team_office_id),
+        team_name=payload.team_name,
+        reason=payload.reason,
+        actor=request.user,
+    )
+    return Status(201, _inspection_out(insp))
 
 
 @router.delete(

@@ -6,9 +6,14 @@ started inside the term, up to the reference date, and its team has actually bee
 (stage 进驻 or later; a planned start date that passed while still in 准备 does not count), on the unit itself or on any unit
 that was later merged into it or renamed to it (history follows the successor chain).
 
-The computation reads five small result sets whatever the number of units (settings,
-the due units, the successor links, the inspection–unit rows of the term, the revisits
-due) and does the arithmetic in Python.
+The computation reads a fixed number of small result sets whatever the number of units
+(settings, the due units, the successor links, the inspection–unit rows of the term, the
+revisits due, the cross and escalated inspections credited to or organised by the office)
+and does the arithmetic in Python.
+
+交叉巡察 and 提级巡察 a higher office runs of a county's units count toward the county's
+term (the unit is the county's), under the county's own counting kinds; the coverage page
+lists them for both sides (`credit_lists`).
 """
 
 from collections import Counter
@@ -16,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 
 from xuncha.org.models import Unit
 from xuncha.plans.models import Inspection, PlanSettings, Term, TermDueUnit, VillageGrade
@@ -67,6 +72,10 @@ class Coverage:
     uncovered_count: int = 0
     revisit_due: list[dict] = field(default_factory=list)
     villages: list[dict] = field(default_factory=list)  # per township, by grade
+    # 交叉/提级巡察 a higher office ran of this office's units (credited to this term), and
+    # those this office ran of the units of the offices below (credited to theirs).
+    credited: list[dict] = field(default_factory=list)
+    organised: list[dict] = field(default_factory=list)
 
     @property
     def days_left(self) -> int:
@@ -99,6 +108,8 @@ class Coverage:
             "uncovered_count": self.uncovered_count,
             "revisit_due": self.revisit_due,
             "villages": self.villages,
+            "credited": self.credited,
+            "organised": self.organised,
         }
 
 
@@ -271,7 +282,81 @@ def compute(term: Term, as_of: date | None = None) -> Coverage:
         revisit_due=revisits_due(term, cfg, as_of),
         villages=township_figures(due_villages, first_done),
     )
+    coverage.credited, coverage.organised = credit_lists(term, kinds, as_of)
     return coverage
+
+
+CREDIT_LIMIT = 100
+
+
+def _credit_rows(inspections, as_of, *, units_of=None, kinds=None) -> list[dict]:
+    """One line per inspection: its direction (交叉巡察：X县巡察组 → Y县), organiser, team,
+    units (of `units_of` only when given), dates, stage, and whether it is stationed."""
+    preparing = Inspection.Stage.PREPARATION.value
+    out = []
+    for insp in inspections:
+        units = [u for u in insp.units.all() if units_of is None or u.office_id == units_of]
+        stationed = insp.stage != preparing and insp.start <= as_of
+        row = {
+            "inspection_id": insp.pk,
+            "kind": insp.kind,
+            "kind_label": str(Inspection.Kind(insp.kind).label),
+            "direction": insp.direction() or str(Inspection.Kind(insp.kind).label),
+            "organiser": insp.office.name,
+            "team": getattr(getattr(insp, "team", None), "name", ""),
+            "team_office": insp.team_office.name if insp.team_office_id else "",
+            "round": f"{insp.round.plan.year}年第{insp.round.number}轮",
+            "units": [u.name for u in units],
+            "credited_to": sorted({u.office.name for u in units if u.office_id != insp.office_id}),
+            "start": insp.start.isoformat(),
+            "end": insp.end.isoformat(),
+            "stage": insp.stage,
+            "stage_label": str(Inspection.Stage(insp.stage).label),
+            "stationed": stationed,
+        }
+        if kinds is not None:
+            row["counted"] = stationed and insp.kind in kinds
+            row["note"] = (
+                "已计入本届覆盖"
+                if row["counted"]
+                else "尚未进驻，进驻后计入"
+                if insp.kind in kinds
+                else "该类型不在本机构计入覆盖的巡察类型中"
+            )
+        out.append(row)
+    return out
+
+
+def _with_parts(qs):
+    return (
+        qs.select_related("office", "team_office", "team", "round__plan")
+        .prefetch_related("units__office")
+        .order_by("start", "pk")
+    )
+
+
+def credit_lists(term: Term, kinds, as_of: date) -> tuple[list[dict], list[dict]]:
+    """(credited, organised) in one query (+ two prefetches when there are any):
+
+    - credited: inspections another (higher) office ran of this office's units in the term
+      — 交叉巡察, 提级巡察 — counted toward this term when of a counting kind and stationed
+      (the unit rows of `compute` already count them; this lists them, marked);
+    - organised: inspections this office ran in the term of units the offices below manage:
+      they count toward those offices' terms, not this one's."""
+    through = Inspection.units.through.objects
+    mine = through.filter(unit__office_id=term.office_id).values("inspection_id")
+    others = through.exclude(unit__office_id=term.office_id).values("inspection_id")
+    qs = Inspection.objects.filter(start__gte=term.start, start__lte=term.end).filter(
+        (Q(pk__in=mine) & ~Q(office_id=term.office_id))
+        | (Q(office_id=term.office_id) & Q(pk__in=others))
+    )
+    rows = list(_with_parts(qs)[: 2 * CREDIT_LIMIT])
+    credited = [i for i in rows if i.office_id != term.office_id][:CREDIT_LIMIT]
+    organised = [i for i in rows if i.office_id == term.office_id][:CREDIT_LIMIT]
+    return (
+        _credit_rows(credited, as_of, units_of=term.office_id, kinds=set(kinds)),
+        _credit_rows(organised, as_of),
+    )
 
 
 def revisits_due(term: Term, cfg: PlanSettings, as_of: date) -> list[dict]:

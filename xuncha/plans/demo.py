@@ -382,6 +382,8 @@ def _escalated_and_cross(ctx, city, offices, inspectors):
             office=city,
             round=rnd,
             kind=kind,
+            # Cross inspection: a team drawn from another county (交叉巡察组来源).
+            team_office=counties[0] if kind == Inspection.Kind.CROSS else None,
             start=rnd.start,
             end=rnd.end - timedelta(days=3),
             stage=Inspection.Stage.RECTIFICATION,
@@ -389,7 +391,6 @@ def _escalated_and_cross(ctx, city, offices, inspectors):
         )
         insp.units.set([unit])
         team = Team.objects.create(inspection=insp, name=_team_name(team_no))
-        # Cross inspection: a team drawn from another county.
         people = (
             inspectors[city.pk] if kind == Inspection.Kind.ESCALATED else inspectors[counties[0].pk]
         )

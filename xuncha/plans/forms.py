@@ -37,21 +37,32 @@ class AssignForm(forms.Form):
     units = forms.ModelMultipleChoiceField(label="被巡察单位", queryset=None)
     theme = forms.CharField(label="专项主题", required=False, max_length=100)
     revisits = forms.ModelChoiceField(label="回头看对象", queryset=None, required=False)
+    team_office = forms.ModelChoiceField(
+        label="交叉巡察组来源（县/区）",
+        queryset=None,
+        required=False,
+        empty_label="（非交叉巡察不选）",
+        help_text="交叉巡察：由所选县(区)巡察办的干部组成巡察组，巡察另一县(区)的单位；"
+        "提级巡察由本机构组建巡察组，巡察下级管理的单位。两者均计入被巡察单位所在县(区)的届内覆盖。",
+    )
     start = forms.DateField(label="进驻日期", required=False, widget=DATE)
     end = forms.DateField(label="结束日期", required=False, widget=DATE)
     team_name = forms.CharField(label="巡察组名称", required=False, max_length=40)
     reason = forms.CharField(label="调整理由（计划已批准时必填）", required=False)
 
-    def __init__(self, *args, units, revisits, **kwargs):
+    def __init__(self, *args, units, revisits, team_offices, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["units"].queryset = units
         self.fields["units"].widget.attrs["size"] = 10
         self.fields["revisits"].queryset = revisits
+        self.fields["team_office"].queryset = team_offices
+        if not team_offices.exists():  # a county office has no county below it to draw on
+            del self.fields["team_office"]
+        selects = ("kind", "units", "revisits", "team_office")
         for name, field in self.fields.items():
             if name not in ("start", "end"):
                 field.widget.attrs.setdefault(
-                    "class",
-                    "form-select" if name in ("kind", "units", "revisits") else "form-control",
+                    "class", "form-select" if name in selects else "form-control"
                 )
 
 

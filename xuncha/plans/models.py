@@ -261,6 +261,16 @@ class Inspection(models.Model):
     )
     theme = models.CharField(_("专项主题"), max_length=100, blank=True)
     units = models.ManyToManyField(Unit, verbose_name=_("被巡察单位"), related_name="inspections")
+    # 交叉巡察: the county office below the organiser whose inspector pool staffs the team
+    # (the team inspects another county's units); empty for every other kind.
+    team_office = models.ForeignKey(
+        Office,
+        verbose_name=_("巡察组来源"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     revisits = models.ForeignKey(
         "self",
         verbose_name=_("回头看对象"),
@@ -291,6 +301,28 @@ class Inspection(models.Model):
     def __str__(self):
         names = "、".join(u.name for u in self.units.all()[:3])
         return f"{self.round} · {names or '未指定单位'}"
+
+    def direction(self) -> str:
+        """交叉巡察：临川县巡察组 → 安平区 / 提级巡察：江州市委巡察办 → 临川县; "" otherwise.
+
+        Reads `units.all()` (prefetch `units__office` on lists) and `team_office`."""
+        if self.kind not in (Inspection.Kind.CROSS, Inspection.Kind.ESCALATED):
+            return ""
+        targets = []
+        for unit in self.units.all():
+            name = _place(unit.office)
+            if name not in targets:
+                targets.append(name)
+        target = "、".join(targets) or "未指定单位"
+        if self.kind == Inspection.Kind.CROSS:
+            source = f"{_place(self.team_office)}巡察组" if self.team_office_id else "巡察组"
+            return f"交叉巡察：{source} → {target}"
+        return f"提级巡察：{self.office.name} → {target}"
+
+
+def _place(office) -> str:
+    """The county's name as people say it (临川县), from the office's region or its name."""
+    return office.region or office.name.removesuffix("委巡察办").removesuffix("巡察办")
 
 
 class Team(models.Model):

@@ -25,7 +25,7 @@ from xuncha.plans.models import (
     WorkdayOverride,
 )
 from xuncha.plans.recusal import find_conflicts
-from xuncha.plans.suggest import busy_ids
+from xuncha.plans.suggest import busy_ids, pool_for, pool_label
 
 State = AnnualPlan.State
 
@@ -287,20 +287,68 @@ def _check_units(office, kind, units):
             )
         own = unit.office_id == office.pk
         below = unit.office.path.startswith(office.path) and not own
-        if kind == Inspection.Kind.ESCALATED:
+        if kind in (Inspection.Kind.ESCALATED, Inspection.Kind.CROSS):
+            # Both reach a unit a county below manages (and are credited to its term).
             if not below:
+                what = "提级巡察" if kind == Inspection.Kind.ESCALATED else "交叉巡察"
                 raise DomainError(
-                    f"提级巡察的对象应是下级管理的单位，{unit.name}不是。", field="units"
+                    f"{what}的对象应是下级县(区)管理的单位，{unit.name}由{unit.office.name}管理，"
+                    f"不在{office.name}下级县(区)的范围内。",
+                    field="units",
                 )
-        elif kind in (Inspection.Kind.CROSS, Inspection.Kind.JOINT):
+        elif kind == Inspection.Kind.JOINT:
             if not (own or below):
                 raise DomainError(f"{unit.name}不在本机构及下级的管理范围内。", field="units")
         elif not own:
             raise DomainError(f"{unit.name}不由本机构管理，不能直接安排巡察。", field="units")
 
 
+def team_office_choices(office):
+    """The offices a cross inspection's team may come from: those below the organiser."""
+    from xuncha.org.models import Office
+
+    return Office.objects.subtree(office, include_self=False).order_by("path")
+
+
+def _check_team_office(office, kind, units, team_office):
+    """交叉巡察: the team comes from one county below the organiser and inspects another
+    county's units (all of one county); no other kind names a source for its team."""
+    if kind != Inspection.Kind.CROSS:
+        if team_office is not None:
+            raise DomainError(
+                "只有交叉巡察需要选择巡察组来源，其他类型的巡察组由本机构组建。",
+                field="team_office",
+            )
+        return
+    if team_office is None:
+        raise DomainError(
+            "交叉巡察须选择巡察组来源：由哪个县(区)巡察办的干部组成巡察组。",
+            field="team_office",
+        )
+    if team_office.pk == office.pk or not team_office.path.startswith(office.path):
+        raise DomainError(
+            f"巡察组来源须为{office.name}的下级巡察机构，{team_office.name}不是。",
+            field="team_office",
+        )
+    targets = {u.office_id for u in units}
+    if len(targets) > 1:
+        raise DomainError(
+            "一次交叉巡察只安排一个县(区)的单位，所选单位分属"
+            + "、".join(sorted({u.office.name for u in units}))
+            + "，请分别安排。",
+            field="units",
+        )
+    for unit in units:
+        if unit.office.path.startswith(team_office.path):
+            raise DomainError(
+                f"{unit.name}由{unit.office.name}管理，与巡察组来源同属一个县(区)；"
+                "交叉巡察须由外县(区)的巡察组巡察，请更换单位或巡察组来源。",
+                field="team_office",
+            )
+
+
 def _validate_assignment(
-    *, round: Round, office, kind, units, start, end, theme, revisits, itself=None
+    *, round: Round, office, kind, units, start, end, theme, revisits, team_office=None, itself=None
 ):
     """The checks shared by creating and editing an assignment (before any write)."""
     start = start or round.start
@@ -320,6 +368,7 @@ def _validate_assignment(
         raise DomainError("“回头看”须选择所回访的原巡察。", field="revisits")
     units = list(units)
     _check_units(office, kind, units)
+    _check_team_office(office, kind, units, team_office)
     if revisits is not None:
         if kind != Inspection.Kind.REVISIT:
             raise DomainError("只有“回头看”可以关联原巡察。", field="revisits")
@@ -357,10 +406,12 @@ def inspection_create(
     end: date | None = None,
     theme: str = "",
     revisits: Inspection | None = None,
+    team_office=None,
     team_name: str = "",
     reason: str = "",
 ) -> Inspection:
-    """Assign one team to one or more units in a round (一托N)."""
+    """Assign one team to one or more units in a round (一托N); a cross inspection names
+    the county whose inspectors form the team (`team_office`)."""
     plan = round.plan
     office = plan.term.office
     _require(actor, office, EDIT_ROLES, "分配巡察任务")
@@ -373,6 +424,7 @@ def inspection_create(
         end=end,
         theme=theme,
         revisits=revisits,
+        team_office=team_office,
     )
     with transaction.atomic():
         plan = AnnualPlan.objects.select_for_update().get(pk=plan.pk)
@@ -385,6 +437,7 @@ def inspection_create(
             kind=kind,
             theme=theme,
             revisits=revisits,
+            team_office=team_office,
             start=start,
             end=end,
         )
@@ -400,6 +453,7 @@ def inspection_create(
             changes={
                 "kind": kind,
                 "units": [u.pk for u in units],
+                "team_office": team_office.pk if team_office else None,
                 "start": str(start),
                 "end": str(end),
                 "reason": reason,
@@ -557,9 +611,11 @@ def inspection_update(
     end: date | None = None,
     theme: str = "",
     revisits: Inspection | None = None,
+    team_office=None,
     reason: str = "",
 ) -> Inspection:
-    """Change an assignment's units, kind, theme, dates or revisited inspection."""
+    """Change an assignment's units, kind, theme, dates, revisited inspection or (cross
+    inspections) the county its team comes from."""
     rnd = Round.objects.select_related("plan__term__office").get(pk=inspection.round_id)
     office = rnd.plan.term.office
     _require(actor, office, EDIT_ROLES, "调整巡察任务")
@@ -572,6 +628,7 @@ def inspection_update(
         end=end,
         theme=theme,
         revisits=revisits,
+        team_office=team_office,
         itself=inspection,
     )
     with transaction.atomic():
@@ -593,6 +650,7 @@ def inspection_update(
             "start": str(insp.start),
             "end": str(insp.end),
             "revisits": insp.revisits_id,
+            "team_office": insp.team_office_id,
         }
         after = {
             "kind": kind,
@@ -601,14 +659,22 @@ def inspection_update(
             "start": str(start),
             "end": str(end),
             "revisits": revisits.pk if revisits else None,
+            "team_office": team_office.pk if team_office else None,
         }
         changes = {k: [before[k], v] for k, v in after.items() if before[k] != v}
         if not changes:
             raise DomainError("没有需要保存的修改。")
         label = _assignment_label(insp)
         insp.kind, insp.theme, insp.start, insp.end = kind, theme, start, end
-        insp.revisits = revisits
-        insp.save(update_fields=["kind", "theme", "start", "end", "revisits"])
+        insp.revisits, insp.team_office = revisits, team_office
+        outside = _members_outside_pool(insp)
+        if outside:
+            raise DomainError(
+                f"巡察组现有成员{'、'.join(outside)}不在调整后的巡察组来源干部库中，"
+                "请先调整巡察组成员，再更改巡察类型或巡察组来源。",
+                field="team_office",
+            )
+        insp.save(update_fields=["kind", "theme", "start", "end", "revisits", "team_office"])
         if "units" in changes:
             insp.units.set(units)
         labels = {
@@ -618,6 +684,7 @@ def inspection_update(
             "start": "进驻日期",
             "end": "结束日期",
             "revisits": "回头看对象",
+            "team_office": "巡察组来源",
         }
         what = "、".join(labels[k] for k in changes)
         _after_approval(plan, actor, f"调整{rnd}巡察任务{label}：{what}"[:200], reason)
@@ -791,15 +858,16 @@ def team_compose(
         inspection = (
             Inspection.objects.select_for_update().select_related("office").get(pk=inspection.pk)
         )
-        pool = {
-            i.pk: i
-            for i in Inspector.objects.select_for_update().filter(
-                pk__in=ids, active=True, office__path__startswith=office.path
-            )
-        }
+        pool = {i.pk: i for i in pool_for(inspection).select_for_update().filter(pk__in=ids)}
         missing = [pk for pk in ids if pk not in pool]
         if missing:
-            raise DomainError("所选人员不在本机构巡察干部库中或已出库。", field="members")
+            names = "、".join(
+                Inspector.objects.filter(pk__in=missing).values_list("name", flat=True)
+            )
+            raise DomainError(
+                f"{names or '所选人员'}不在{pool_label(inspection)}中或已出库，不能进入本巡察组。",
+                field="members",
+            )
         busy = busy_ids(inspection, ids)
         if busy:
             text = "；".join(f"{pool[pk].name}已在{team}" for pk, team in busy.items())
@@ -848,6 +916,16 @@ def team_compose(
             },
         )
     return team
+
+
+def _members_outside_pool(inspection: Inspection) -> list[str]:
+    """Names of the team's members the inspection's pool (after a change) does not hold."""
+    members = TeamMember.objects.filter(team__inspection=inspection)
+    return list(
+        members.exclude(inspector__in=pool_for(inspection)).values_list(
+            "inspector__name", flat=True
+        )
+    )
 
 
 def _override(decl: Declaration, reason: str, conflicts: list[str], actor) -> None:

@@ -42,12 +42,25 @@ class Suggestion:
 
 
 def pool_for(inspection: Inspection):
-    """Cross and joint inspections draw on the offices below too."""
+    """The inspectors a team may be drawn from: a cross inspection's from the county named
+    as its team's source (交叉巡察组来源) alone, a joint one's from the office and the
+    offices below, every other kind's from the organising office's own pool."""
     office = inspection.office
     qs = Inspector.objects.filter(active=True)
+    if inspection.kind == Inspection.Kind.CROSS and inspection.team_office_id:
+        return qs.filter(office_id=inspection.team_office_id)
     if inspection.kind in (Inspection.Kind.CROSS, Inspection.Kind.JOINT):
         return qs.filter(office__path__startswith=office.path)
     return qs.filter(office=office)
+
+
+def pool_label(inspection: Inspection) -> str:
+    """The pool in words, for refusals: 临川县委巡察办的巡察干部库."""
+    if inspection.kind == Inspection.Kind.CROSS and inspection.team_office_id:
+        return f"交叉巡察组来源{inspection.team_office.name}的巡察干部库"
+    if inspection.kind in (Inspection.Kind.CROSS, Inspection.Kind.JOINT):
+        return f"{inspection.office.name}及下级机构的巡察干部库"
+    return f"{inspection.office.name}的巡察干部库"
 
 
 def busy_ids(inspection: Inspection, inspector_ids=None) -> dict[int, str]:

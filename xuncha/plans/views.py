@@ -47,7 +47,7 @@ from xuncha.plans.models import (
     is_reader,
 )
 from xuncha.plans.recusal import find_conflicts
-from xuncha.plans.suggest import suggest
+from xuncha.plans.suggest import pool_for, pool_label, suggest
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -181,7 +181,9 @@ def plan_detail(request, pk):
         record_read(actor=request.user, obj=plan, summary=f"协作单位查阅{plan}")
     rounds = list(
         plan.rounds.prefetch_related(
-            "inspections__units",
+            "inspections__units__office",
+            "inspections__office",
+            "inspections__team_office",
             "inspections__team__members__inspector",
             "inspections__revisits__round__plan",
         )
@@ -191,6 +193,7 @@ def plan_detail(request, pk):
     for rnd in rounds:
         for insp in rnd.inspections.all():
             insp.duration_warning = villages.duration_warning(insp, cfg)
+            insp.direction_text = insp.direction()
     return render(
         request,
         "plans/plan_detail.html",
@@ -283,7 +286,12 @@ def assign(request, pk):
         .exclude(kind=Inspection.Kind.REVISIT)
         .select_related("round__plan")
     )
-    form = AssignForm(request.POST or None, units=units, revisits=revisits)
+    form = AssignForm(
+        request.POST or None,
+        units=units,
+        revisits=revisits,
+        team_offices=services.team_office_choices(office),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             insp = services.inspection_create(round=rnd, actor=request.user, **form.cleaned_data)
@@ -299,14 +307,12 @@ def assign(request, pk):
 @login_required
 def team_compose(request, pk):
     inspection = access.get_for_user(
-        Inspection.objects.select_related("office", "round__plan", "team"),
+        Inspection.objects.select_related("office", "round__plan", "team", "team_office"),
         request.user,
         pk,
         "change",
     )
-    pool = Inspector.objects.filter(
-        active=True, office__path__startswith=inspection.office.path
-    ).order_by("name")
+    pool = pool_for(inspection).select_related("office").order_by("name")
     error = None
     if request.method == "POST":
         members, overrides = [], {}
@@ -326,7 +332,10 @@ def team_compose(request, pk):
         except DomainError as e:
             error = e.message
     current = (
-        {m.inspector_id: m for m in inspection.team.members.select_related("declaration")}
+        {
+            m.inspector_id: m
+            for m in inspection.team.members.select_related("declaration", "inspector")
+        }
         if hasattr(inspection, "team")
         else {}
     )
@@ -338,6 +347,11 @@ def team_compose(request, pk):
     candidates = list(
         pool.filter(pk__in=chosen_ids | shown | set(extra_ids)).select_related("home_unit")
     )
+    # Members chosen earlier but outside today's pool still show, so they can be taken off.
+    listed = {c.pk for c in candidates}
+    candidates += [
+        m.inspector for pk, m in current.items() if pk not in listed and pk in chosen_ids
+    ]
     conflicts = find_conflicts(
         office=inspection.office,
         kind=inspection.kind,
@@ -357,6 +371,8 @@ def team_compose(request, pk):
                 "member": current.get(c.pk),
                 "declared": _declared(current.get(c.pk)),
                 "override": request.POST.get(f"override_{c.pk}", ""),
+                # The inspector's page (relations, jobs) is the own office's to read.
+                "linked": c.office_id == inspection.office_id,
             }
         )
     rows.sort(
@@ -371,6 +387,8 @@ def team_compose(request, pk):
         "plans/team_compose.html",
         {
             "inspection": inspection,
+            "direction": inspection.direction(),
+            "pool_label": pool_label(inspection),
             "rows": rows,
             "roles": TeamMember.Role.choices,
             "error": error,
@@ -807,10 +825,17 @@ def inspection_edit(request, pk):
         "units": list(inspection.units.values_list("pk", flat=True)),
         "theme": inspection.theme,
         "revisits": inspection.revisits_id,
+        "team_office": inspection.team_office_id,
         "start": inspection.start,
         "end": inspection.end,
     }
-    form = AssignEditForm(request.POST or None, initial=initial, units=units, revisits=revisits)
+    form = AssignEditForm(
+        request.POST or None,
+        initial=initial,
+        units=units,
+        revisits=revisits,
+        team_offices=services.team_office_choices(office),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.inspection_update(

@@ -1,13 +1,18 @@
 """我的视图: save the current filter of a page, reopen it, delete it; own views only;
 a filter that no longer applies is a Chinese message, never a 500."""
 
+import re
 from datetime import date
+from urllib.parse import urlencode
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.cast import client_for
 from xuncha.audit.models import AuditEntry
 from xuncha.plans.models import Round
+from xuncha.savedviews import pages, services
 from xuncha.savedviews.models import SavedView
 
 pytestmark = pytest.mark.django_db
@@ -129,3 +134,38 @@ def test_a_stale_filter_gives_a_chinese_message(cast):
     assert "视图“待制定”的筛选条件已失效：状态：状态“withdrawn”不存在。" in _messages(response)[-1]
     check = client.get(f"/api/v1/saved-views/{plan_view.pk}/check").json()
     assert check["valid"] is False and "状态“withdrawn”不存在" in check["detail"]
+
+
+KEYS = st.sampled_from(
+    ["year", "quarter", "round", "office", "term", "stage", "state", "channel", "inspection",
+     "unit", "light", "overdue", "outcome", "spam", "tab", "date_from", "date_to", "q", "page",
+     "category", "kind", "district"]
+)  # fmt: skip
+VALUES = st.one_of(
+    st.sampled_from(["", "1", "0", "2026", "5", "red", "received", "draft", "2026-13-01", "B"]),
+    st.text(max_size=12),
+    st.integers(-5, 10**12).map(str),
+)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    page=st.sampled_from(sorted(pages.PAGES)),
+    query=st.dictionaries(KEYS, VALUES, max_size=5),
+)
+def test_any_query_is_either_applied_or_refused_in_chinese(cast, page, query):
+    """Whatever a saved query holds (a stale id, junk, an impossible combination), the check
+    answers with "" or a Chinese message and never raises; a query it accepts opens the page."""
+    text = urlencode(query)
+    problem = pages.problem(cast.office_staff, page, text)
+    assert isinstance(problem, str)
+    assert not problem or re.search(r"[\u4e00-\u9fff]", problem)
+    view = SavedView(owner=cast.office_staff, page=page, query=pages.normalise(text), name="x")
+    url, error = services.saved_view_apply(view=view, user=cast.office_staff)
+    assert bool(error) == bool(pages.problem(cast.office_staff, page, view.query))
+    if not error:
+        assert client_for(cast.office_staff).get(url).status_code == 200

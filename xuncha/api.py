@@ -278,6 +278,7 @@ from xuncha.rectification.results_api import router as results_router  # noqa: E
 from xuncha.rectification.revisit_api import router as revisit_router  # noqa: E402
 from xuncha.reports.api import router as reports_router  # noqa: E402
 from xuncha.reports.delivery_api import router as delivery_router  # noqa: E402
+from xuncha.savedviews.api import router as savedviews_router  # noqa: E402
 from xuncha.stats.api import router as stats_router  # noqa: E402
 from xuncha.study.api import router as study_router  # noqa: E402
 from xuncha.training.api import router as training_router  # noqa: E402
@@ -301,6 +302,7 @@ api.add_router("/search", search_router)
 api.add_router("/hot", hot_router)
 api.add_router("/stats", stats_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("/saved-views", savedviews_router)
 api.add_router("/study", study_router)
 api.add_router("/training", training_router)
 api.add_router("/library", library_router)

@@ -12,6 +12,8 @@
                                    sign the audit chain head into the checkpoint file (hourly)
   xuncha unlock <username>         lift a login lockout (audited)
   xuncha rectification_sweep       daily reminders and overdue escalation (--enqueue: via worker)
+  xuncha weekly_summary [--week 2026-W48] [--enqueue]
+                                   weekly: each office's summary to its inbox (idempotent)
   xuncha fieldkit export|import    the encrypted, signed offline field kit of one inspection
   xuncha archive verify <file>     check a signed archive package (refuses a tampered one)
   xuncha stats export|import|rules-export|pubkey

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "xuncha.archive",
     "xuncha.stats",
     "xuncha.notifications",
+    "xuncha.savedviews",
     "xuncha.study",
     "xuncha.training",
     "xuncha.library",

@@ -29,6 +29,7 @@ urlpatterns = [
     path("archive/", include("xuncha.archive.urls")),
     path("stats/", include("xuncha.stats.urls")),
     path("notifications/", include("xuncha.notifications.urls")),
+    path("views/", include("xuncha.savedviews.urls")),
     path("study/", include("xuncha.study.urls")),
     path("library/", include("xuncha.library.urls")),
     path("search/", include("xuncha.analytics.urls_search")),

@@ -286,6 +286,8 @@ def test_every_confidential_field_read_on_every_path_is_audited(rect):  # noqa: 
         # Rules library: rules and articles carry no confidential field; suggestions read
         # the problem's text and return articles only.
         "rule_id": 0,
+        # Saved views (我的视图) hold a page name and a query string, nothing confidential.
+        "view_id": 0,
         "problem_id": Problem.objects.filter(in_feedback=True).first().pk,
     }
     detail = {

@@ -2,6 +2,7 @@ from django import forms
 
 from xuncha.clues.models import Clue, Handover
 from xuncha.rectification.forms import BootstrapForm
+from xuncha.savedviews.forms import PageFilterForm, choice, flag
 
 
 class ClueForm(BootstrapForm):
@@ -96,3 +97,11 @@ class AuditFindingForm(BootstrapForm):
         super().__init__(*args, **kwargs)
         self.fields["problems"].queryset = problems
         self.fields["problems"].label_from_instance = lambda p: f"{p.number} {p.title}"
+
+
+class HandoverListFilter(PageFilterForm):
+    """The handover list's filters (a saved view is checked against them)."""
+
+    state = choice("状态", Handover.State.choices, "状态")
+    outcome = choice("办理结果", Handover.Outcome.choices, "办理结果")
+    overdue = flag("逾期未反馈")

@@ -29,6 +29,7 @@ DEMO_APPS = [
     "notifications",  # replays the events above that the generators bulk-created
     "archive",  # after every record it files; before analytics, which reads everything
     "stats",  # aggregates of everything above; before analytics as the brief asks
+    "savedviews",  # a few saved filters of the office's staff member
     "library",  # rules cited by the problems above
     "study",  # the office's own study: the org accounts and the library's rules
     "analytics",  # last: reads every record above (index, topics, duplicates)
@@ -45,7 +46,8 @@ APP_LABELS = {
     "notifications": "通知（交办、审核、退回、期限提醒）",
     "archive": "立卷归档与保管期限",
     "training": "巡察干部培训记录与考核",
-    "stats": "统计与上下联动（对口系统公钥、下级统计数据包）",
+    "stats": "统计与上下联动（对口系统公钥、下级统计数据包、每周工作汇总）",
+    "savedviews": "我的视图（保存的筛选条件）",
     "study": "学习教育（四种学习形式、出勤、心得体会）",
     "library": "法规制度库（条文、版本、引用、典型案例）",
 }

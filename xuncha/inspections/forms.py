@@ -12,6 +12,8 @@ from xuncha.inspections.models import (
     TaxonomyCategory,
     TaxonomyVersion,
 )
+from xuncha.plans.models import Inspection
+from xuncha.savedviews.forms import PageFilterForm, choice
 
 DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"})
 
@@ -363,3 +365,9 @@ class TaxonomyCategoryForm(StyledForm):
 
 class TaxonomyRenameForm(StyledForm):
     name = forms.CharField(label="分类名称", max_length=200)
+
+
+class InspectionListFilter(PageFilterForm):
+    """The inspection list's filters (a saved view is checked against them)."""
+
+    stage = choice("阶段", Inspection.Stage.choices, "阶段")

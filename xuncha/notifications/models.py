@@ -12,6 +12,7 @@ class Kind(models.TextChoices):
     RETURNED = "returned", _("退回事项")
     DEADLINE_UPCOMING = "deadline_upcoming", _("临近期限")
     DEADLINE_PASSED = "deadline_passed", _("逾期督办")
+    WEEKLY_SUMMARY = "weekly_summary", _("每周工作汇总")
 
 
 class Notification(models.Model):

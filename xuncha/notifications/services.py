@@ -92,8 +92,13 @@ def _email_text(kind: str, url: str) -> tuple[str, str]:
     return subject, body
 
 
-def notify(users, *, kind: str, title: str, url: str, key: str) -> list[Notification]:
-    """Notify each user once per key, honouring their preference for the kind."""
+def notify(
+    users, *, kind: str, title: str, url: str, key: str, email: tuple[str, str] | None = None
+) -> list[Notification]:
+    """Notify each user once per key, honouring their preference for the kind.
+
+    `email` (subject, body) replaces the label-and-link message; only a caller whose text
+    holds nothing confidential passes one (the weekly summary: aggregate figures)."""
     made = []
     for user in users:
         prefs = preferences_for(user)[kind]
@@ -113,7 +118,7 @@ def notify(users, *, kind: str, title: str, url: str, key: str) -> list[Notifica
             continue  # already told about this event
         made.append(n)
         if prefs["email"] and user.email:
-            subject, body = _email_text(kind, url)
+            subject, body = email or _email_text(kind, url)
             Outbox.objects.create(to=user.email, subject=subject, body=body, user=user)
             _deliver_after_commit()
     return made

@@ -1,6 +1,7 @@
 from django import forms
 
 from xuncha.petitions.models import Announcement, Submission
+from xuncha.savedviews.forms import PageFilterForm, choice, flag
 
 _DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
 
@@ -81,3 +82,27 @@ class EntryForm(forms.Form):
             field.widget.attrs.setdefault(
                 "class", "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
             )
+
+
+class RegisterFilter(PageFilterForm):
+    """The register's filters (a saved view is checked against them)."""
+
+    state = choice("状态", Submission.State.choices, "状态")
+    channel = choice("渠道", Submission.Channel.choices, "渠道")
+    inspection = forms.IntegerField(
+        label="巡察", required=False, error_messages={"invalid": "巡察编号应为数字。"}
+    )
+    overdue = flag("逾期")
+    tab = choice("分页签", [("received", "待受理"), ("spam", "疑似垃圾")], "分页签")
+    spam = choice("疑似垃圾", [("0", "否"), ("1", "是")], "取值")
+
+    def clean_inspection(self):
+        from xuncha.org import access
+        from xuncha.plans.models import Inspection
+
+        pk = self.cleaned_data["inspection"]
+        if pk is not None and not (
+            access.visible(Inspection.objects.all(), self.user).filter(pk=pk).exists()
+        ):
+            raise forms.ValidationError("所选巡察不存在或您无权查看。")
+        return pk

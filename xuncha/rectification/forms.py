@@ -1,12 +1,15 @@
 from django import forms
 
+from xuncha.rectification import deadlines
 from xuncha.rectification.models import (
     Measure,
     PlanOpinion,
+    RectificationPlan,
     Report,
     TeamRating,
     Verification,
 )
+from xuncha.savedviews.forms import PageFilterForm, choice
 
 DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
 
@@ -172,3 +175,34 @@ class ConfigForm(forms.ModelForm):
         self.fields["co_reviewers"].queryset = co_reviewer_choices
         self.fields["co_reviewers"].required = False
         _bootstrap(self)
+
+
+class OverviewFilter(PageFilterForm):
+    """The overview's filters (a saved view is checked against them)."""
+
+    unit = forms.IntegerField(
+        label="单位", required=False, error_messages={"invalid": "单位编号应为数字。"}
+    )
+    state = choice("状态", Measure.State.choices, "状态")
+    light = choice(
+        "红黄绿灯",
+        [(k, deadlines.LIGHT_LABELS[k]) for k in [*deadlines.LIGHTS, deadlines.CLOSED]],
+        "灯色",
+    )
+    q = forms.CharField(label="关键词", required=False, max_length=100)
+
+    def clean_unit(self):
+        from xuncha.org import access
+        from xuncha.org.models import Unit
+
+        pk = self.cleaned_data["unit"]
+        if (
+            pk is not None
+            and not access.visible(Unit.objects.all(), self.user).filter(pk=pk).exists()
+        ):
+            raise forms.ValidationError("所选单位不存在或您无权查看。")
+        return pk
+
+
+class PlanListFilter(PageFilterForm):
+    state = choice("状态", RectificationPlan.State.choices, "状态")

@@ -2,7 +2,7 @@
 
 import base64
 import binascii
-from datetime import datetime
+from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -29,6 +29,8 @@ class FilterIn(Schema):
     district: str = ""
     unit_kind: str = ""
     category: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
 
 
 class ColumnOut(Schema):

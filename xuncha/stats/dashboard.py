@@ -302,6 +302,47 @@ def overdue_items(user) -> dict:
     return _chart("overdue", "逾期事项", "hbar", rows, "", "项")
 
 
+def awaiting_items(user) -> dict:
+    """What waits for the office to act: submissions to accept, rectification plans to
+    review, measures to verify (the same rows as the home page's to-dos)."""
+    from xuncha.petitions.models import Submission
+    from xuncha.rectification.models import Measure, RectificationPlan
+
+    subs = (
+        access.visible(Submission.objects.all(), user)
+        .filter(state=Submission.State.RECEIVED)
+        .count()
+    )
+    plans = (
+        access.visible(RectificationPlan.objects.all(), user, "review")
+        .filter(state=RectificationPlan.State.SUBMITTED)
+        .count()
+    )
+    measures = (
+        access.visible(Measure.objects.all(), user, "review")
+        .filter(state=Measure.State.PENDING)
+        .count()
+    )
+    rows = [
+        {
+            "name": "待受理来信来访",
+            "value": subs,
+            "url": _url("petitions:register", state=Submission.State.RECEIVED.value),
+        },
+        {
+            "name": "待审核整改方案",
+            "value": plans,
+            "url": _url("rectification:plan_list", state=RectificationPlan.State.SUBMITTED.value),
+        },
+        {
+            "name": "待核验销号整改措施",
+            "value": measures,
+            "url": _url("rectification:overview", state=Measure.State.PENDING.value),
+        },
+    ]
+    return _chart("awaiting", "待办事项", "hbar", rows, "", "项")
+
+
 def problems_by_district(user) -> dict:
     """Approved problems per district of the unit concerned, ranked."""
     from xuncha.inspections.models import Problem

@@ -60,3 +60,10 @@ def build(ctx):
             ctx.log(f"  对口系统：{county.name}已报送{period.label}统计数据包（含一次更正）")
         else:
             ctx.log(f"  对口系统：{county.name}已登记公钥，{period.label}尚未报送")
+    # 每周工作汇总: last week's summary is in every office's inbox (the weekly task's run).
+    from xuncha.stats import weekly
+
+    result = weekly.weekly_summary(weekly.Week.last(ctx.today))
+    ctx.log(
+        f"  每周工作汇总：{result['week']}，{result['offices']} 个机构，通知 {result['notified']} 人"
+    )

@@ -1,9 +1,10 @@
 from django import forms
 
+from xuncha.core.errors import DomainError
 from xuncha.inspections.models import TaxonomyCategory
 from xuncha.org.models import Office, Unit
 from xuncha.plans.models import Inspection, Round, Term
-from xuncha.stats.indicators import scope_for
+from xuncha.stats.indicators import make_filter, scope_for
 from xuncha.stats.models import Counterpart
 
 
@@ -58,6 +59,18 @@ class FilterForm(forms.Form):
     kind = forms.ChoiceField(
         label="巡察类型", required=False, choices=[("", "（全部）"), *Inspection.Kind.choices]
     )
+    date_from = forms.DateField(
+        label="开始日期",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "开始日期格式错误，应为 2026-01-31。"},
+    )
+    date_to = forms.DateField(
+        label="结束日期",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "结束日期格式错误，应为 2026-01-31。"},
+    )
     district = forms.CharField(label="区县", required=False, max_length=60)
     unit_kind = forms.ChoiceField(
         label="单位类型", required=False, choices=[("", "（全部）"), *Unit.Kind.choices]
@@ -94,6 +107,40 @@ class FilterForm(forms.Form):
                 choices.append((code, f"{code} {name[:20]}"))
         self.fields["category"].choices = choices
         _style(self)
+
+
+def filter_from(user, data):
+    """(form, filter or None, Chinese error) for the query `data` (a QueryDict or dict):
+    the form checks each value, `indicators.make_filter` the combination. The page, the
+    table download and the saved views (a stale filter) all read a filter this way."""
+    form = FilterForm(data or None, user=user)
+    if data and not form.is_valid():
+        error = "；".join(f"{form.fields[k].label}：{' '.join(v)}" for k, v in form.errors.items())
+        return form, None, error
+    d = form.cleaned_data if data else {}
+    try:
+        flt = make_filter(
+            user,
+            office=d.get("office"),
+            term=d.get("term"),
+            year=d.get("year"),
+            quarter=d.get("quarter"),
+            round=d.get("round"),
+            kind=d.get("kind") or "",
+            district=d.get("district") or "",
+            unit_kind=d.get("unit_kind") or "",
+            category=d.get("category") or "",
+            date_from=d.get("date_from"),
+            date_to=d.get("date_to"),
+        )
+    except DomainError as e:
+        return form, None, e.message
+    return form, flt, ""
+
+
+def filter_error(user, data) -> str:
+    """The saved views' check of a statistics query: "" when it still applies."""
+    return filter_from(user, data)[2]
 
 
 class PeriodForm(forms.Form):

@@ -263,11 +263,15 @@ def make_filter(
     district="",
     unit_kind="",
     category="",
+    date_from=None,
+    date_to=None,
     today=None,
 ) -> StatsFilter:
     """A checked filter for `user`; impossible combinations raise DomainError (Chinese).
 
-    `office`, `term`, `round` are ids (or objects); out-of-scope ids are refused as such."""
+    `office`, `term`, `round` are ids (or objects); out-of-scope ids are refused as such.
+    `date_from` / `date_to` (dates) narrow the period further, e.g. to one week (the
+    weekly summary links to the page filtered that way)."""
     from xuncha.inspections.models import TaxonomyCategory
     from xuncha.org.models import Office, Unit
     from xuncha.plans.models import Inspection, Round, Term
@@ -305,6 +309,14 @@ def make_filter(
             raise DomainError("所选年度（季度）不在所选届期内。", field="year")
         start, end = max(start, p.start), min(end, p.end)
         desc.append(p.label)
+    if date_from and date_to and date_from > date_to:
+        raise DomainError("开始日期不能晚于结束日期。", field="date_from")
+    if date_from or date_to:
+        lo, hi = date_from or start, date_to or end
+        if hi < start or lo > end:
+            raise DomainError("所选日期不在所选届期（年度、季度）内。", field="date_from")
+        start, end = max(start, lo), min(end, hi)
+        desc.append(f"{start:%Y年%m月%d日}至{end:%Y年%m月%d日}")
     if round:
         round_obj = (
             Round.objects.select_related("plan__term__office")

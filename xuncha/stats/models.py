@@ -223,3 +223,29 @@ class PlanFigure(models.Model):
 
     def __str__(self):
         return f"{self.plan_id}: {self.rules_made}"
+
+
+class WeeklySummary(models.Model):
+    """每周工作汇总: one office's figures for one week, delivered once to its inbox."""
+
+    owner = models.ForeignKey(
+        Office, verbose_name=_("巡察机构"), on_delete=models.CASCADE, related_name="+"
+    )
+    week_start = models.DateField(_("周一"))
+    week_end = models.DateField(_("周日"))
+    figures = models.JSONField(_("汇总数字"), default=dict)
+    recipients = models.PositiveIntegerField(_("通知人数"), default=0)
+    created_at = models.DateTimeField(_("生成时间"), default=timezone.now)
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("每周工作汇总")
+        verbose_name_plural = _("每周工作汇总")
+        ordering = ["-week_start", "owner_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "week_start"], name="weekly_summary_once")
+        ]
+
+    def __str__(self):
+        return f"{self.owner_id} {self.week_start:%Y-%m-%d}"

@@ -9,3 +9,13 @@ def stats_export_scheduled(period: str = "") -> dict:
     from xuncha.stats.services import export_scheduled
 
     return export_scheduled(period=period)
+
+
+@task()
+def weekly_summary(week: str = "") -> dict:
+    """Every office's weekly summary (idempotent), then a delivery pass of the outbox."""
+    from xuncha.notifications.services import deliver_outbox
+    from xuncha.stats import weekly
+
+    result = weekly.weekly_summary(weekly.Week.parse(week) if week else None)
+    return {**result, **deliver_outbox()}

@@ -49,28 +49,7 @@ def _own_office(user, roles, office_id=None, sysadmin=True):
 
 
 def _filter_from(request):
-    form = forms.FilterForm(request.GET or None, user=request.user)
-    flt, error = None, ""
-    if request.GET and not form.is_valid():
-        error = "；".join(f"{form.fields[k].label}：{' '.join(v)}" for k, v in form.errors.items())
-        return form, None, error
-    data = form.cleaned_data if request.GET else {}
-    try:
-        flt = indicators.make_filter(
-            request.user,
-            office=data.get("office"),
-            term=data.get("term"),
-            year=data.get("year"),
-            quarter=data.get("quarter"),
-            round=data.get("round"),
-            kind=data.get("kind") or "",
-            district=data.get("district") or "",
-            unit_kind=data.get("unit_kind") or "",
-            category=data.get("category") or "",
-        )
-    except DomainError as e:
-        error = e.message
-    return form, flt, error
+    return forms.filter_from(request.user, request.GET)
 
 
 def chart_data(table) -> dict:

@@ -133,6 +133,7 @@ def main():
         with connection.cursor() as c:
             c.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
     call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
     city = Office.objects.create(name="江州市委巡察办", level=Office.Level.CITY)
     county = Office.objects.create(name="临川县委巡察办", level=Office.Level.COUNTY, parent=city)
     staff = User.objects.create(username="staff", full_name="李干事")

@@ -229,6 +229,28 @@ def test_suggestions_from_the_problem_text(library):
     assert "第四条" in response.content.decode()
 
 
+def test_suggesting_from_a_problem_is_an_audited_read(library):
+    """The suggestions read the problem's confidential description (and its paper's
+    facts): the API and the cite page each write the read entry naming the problem."""
+    from xuncha.audit.services import reads_of
+
+    c = library
+    client = client_for(c.team_member)
+    response = client.get(f"/api/v1/library/suggest/{c.problem.pk}")
+    assert response.status_code == 200
+    [entry] = reads_of(c.problem)
+    assert (
+        entry.actor == c.team_member
+        and "description" in entry.changes["fields"]["inspections.problem"]
+    )
+    client.get(f"/library/cite/{c.problem.pk}/")
+    assert len(reads_of(c.problem)) == 2
+    client.get(f"/library/cite/{c.problem.pk}/?q=宴请")  # a search reads no problem text
+    assert len(reads_of(c.problem)) == 2
+    assert client_for(c.outsider).get(f"/api/v1/library/suggest/{c.problem.pk}").status_code == 404
+    assert len(reads_of(c.problem)) == 2
+
+
 def _matches(token: str) -> int:
     """In how many provisions the full-text index finds a token (the count suggestions
     used to take per token)."""

@@ -185,3 +185,23 @@ def suggest(user, text: str, limit: int = 5, readable=None) -> list[Provision]:
     chosen = [i for i in ranked_ids if i in allowed][:limit]
     by_pk = Provision.objects.select_related("version__rule").in_bulk(chosen)
     return [by_pk[i] for i in chosen]
+
+
+def suggest_for_problem(user, problem, limit: int = 5) -> tuple[list[Provision], list[str]]:
+    """The articles suggested for a problem (page and API alike) from its title, its
+    description and its working paper's facts, and the words to highlight. Those texts
+    are confidential: reading them is the one audited read of this call."""
+    from xuncha.audit.services import confidential
+
+    paper = getattr(problem, "paper", None)
+    basis = " ".join(
+        x for x in [problem.title, problem.description, paper.facts if paper else ""] if x
+    )
+    read = [problem] + ([paper] if paper else [])
+    confidential(
+        read,
+        actor=user,
+        fields={"inspections.problem": ["description"], "inspections.workingpaper": ["facts"]},
+        summary=f"根据问题 {problem.number} 的描述推荐条文",
+    )
+    return suggest(user, basis, limit=limit), core.query_words(basis)[:20]

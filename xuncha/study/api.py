@@ -10,6 +10,7 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 from pydantic import Field
 
+from xuncha.audit.schemas import ConfidentialOut
 from xuncha.core.apitypes import Limit, Offset
 from xuncha.core.errors import DomainError
 from xuncha.org import access
@@ -240,7 +241,9 @@ class HygieneFlagOut(Schema):
     passage: str
 
 
-class ReflectionOut(Schema):
+class ReflectionOut(ConfidentialOut):
+    """A reflection with its text and comment: serialising one is an audited read."""
+
     id: int
     author_id: int
     author: str
@@ -251,6 +254,14 @@ class ReflectionOut(Schema):
     submitted_at: datetime
     flags: list[HygieneFlagOut]
     comment: str
+
+    @staticmethod
+    def resolve_author(obj):
+        return _name(obj.author)
+
+    @staticmethod
+    def resolve_flags(obj):
+        return [{**f, "passage": obj.text[f["start"] : f["end"]]} for f in obj.flags]
 
 
 class ReflectionIn(Schema):
@@ -264,28 +275,13 @@ class ReflectionCommentIn(Schema):
     comment: str
 
 
-def _reflection_out(r) -> dict:
-    return {
-        "id": r.pk,
-        "author_id": r.author_id,
-        "author": _name(r.author),
-        "session_id": r.session_id,
-        "self_study_id": r.self_study_id,
-        "title": r.title,
-        "text": r.text,
-        "submitted_at": r.submitted_at,
-        "flags": [{**f, "passage": r.text[f["start"] : f["end"]]} for f in r.flags],
-        "comment": r.comment,
-    }
-
-
 @router.get("/reflections", response=list[ReflectionOut])
 def reflection_list(request, session_id: int | None = None, limit: Limit = 100, offset: Offset = 0):
     rows = access.visible(Reflection.objects.all(), request.user).select_related("author")
     if session_id is not None:
         rows = rows.filter(session_id=session_id)
     limit = min(limit, 500)
-    return [_reflection_out(r) for r in rows.order_by("-submitted_at")[offset : offset + limit]]
+    return list(rows.order_by("-submitted_at")[offset : offset + limit])
 
 
 @router.post("/reflections", response={201: ReflectionOut})
@@ -304,19 +300,18 @@ def reflection_create(request, data: ReflectionIn):
         text=data.text,
         actor=request.user,
     )
-    return Status(201, _reflection_out(row))
+    return Status(201, row)
 
 
 @router.get("/reflections/{pk}", response=ReflectionOut)
 def reflection_get(request, pk: int):
-    return _reflection_out(access.get_for_user(Reflection, request.user, pk))
+    return access.get_for_user(Reflection.objects.select_related("author"), request.user, pk)
 
 
 @router.post("/reflections/{pk}/comment", response=ReflectionOut)
 def reflection_comment(request, pk: int, data: ReflectionCommentIn):
     row = access.get_for_user(Reflection, request.user, pk, "comment")
-    services.reflection_comment(reflection=row, comment=data.comment, actor=request.user)
-    return _reflection_out(row)
+    return services.reflection_comment(reflection=row, comment=data.comment, actor=request.user)
 
 
 class StudyStatRow(Schema):

@@ -344,6 +344,10 @@ class Reflection(models.Model):
 
     objects = ReflectionQuerySet.as_manager()
 
+    # Personal writing and the host's judgement of it: shown only through
+    # audit.services.confidential / audit.schemas.ConfidentialOut.
+    CONFIDENTIAL_FIELDS = ("text", "comment")
+
     class Meta:
         verbose_name = _("心得体会")
         verbose_name_plural = _("心得体会")

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from xuncha.audit.models import Action
-from xuncha.audit.services import record, record_read
+from xuncha.audit.services import confidential, record, record_read
 from xuncha.core.errors import DomainError
 from xuncha.core.uploads import attachment_response
 from xuncha.org import access
@@ -369,6 +369,7 @@ def _reflection(request, pk, action="view"):
 @login_required
 def reflection_detail(request, pk):
     row = _reflection(request, pk)
+    confidential(row, actor=request.user)  # the text and the comment shown
     return render(
         request,
         "study/reflection_detail.html",

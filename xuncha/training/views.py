@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 
+from xuncha.audit.services import confidential
 from xuncha.core.errors import DomainError
 from xuncha.core.uploads import attachment_response
 from xuncha.org import access
@@ -145,6 +146,7 @@ def inspection_appraisals(request, pk):
         .prefetch_related("scores")
         .order_by("pk")
     )
+    confidential(rows, actor=request.user)  # their comments are shown
     corrected = {a.corrects_id for a in rows if a.corrects_id}
     table = []
     for m in members:
@@ -199,6 +201,10 @@ def appraise(request, pk, source):
         messages.info(request, "该考核已定档，不能修改；如需更正请使用“更正”。")
         return redirect("training:inspection_appraisals", inspection.pk)
     indicators = services.indicators_for(inspection.office)
+    leader_appraisal = None
+    if source == Appraisal.Source.OFFICE:
+        leader_appraisal = _leader_view(request.user, member)
+    confidential([a for a in (current, leader_appraisal) if a], actor=request.user)
     initial = {}
     if current is not None:
         initial = {"rating": current.rating, "comments": current.comments}
@@ -234,9 +240,7 @@ def appraise(request, pk, source):
             "source": source,
             "source_label": Appraisal.Source(source).label,
             "form": form,
-            "leader_appraisal": _leader_view(request.user, member)
-            if source == Appraisal.Source.OFFICE
-            else None,
+            "leader_appraisal": leader_appraisal,
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -252,6 +256,7 @@ def correct(request, pk):
         pk,
     )
     require_write(request.user, old.member, old.source)
+    confidential(old, actor=request.user)  # its comments fill the form
     inspection = old.member.team.inspection
     indicators = services.indicators_for(inspection.office)
     initial = {"rating": old.rating, "comments": old.comments}

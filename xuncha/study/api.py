@@ -146,11 +146,7 @@ def session_create(request, data: StudySessionIn):
         raise DomainError(
             "学习形式应为 centre（理论中心组领学）、branch（支部带学）或 exchange（交流研学）。"
         )
-    branch = None
-    if data.branch_id is not None:
-        branch = StudyBranch.objects.filter(office=office, pk=data.branch_id).first()
-        if branch is None:
-            raise DomainError("支部带学须选择本机构的党支部。", field="branch_id")
+    branch = _branch(office, data.branch_id)
     session = services.session_create(
         office=office,
         form=data.form,
@@ -179,6 +175,57 @@ def _rules(office, ids):
 @router.get("/sessions/{pk}", response=StudySessionDetailOut)
 def session_get(request, pk: int):
     return _detail_out(access.get_for_user(StudySession, request.user, pk))
+
+
+class StudySessionEditIn(Schema):
+    form: str
+    date: date
+    topic: str
+    host_id: int
+    branch_id: int | None = None
+    hours: Decimal = Decimal("2")
+    materials: str = ""
+    rule_ids: list[int] = []
+    minutes: str = ""
+
+
+def _branch(office, branch_id):
+    if branch_id is None:
+        return None
+    branch = StudyBranch.objects.filter(office=office, pk=branch_id).first()
+    if branch is None:
+        raise DomainError("支部带学须选择本机构的党支部。", field="branch_id")
+    return branch
+
+
+@router.put("/sessions/{pk}", response=StudySessionDetailOut)
+def session_update(request, pk: int, data: StudySessionEditIn):
+    """Correct a session (the host or the study roles) while its year is not locked;
+    attendance through PUT …/attendance."""
+    session = access.get_for_user(StudySession, request.user, pk, "edit")
+    office = session.office
+    session = services.session_update(
+        session=session,
+        form=data.form,
+        date=data.date,
+        host=_person(office, data.host_id, "主持人"),
+        topic=data.topic,
+        branch=_branch(office, data.branch_id),
+        hours=data.hours,
+        materials=data.materials,
+        rules=_rules(office, data.rule_ids),
+        minutes=data.minutes,
+        actor=request.user,
+    )
+    return _detail_out(session)
+
+
+@router.delete("/sessions/{pk}", response={204: None})
+def session_delete(request, pk: int):
+    """Delete a session without reflections (the study roles) while its year is open."""
+    session = access.get_for_user(StudySession, request.user, pk, "change")
+    services.session_delete(session=session, actor=request.user)
+    return Status(204, None)
 
 
 @router.put("/sessions/{pk}/attendance", response=list[StudyAttendanceOut])

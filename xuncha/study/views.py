@@ -272,7 +272,14 @@ def session_detail(request, pk):
             "may_reflect": may_reflect,
             "rows": rows,
             "statuses": Attendance.Status.choices,
-            "present": sum(1 for a in attendance if a.status == Attendance.Status.PRESENT),
+            # The host attended (stats.compute counts them once, listed or not).
+            "present": 1
+            + sum(
+                1
+                for a in attendance
+                if a.status == Attendance.Status.PRESENT and a.person_id != session.host_id
+            ),
+            "listed": 1 + sum(1 for a in attendance if a.person_id != session.host_id),
         },
     )
 

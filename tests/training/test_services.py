@@ -287,3 +287,32 @@ def test_bad_input_over_http_is_chinese_and_saves_nothing(cast):
     r = api.post(f"/training/appraisals/{final.pk}/correct/", score_form(cast, reason="补记"))
     assert r.status_code == 302
     assert Appraisal.objects.filter(corrects=final, correction_reason="补记").exists()
+
+
+def test_certificate_through_the_api_upload_and_download(cast, settings, tmp_path):
+    """The API reaches certificates like the page: staff upload (type checked, Chinese
+    error, nothing changed), the office and the inspector download the same bytes."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.cast import client_for
+    from xuncha.audit.models import AuditEntry
+
+    settings.MEDIA_ROOT = tmp_path
+    row = training(cast)
+    staff = client_for(cast.office_staff)
+    url = f"/api/v1/training/records/{row.pk}/certificate"
+    assert staff.get(url).status_code == 404  # none yet
+    bad = staff.post(url, {"certificate": SimpleUploadedFile("x.exe", b"MZ\x90\x00binary")})
+    assert bad.status_code == 400 and "文件" in bad.json()["detail"]
+    row.refresh_from_db()
+    assert row.certificate_path == ""
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
+    done = staff.post(url, {"certificate": SimpleUploadedFile("结业证书.pdf", pdf)})
+    assert done.status_code == 200 and done.json()["has_certificate"] is True
+    assert AuditEntry.objects.filter(object_id=str(row.pk), action="update").exists()
+    for reader in (cast.office_staff, cast.team_member):
+        response = client_for(reader).get(url)
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content) == pdf
+        assert "attachment" in response["Content-Disposition"]
+    assert client_for(cast.county_staff).get(url).status_code == 404

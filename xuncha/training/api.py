@@ -4,8 +4,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
-from ninja import Router, Schema, Status
+from ninja import File, Router, Schema, Status
 from ninja.errors import HttpError
+from ninja.files import UploadedFile
 
 from xuncha.audit.schemas import ConfidentialOut
 from xuncha.org import access
@@ -153,7 +154,9 @@ def record_list(request, inspector_id: int | None = None):
     return [_training_out(t) for t in rows[:500]]
 
 
-@router.post("/records", response={201: TrainingOut}, summary="登记培训记录（证书请在页面上传）")
+@router.post(
+    "/records", response={201: TrainingOut}, summary="登记培训记录（证书另行上传：…/certificate）"
+)
 def record_create(request, payload: TrainingIn):
     _need_office(request.user, EDIT_ROLES)
     inspector = access.get_for_user(Inspector, request.user, payload.inspector_id, "change")
@@ -167,6 +170,44 @@ def record_create(request, payload: TrainingIn):
         actor=request.user,
     )
     return Status(201, _training_out(row))
+
+
+@router.get(
+    "/records/{record_id}/certificate",
+    response={200: None},
+    summary="下载结业证书（与页面同样的查阅范围）",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "证书文件（PDF、OFD 或图片）",
+                "content": {"application/octet-stream": {}},
+            }
+        }
+    },
+)
+def certificate_download(request, record_id: int):
+    from xuncha.training.views import certificate_response
+
+    return certificate_response(access.get_for_user(TrainingRecord, request.user, record_id))
+
+
+@router.post(
+    "/records/{record_id}/certificate",
+    response=TrainingOut,
+    summary="上传（或更换）结业证书：PDF、OFD、JPG、PNG、WebP",
+)
+def certificate_upload(request, record_id: int, certificate: File[UploadedFile]):
+    row = access.get_for_user(
+        TrainingRecord.objects.select_related("inspector__office"),
+        request.user,
+        record_id,
+        "change",
+    )
+    return _training_out(
+        services.training_certificate_attach(
+            record=row, certificate=certificate, actor=request.user
+        )
+    )
 
 
 @router.get("/indicators", response=list[IndicatorOut], summary="本办考核指标")

@@ -122,14 +122,18 @@ def record_create(request):
     )
 
 
-@login_required
-def certificate(request, pk):
-    row = access.get_for_user(TrainingRecord, request.user, pk)
+def certificate_response(row: TrainingRecord):
+    """The certificate of a record the reader may see (page and API alike)."""
     path = Path(settings.MEDIA_ROOT) / row.certificate_path
     if not row.certificate_path or not path.is_file():
         raise Http404("该培训记录没有上传结业证书。")
     response = FileResponse(open(path, "rb"), content_type=row.certificate_type)
     return attachment_response(response, row.certificate_name, row.certificate_type)
+
+
+@login_required
+def certificate(request, pk):
+    return certificate_response(access.get_for_user(TrainingRecord, request.user, pk))
 
 
 @login_required

@@ -91,6 +91,13 @@ CASES = [
         hidden=hidden(OFFICE_READ | {"team_member"}),
     ),
     case(
+        "records_xlsx",
+        "get",
+        lambda c: f"/training/records.xlsx?q={_record(c).course}",
+        OFFICE_READ | PLANNERS,  # the office roles of every office (each sees its own)
+        denied={403},
+    ),
+    case(
         "inspection_appraisals",
         "get",
         lambda c: f"/training/inspections/{c.inspections['a'].pk}/",
@@ -168,6 +175,14 @@ CASES = [
         lambda c: "/api/v1/training/records",
         EVERYONE,
         schema_path="/api/v1/training/records",
+    ),
+    case(
+        "api_records_xlsx",
+        "get",
+        lambda c: "/api/v1/training/records.xlsx",
+        OFFICE_READ | PLANNERS,
+        denied={403},
+        api=True,
     ),
     case(
         "api_certificate_download",

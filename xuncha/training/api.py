@@ -173,6 +173,27 @@ def record_create(request, payload: TrainingIn):
 
 
 @router.get(
+    "/records.xlsx",
+    response={200: None},
+    summary="导出培训记录（.xlsx，带查阅人水印）",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "培训记录表",
+                "content": {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}
+                },
+            }
+        }
+    },
+)
+def records_download(request, q: str = ""):
+    from xuncha.training.views import records_xlsx_response
+
+    return records_xlsx_response(request.user, q)  # PermissionDenied: a JSON 403
+
+
+@router.get(
     "/records/{record_id}/certificate",
     response={200: None},
     summary="下载结业证书（与页面同样的查阅范围）",

@@ -7,18 +7,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 
-from xuncha.audit.services import confidential
+from xuncha.audit.models import Action
+from xuncha.audit.services import confidential, record
 from xuncha.core.errors import DomainError
 from xuncha.core.uploads import attachment_response
 from xuncha.org import access
 from xuncha.plans.models import EDIT_ROLES, PLAN_ROLES, Inspection, Inspector
-from xuncha.training import services
+from xuncha.reports.watermark import watermark_text
+from xuncha.training import exports, services
 from xuncha.training.forms import AppraisalForm, SettingsForm, TrainingForm
 from xuncha.training.models import Appraisal, AppraisalSettings, TrainingRecord, led_teams
 from xuncha.training.selectors import (
+    office_records,
     require_write,
     visible_inspection,
     visible_member,
@@ -46,10 +49,7 @@ def index(request):
     records = inspections = None
     q = request.GET.get("q", "").strip()[:50]
     if office_view:
-        records = access.visible(TrainingRecord.objects.select_related("inspector__office"), user)
-        if q:
-            records = records.filter(Q(inspector__name__contains=q) | Q(course__contains=q))
-        records = list(records[:100])
+        records = list(office_records(user, q)[:100])
         inspections = list(
             access.visible(Inspection.objects.all(), user)
             .filter(access.office_q(user, PLAN_ROLES) if not access.is_sysadmin(user) else Q())
@@ -129,6 +129,32 @@ def certificate_response(row: TrainingRecord):
         raise Http404("该培训记录没有上传结业证书。")
     response = FileResponse(open(path, "rb"), content_type=row.certificate_type)
     return attachment_response(response, row.certificate_name, row.certificate_type)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_EXPORT = 20_000
+
+
+def records_xlsx_response(user, q: str = ""):
+    """The training records the office reads, as a watermarked .xlsx (page and API)."""
+    rows = list(office_records(user, q).order_by("inspector__name", "-start")[:MAX_EXPORT])
+    mark = watermark_text(user)
+    title = "巡察干部培训记录" + (f"（检索：{q.strip()[:50]}）" if q.strip() else "")
+    data = exports.records_xlsx(rows, title=title, watermark=mark)
+    record(
+        actor=user,
+        action=Action.EXPORT,
+        object_type="training.trainingrecord",
+        summary=f"导出培训记录 {len(rows)} 条",
+        changes={"q": q.strip()[:50], "count": len(rows), "watermark": mark},
+    )
+    response = HttpResponse(data, content_type=XLSX)
+    return attachment_response(response, "培训记录.xlsx", XLSX)
+
+
+@login_required
+def records_download(request):
+    return records_xlsx_response(request.user, request.GET.get("q", ""))
 
 
 @login_required

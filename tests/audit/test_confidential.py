@@ -153,6 +153,39 @@ def _build(rect):  # noqa: F811
         updated_by=cast.team_leader,
     )
     _build_archive(cast)
+    _build_study_and_appraisal(cast)
+
+
+def _build_study_and_appraisal(cast):
+    """A reflection with the host's comment; an office appraisal with comments."""
+    from xuncha.study.models import Reflection, StudySession
+    from xuncha.training.models import Appraisal
+
+    session = StudySession.objects.create(
+        office=cast.city,
+        form="centre",
+        date=timezone.localdate(),
+        host=cast.office_staff,
+        topic="中心组学习",
+        created_by=cast.office_staff,
+    )
+    Reflection.objects.create(
+        office=cast.city,
+        author=cast.team_member,
+        session=session,
+        title="学习体会",
+        text="心得正文",
+        comment="点评意见",
+        commented_by=cast.office_staff,
+    )
+    Appraisal.objects.create(
+        member=cast.inspections["a"].team.members.first(),
+        source=Appraisal.Source.OFFICE,
+        state=Appraisal.State.FINAL,
+        rating=Appraisal.Rating.COMPETENT,
+        comments="考核评语",
+        author=cast.office_staff,
+    )
 
 
 def _build_archive(cast):
@@ -256,6 +289,8 @@ def test_every_confidential_field_read_on_every_path_is_audited(rect):  # noqa: 
     from xuncha.petitions.models import Submission
     from xuncha.plans.models import AnnualPlan
     from xuncha.rectification.models import Measure, ResultItem, Talk
+    from xuncha.study.models import Reflection
+    from xuncha.training.models import Appraisal
 
     inspection = cast.inspections["a"]
     ids = {
@@ -279,8 +314,9 @@ def test_every_confidential_field_read_on_every_path_is_audited(rect):  # noqa: 
         # Use of results (成果运用): ledger items and talks carry no confidential field.
         "item_id": getattr(ResultItem.objects.first(), "pk", 0),
         "talk_id": getattr(Talk.objects.first(), "pk", 0),
-        # Training and appraisal carry no confidential field; their operations are walked.
-        "appraisal_id": 0,
+        # Appraisals' comments are confidential; training records carry no such field.
+        "appraisal_id": Appraisal.objects.get().pk,
+        ("study", "pk"): Reflection.objects.get().pk,
         "record_id": 0,
         "inspector_id": 0,
         # Rules library: rules and articles carry no confidential field; suggestions read
@@ -363,6 +399,14 @@ def test_api_schemas_with_confidential_fields_are_audited():
         ("xuncha.rectification.api", "VerificationOut", "decision"),
         ("xuncha.archive.api", "DisposalOut", "reason"),  # a retention disposal decision
         ("xuncha.archive.api", "DisposalOut", "decision"),
+        # "text" and "summary" are confidential on reflections (study) and activities; here
+        # they are a sealed submission's text (decrypted and audited by petitions), a
+        # report block, a rule's article and a rule's splitting summary.
+        ("xuncha.petitions.api", "SubmissionDetail", "text"),
+        ("xuncha.reports.api", "BlockIO", "text"),
+        ("xuncha.library.api", "ProvisionOut", "text"),
+        ("xuncha.library.api", "RuleDetailOut", "summary"),
+        ("xuncha.library.api", "UploadOut", "summary"),
     }
     missing = []
     for app in (
@@ -374,6 +418,9 @@ def test_api_schemas_with_confidential_fields_are_audited():
         "rectification",
         "reports",
         "archive",
+        "library",
+        "study",
+        "training",
     ):
         module = importlib.import_module(f"xuncha.{app}.api")
         for name, schema in vars(module).items():

@@ -229,6 +229,77 @@ def test_suggestions_from_the_problem_text(library):
     assert "第四条" in response.content.decode()
 
 
+def test_suggesting_from_a_problem_is_an_audited_read(library):
+    """The suggestions read the problem's confidential description (and its paper's
+    facts): the API and the cite page each write the read entry naming the problem."""
+    from xuncha.audit.services import reads_of
+
+    c = library
+    client = client_for(c.team_member)
+    response = client.get(f"/api/v1/library/suggest/{c.problem.pk}")
+    assert response.status_code == 200
+    [entry] = reads_of(c.problem)
+    assert (
+        entry.actor == c.team_member
+        and "description" in entry.changes["fields"]["inspections.problem"]
+    )
+    client.get(f"/library/cite/{c.problem.pk}/")
+    assert len(reads_of(c.problem)) == 2
+    client.get(f"/library/cite/{c.problem.pk}/?q=宴请")  # a search reads no problem text
+    assert len(reads_of(c.problem)) == 2
+    assert client_for(c.outsider).get(f"/api/v1/library/suggest/{c.problem.pk}").status_code == 404
+    assert len(reads_of(c.problem)) == 2
+
+
+def _matches(token: str) -> int:
+    """In how many provisions the full-text index finds a token (the count suggestions
+    used to take per token)."""
+    from django.db import connection
+
+    with connection.cursor() as c:
+        if connection.vendor == "postgresql":
+            c.execute(
+                "SELECT count(*) FROM library_provision WHERE tsv @@ to_tsquery('simple', %s)",
+                [token],
+            )
+        else:
+            c.execute(
+                f"SELECT count(*) FROM {search.FTS_TABLE} WHERE {search.FTS_TABLE} MATCH %s",  # noqa: S608
+                [f'"{token}"'],
+            )
+        return c.fetchone()[0]
+
+
+def test_document_frequencies_follow_every_upload(library):
+    """The per-token frequencies the suggestions read are those of the index: after a new
+    version, another rule and a status change, each token counts the provisions the
+    full-text index matches, and none is missing."""
+    from collections import Counter
+
+    from xuncha.library.models import TokenCount
+
+    c = library
+    upload(c, RULE_V2)  # a second version of the same rule: both versions are indexed
+    other = upload(
+        c,
+        "江州市公务接待管理办法\n第一条 公务接待应当严格执行接待标准。\n第二条 不得超标准安排住宿。\n",
+    )
+    services.rule_set_status(
+        rule=other.version.rule, status=Rule.Status.REPEALED, actor=c.office_staff
+    )
+    expected = Counter(
+        t
+        for tokens in Provision.objects.values_list("tokens", flat=True)
+        for t in set(tokens.split())
+    )
+    stored = dict(TokenCount.objects.values_list("token", "provisions"))
+    assert stored == dict(expected) and stored
+    for token in list(stored)[:: max(1, len(stored) // 40)]:
+        assert _matches(token) == stored[token]
+    [banquet] = [search.core.blind(t) for t in search.core.query_tokens(["宴请"])][:1]
+    assert search.frequencies([banquet, "tnothere"]) == {banquet: 2}  # 第三条 of both versions
+
+
 def test_cite_page_posts_a_citation(library):
     c = library
     client = client_for(c.team_member)

@@ -130,3 +130,59 @@ def test_menu_shows_study_to_office_roles_and_my_study_to_members(cast):
     assert "我的学习" in labels(cast.team_member) and "学习活动" not in labels(cast.team_member)
     assert not {"学习活动", "我的学习"} & set(labels(cast.unit_liaison))
     assert not {"学习活动", "我的学习"} & set(labels(cast.outsider))
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_correct_a_session_then_delete_one_recorded_by_mistake(live_server, cast):
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    day = first_day()
+    kept, mistake = (
+        services.session_create(
+            office=cast.city,
+            form="centre",
+            date=day,
+            host=cast.office_admin,
+            topic=topic,
+            attendance=[(cast.team_leader, "present", "")],
+            actor=cast.office_staff,
+        )
+        for topic in ("学习党章", "重复登记的学习")
+    )
+    services.reflection_submit(
+        author=cast.team_leader,
+        session=kept,
+        title="体会",
+        text="党章是立党治党管党的总章程。",
+        actor=cast.team_leader,
+    )
+    base = live_server.url
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS, headless=True)
+        page = _as(browser, live_server, cast.office_staff)
+        page.goto(f"{base}/study/sessions/{kept.pk}/")
+        page.click("#session-edit")
+        page.fill("#id_topic", "学习党章（第一次集中学习）")
+        page.fill("#id_hours", "2.5")
+        page.screenshot(path=SHOTS / "study-edit-1-form.png", full_page=True)
+        page.click("text=保存修改")
+        page.wait_for_selector("text=学习活动已修改。")
+        assert "学习党章（第一次集中学习）" in page.inner_text("h1")
+        # It has a reflection: deleting is refused in Chinese and nothing is lost.
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.click("#session-delete")
+        page.wait_for_selector("text=不能删除")
+        page.screenshot(path=SHOTS / "study-edit-2-delete-refused.png", full_page=True)
+        page.goto(f"{base}/study/sessions/{mistake.pk}/")
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.click("#session-delete")
+        page.wait_for_selector("text=学习活动已删除。")
+        assert "重复登记的学习" not in page.content()
+        page.screenshot(path=SHOTS / "study-edit-3-deleted.png", full_page=True)
+        browser.close()
+    kept.refresh_from_db()
+    assert kept.hours == 2.5 and kept.reflections.count() == 1
+    assert not StudySession.objects.filter(pk=mistake.pk).exists()

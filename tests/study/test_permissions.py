@@ -36,6 +36,16 @@ def world(cast, study):
         session=study.session, files=[upload], actor=cast.office_staff
     )[0]
     cast.study = study
+    # A session recorded by mistake: no reflection yet, so it may be deleted.
+    cast.bare = services.session_create(
+        office=cast.city,
+        form="exchange",
+        date=study.session.date,
+        host=cast.office_admin,
+        topic="误登记的交流研学",
+        attendance=[(cast.team_member, "present", "")],
+        actor=cast.office_staff,
+    )
     return cast
 
 
@@ -87,6 +97,30 @@ CASES = [
         lambda c: f"/study/sessions/{_session(c)}/",
         SESSION_READERS,
         hidden=others(SESSION_READERS),
+    ),
+    case(
+        "session_edit_form",
+        "get",
+        lambda c: f"/study/sessions/{_session(c)}/edit/",
+        COMMENTERS,  # the host (office_staff here) and the study roles
+        hidden=others(COMMENTERS),
+    ),
+    case(
+        "session_edit",
+        "post",
+        lambda c: f"/study/sessions/{_session(c)}/edit/",
+        COMMENTERS,
+        ok=302,
+        data=lambda c: {**_session_form(c), "form": "branch", "branch": c.study.branch.pk},
+        hidden=others(COMMENTERS),
+    ),
+    case(
+        "session_delete",
+        "post",
+        lambda c: f"/study/sessions/{c.bare.pk}/delete/",
+        COMMENTERS,
+        ok=302,
+        hidden=others(COMMENTERS),
     ),
     case(
         "session_attendance",
@@ -214,6 +248,31 @@ CASES = [
         SESSION_READERS,
         hidden=others(SESSION_READERS),
         schema_path="/api/v1/study/sessions/{pk}",
+    ),
+    case(
+        "api_session_update",
+        "put",
+        lambda c: f"/api/v1/study/sessions/{_session(c)}",
+        COMMENTERS,
+        data=lambda c: {
+            "form": "branch",
+            "date": str(c.study.session.date),
+            "topic": "支部带学（更正）",
+            "host_id": c.office_staff.pk,
+            "branch_id": c.study.branch.pk,
+            "hours": "3",
+        },
+        hidden=others(COMMENTERS),
+        schema_path="/api/v1/study/sessions/{pk}",
+    ),
+    case(
+        "api_session_delete",
+        "delete",
+        lambda c: f"/api/v1/study/sessions/{c.bare.pk}",
+        COMMENTERS,
+        ok=204,
+        hidden=others(COMMENTERS),
+        api=True,
     ),
     case(
         "api_attendance_put",

@@ -1,6 +1,7 @@
 """Study services: sessions with attendance, self-study, reflections with hygiene flags."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -227,3 +228,85 @@ def test_session_materials_come_from_the_library_of_the_office_or_above(cast, st
     assert f"/library/{city_rule.pk}/" in page and "《江州市巡察工作廉洁纪律规定》" in page
     api = client_for(cast.county_staff).get(f"/api/v1/study/sessions/{session.pk}").json()
     assert api["rule_ids"] == [city_rule.pk]
+
+
+def _mistake(cast, host):
+    return services.session_create(
+        office=cast.city,
+        form="exchange",
+        date=first_day(),
+        host=host,
+        topic="交流研学",
+        attendance=[(cast.team_member, "present", "")],
+        actor=cast.office_staff,
+    )
+
+
+@pytest.mark.django_db
+def test_host_edits_own_session_until_the_year_is_locked(cast, study):
+    from tests.cast import client_for
+    from xuncha.study.models import StudySession
+
+    session = _mistake(cast, cast.team_leader)  # an ordinary member hosts
+    host = client_for(cast.team_leader)
+    data = {
+        "form": "exchange",
+        "date": str(session.date),
+        "topic": "交流研学：巡察谈话技巧",
+        "host": cast.team_leader.pk,
+        "hours": "1.5",
+        "minutes": "交流了谈话提纲的准备。",
+    }
+    response = host.post(f"/study/sessions/{session.pk}/edit/", data)
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert (session.topic, session.hours) == ("交流研学：巡察谈话技巧", Decimal("1.5"))
+    entry = AuditEntry.objects.filter(action="update", object_id=str(session.pk)).get()
+    assert entry.changes["topic"] == ["交流研学", "交流研学：巡察谈话技巧"]
+    # Someone listed but not hosting may not edit; nor delete (study roles only).
+    assert (
+        client_for(cast.team_member).get(f"/study/sessions/{session.pk}/edit/").status_code == 404
+    )
+    assert host.post(f"/study/sessions/{session.pk}/delete/").status_code == 404
+    # The office locks the year: no edit, no delete, no attendance change, in Chinese.
+    services.plan_save(
+        office=cast.city,
+        year=session.date.year,
+        centre=1,
+        branch=1,
+        exchange=1,
+        hours_per_person="10",
+        locked=True,
+        actor=cast.office_admin,
+    )
+    response = host.post(f"/study/sessions/{session.pk}/edit/", {**data, "topic": "再改"})
+    assert response.status_code == 400 and "已锁定" in response.content.decode()
+    for call in (
+        lambda: services.session_delete(session=session, actor=cast.office_staff),
+        lambda: services.attendance_set(session=session, rows=[], actor=cast.office_staff),
+    ):
+        with pytest.raises(DomainError, match="已锁定"):
+            call()
+    session.refresh_from_db()
+    assert session.topic == "交流研学：巡察谈话技巧" and session.attendance.count() == 1
+    assert StudySession.objects.filter(pk=session.pk).exists()
+
+
+@pytest.mark.django_db
+def test_delete_refused_with_reflections_else_audited(cast, study):
+    from tests.cast import client_for
+    from xuncha.study.models import StudySession
+
+    staff = client_for(cast.office_staff)
+    response = staff.delete(f"/api/v1/study/sessions/{study.session.pk}")
+    assert response.status_code == 400
+    assert "1 篇心得体会，不能删除" in response.json()["detail"]
+    assert StudySession.objects.filter(pk=study.session.pk).exists()
+    assert Reflection.objects.filter(pk=study.reflection.pk).exists()
+    mistake = _mistake(cast, cast.office_admin)
+    assert staff.post(f"/study/sessions/{mistake.pk}/delete/").status_code == 302
+    assert not StudySession.objects.filter(pk=mistake.pk).exists()
+    assert not Attendance.objects.filter(session_id=mistake.pk).exists()
+    entry = AuditEntry.objects.get(action="delete", object_id=str(mistake.pk))
+    assert entry.actor == cast.office_staff
+    assert entry.changes["attendance"] == {str(cast.team_member.pk): "present"}

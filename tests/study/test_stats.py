@@ -38,6 +38,7 @@ session = st.fixed_dictionaries(
         "form": st.sampled_from(["centre", "branch", "exchange"]),
         "date": day,
         "hours": hours,
+        "host": st.integers(0, len(PEOPLE) - 1),
         "attendance": st.dictionaries(
             st.integers(0, len(PEOPLE) - 1), st.sampled_from(STATUSES), max_size=len(PEOPLE)
         ),
@@ -70,7 +71,7 @@ def _build(cast, w):
             office=cast.city,
             form=s["form"],
             date=s["date"],
-            host=cast.office_staff,
+            host=people[s["host"]],
             topic="学习",
             branch=branch if s["form"] == "branch" else None,
             hours=s["hours"],
@@ -115,10 +116,20 @@ def _reference(people, branch):
     for p in people:
         atts = [a for a in Attendance.objects.select_related("session") if a.person_id == p.pk]
         atts = [
-            a for a in atts if a.session.office_id == p.office_id and a.session.date.year == YEAR
+            a
+            for a in atts
+            if a.session.office_id == p.office_id
+            and a.session.date.year == YEAR
+            and a.session.host_id != p.pk  # the host's own row does not count ...
+        ]
+        hosted = [  # ... hosting counts as attending, listed or not
+            s
+            for s in StudySession.objects.all()
+            if s.host_id == p.pk and s.office_id == p.office_id and s.date.year == YEAR
         ]
         present = [a for a in atts if a.status == "present"]
         h = sum((a.session.hours for a in present), Decimal("0"))
+        h += sum((s.hours for s in hosted), Decimal("0"))
         h += sum(
             (
                 s.hours
@@ -132,7 +143,8 @@ def _reference(people, branch):
             source = r.session or r.self_study
             if r.author_id == p.pk and source.date.year == YEAR:
                 refl += 1
-        out[p.pk] = (len(present), h, refl, len(atts), len(present))
+        attended = len(present) + len(hosted)
+        out[p.pk] = (attended, h, refl, len(atts) + len(hosted), attended)
     members = list(branch.members.all())
     total = [0, Decimal("0"), 0, 0, 0]
     for m in members:
@@ -175,7 +187,7 @@ def test_statistics_agree_with_a_plain_python_reference(cast, w):
 @pytest.mark.django_db
 def test_statistics_take_a_fixed_number_of_queries(cast, study, django_assert_max_num_queries):
     people = list(services.office_people(cast.city))
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         stats.compute(cast.city, study.session.date.year, people)
 
 
@@ -196,6 +208,8 @@ def test_export_is_watermarked_formula_safe_and_against_the_plan(cast, study):
     person = {r[0].value: [c.value for c in r] for r in wb["个人学习统计"].iter_rows(min_row=3)}
     # team_member: present at the 3-hour session + 2.5 hours of self-study, one reflection
     assert person['\'=HYPERLINK("x")'][1:7] == [1, 5.5, 1, 1, 1, 1]
+    # office_staff hosted the 3-hour session without being listed: attended, 100 %
+    assert person["李干事"][1:7] == [1, 3, 0, 1, 1, 1]
 
 
 @pytest.mark.django_db

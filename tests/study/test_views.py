@@ -90,3 +90,31 @@ def test_participant_sees_own_records_only(cast, study):
     detail = client_for(cast.other_member).get(f"/study/sessions/{study.session.pk}/")
     assert "学习巡视工作条例的体会" not in detail.content.decode()
     assert "提交心得体会" in detail.content.decode()  # excused: may still write one
+
+
+def test_reading_a_reflection_and_its_comment_is_audited(cast, study):
+    """Reflections and the host's comments are confidential: the page and the API that
+    show them write a read entry naming the reflection; lists of titles do not."""
+    from xuncha.audit.services import reads_of
+
+    row = study.reflection
+    services.reflection_comment(reflection=row, comment="体会真切", actor=cast.office_staff)
+    host = client_for(cast.office_staff)
+    host.get("/study/")
+    host.get(f"/study/sessions/{study.session.pk}/")
+    assert reads_of(row) == []  # titles only
+    page = host.get(f"/study/reflections/{row.pk}/").content.decode()
+    assert "体会真切" in page
+    [entry] = reads_of(row)
+    assert entry.actor == cast.office_staff
+    assert entry.changes["fields"]["study.reflection"] == ["text", "comment"]
+    listed = host.get("/api/v1/study/reflections").json()
+    assert [r["comment"] for r in listed] == ["体会真切"]
+    assert len(reads_of(row)) == 2
+    author = client_for(cast.team_member)
+    assert author.get(f"/api/v1/study/reflections/{row.pk}").json()["text"] == row.text
+    assert max(reads_of(row), key=lambda e: e.seq).actor == cast.team_member
+    assert (
+        client_for(cast.county_staff).get(f"/api/v1/study/reflections/{row.pk}").status_code == 404
+    )
+    assert len(reads_of(row)) == 3

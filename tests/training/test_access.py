@@ -199,3 +199,31 @@ def test_list_pages_query_counts_do_not_grow_with_rows(cast, django_assert_max_n
     me = member_of(cast, "team_member").inspector
     with django_assert_max_num_queries(30):
         assert client.get(f"/plans/inspectors/{me.pk}/").status_code == 200
+
+
+def test_reading_appraisal_comments_is_audited_on_pages_and_api(cast):
+    """Appraisal comments are confidential: every page and API answer that shows them
+    writes one read entry naming the appraisals shown."""
+    from xuncha.audit.services import reads_of
+
+    final = office_final(cast)
+    leader = _leader_appraisal(cast)
+    client = client_for(cast.office_staff)
+    inspection = final.member.team.inspection
+    page = client.get(f"/training/inspections/{inspection.pk}/").content.decode()
+    assert "完成任务" in page and "主动担当" in page
+    assert len(reads_of(final)) == 1 and len(reads_of(leader)) == 1
+    listed = client.get(f"/api/v1/training/appraisals?inspection_id={inspection.pk}").json()
+    assert {a["comments"] for a in listed} == {"完成任务", "主动担当"}
+    assert len(reads_of(final)) == 2 and len(reads_of(leader)) == 2
+    assert client.get(f"/api/v1/training/appraisals/{final.pk}").json()["comments"] == "完成任务"
+    assert len(reads_of(final)) == 3
+    entry = max(reads_of(final), key=lambda e: e.seq)
+    assert entry.actor == cast.office_staff
+    assert entry.changes["fields"]["training.appraisal"] == ["comments"]
+    # Nobody outside reads them, and a refused request writes nothing.
+    assert (
+        client_for(cast.county_staff).get(f"/api/v1/training/appraisals/{final.pk}").status_code
+        == 404
+    )
+    assert len(reads_of(final)) == 3

@@ -108,3 +108,34 @@ def test_train_appraise_finalise_history(live_server, cast, tmp_path):
         page.screenshot(path=str(SHOTS / "training-inspector.png"), full_page=True)
         browser.close()
     assert Appraisal.objects.filter(state="final").count() == 2
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_export_training_records_to_xlsx(live_server, cast):
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from openpyxl import load_workbook
+    from playwright.sync_api import sync_playwright
+
+    from tests.training.helpers import training
+    from xuncha.core.sheets import xlsx_watermark
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    training(cast, course="巡察业务培训班", hours=16)
+    training(cast, username="other_member", course="财务审计专题培训", hours=8)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS, headless=True)
+        page = _as(browser, live_server, cast.office_staff)
+        page.goto(f"{live_server.url}/training/")
+        page.fill("input[name=q]", "巡察")
+        page.click("text=查询")
+        page.wait_for_selector("text=巡察业务培训班")
+        page.screenshot(path=SHOTS / "training-export-1-records.png", full_page=True)
+        with page.expect_download() as info:
+            page.click("#records-xlsx")
+        data = open(info.value.path(), "rb").read()
+        assert info.value.suggested_filename == "培训记录.xlsx"
+        browser.close()
+    assert any("李干事" in m for m in xlsx_watermark(data))
+    rows = list(load_workbook(io.BytesIO(data))["培训记录"].iter_rows(values_only=True))
+    assert "巡察业务培训班" in [r[2] for r in rows[2:-1]]

@@ -24,10 +24,14 @@ def _member_pk(c):
     return member_of(c, "team_member").pk
 
 
-def _record(c):
+def _pdf():
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    return training(c, certificate=SimpleUploadedFile("证书.pdf", b"%PDF-1.4\n%%EOF\n"))
+    return SimpleUploadedFile("证书.pdf", b"%PDF-1.4\n%%EOF\n")
+
+
+def _record(c):
+    return training(c, certificate=_pdf())
 
 
 def _final(c):
@@ -85,6 +89,13 @@ CASES = [
         lambda c: f"/training/records/{_record(c).pk}/certificate/",
         OFFICE_READ | {"team_member"},
         hidden=hidden(OFFICE_READ | {"team_member"}),
+    ),
+    case(
+        "records_xlsx",
+        "get",
+        lambda c: f"/training/records.xlsx?q={_record(c).course}",
+        OFFICE_READ | PLANNERS,  # the office roles of every office (each sees its own)
+        denied={403},
     ),
     case(
         "inspection_appraisals",
@@ -164,6 +175,31 @@ CASES = [
         lambda c: "/api/v1/training/records",
         EVERYONE,
         schema_path="/api/v1/training/records",
+    ),
+    case(
+        "api_records_xlsx",
+        "get",
+        lambda c: "/api/v1/training/records.xlsx",
+        OFFICE_READ | PLANNERS,
+        denied={403},
+        api=True,
+    ),
+    case(
+        "api_certificate_download",
+        "get",
+        lambda c: f"/api/v1/training/records/{_record(c).pk}/certificate",
+        OFFICE_READ | {"team_member"},  # the page's readers: the office and the inspector
+        hidden=hidden(OFFICE_READ | {"team_member"}),
+        api=True,
+    ),
+    case(
+        "api_certificate_upload",
+        "post",
+        lambda c: f"/api/v1/training/records/{training(c).pk}/certificate",
+        OFFICE_WRITE,
+        data=lambda c: {"certificate": _pdf()},
+        hidden=hidden(OFFICE_WRITE),  # readers who do not change it (leader group, inspector)
+        schema_path="/api/v1/training/records/{record_id}/certificate",
     ),
     case(
         "api_record_create",

@@ -12,7 +12,7 @@ from PIL import Image
 from tests.training.helpers import full_scores, member_of, office_final, training
 from xuncha.audit.models import AuditEntry
 from xuncha.core.errors import DomainError
-from xuncha.plans.models import Inspection
+from xuncha.plans.models import Inspection, Inspector
 from xuncha.training import services
 from xuncha.training.models import Appraisal, AppraisalIndicator, TrainingRecord
 from xuncha.training.scoring import Profile, bonus
@@ -287,3 +287,76 @@ def test_bad_input_over_http_is_chinese_and_saves_nothing(cast):
     r = api.post(f"/training/appraisals/{final.pk}/correct/", score_form(cast, reason="补记"))
     assert r.status_code == 302
     assert Appraisal.objects.filter(corrects=final, correction_reason="补记").exists()
+
+
+def test_certificate_through_the_api_upload_and_download(cast, settings, tmp_path):
+    """The API reaches certificates like the page: staff upload (type checked, Chinese
+    error, nothing changed), the office and the inspector download the same bytes."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.cast import client_for
+    from xuncha.audit.models import AuditEntry
+
+    settings.MEDIA_ROOT = tmp_path
+    row = training(cast)
+    staff = client_for(cast.office_staff)
+    url = f"/api/v1/training/records/{row.pk}/certificate"
+    assert staff.get(url).status_code == 404  # none yet
+    bad = staff.post(url, {"certificate": SimpleUploadedFile("x.exe", b"MZ\x90\x00binary")})
+    assert bad.status_code == 400 and "文件" in bad.json()["detail"]
+    row.refresh_from_db()
+    assert row.certificate_path == ""
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
+    done = staff.post(url, {"certificate": SimpleUploadedFile("结业证书.pdf", pdf)})
+    assert done.status_code == 200 and done.json()["has_certificate"] is True
+    assert AuditEntry.objects.filter(object_id=str(row.pk), action="update").exists()
+    for reader in (cast.office_staff, cast.team_member):
+        response = client_for(reader).get(url)
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content) == pdf
+        assert "attachment" in response["Content-Disposition"]
+    assert client_for(cast.county_staff).get(url).status_code == 404
+
+
+def test_records_xlsx_is_watermarked_formula_safe_and_scoped(cast):
+    """The .xlsx of training records goes through the shared export helper: the reader's
+    watermark, no formula in any cell (a course named like one stays text), only the
+    reader's offices, audited as an export."""
+    import io as _io
+
+    from openpyxl import load_workbook
+
+    from tests.cast import client_for
+    from xuncha.core.sheets import xlsx_watermark
+
+    training(cast, course='=HYPERLINK("http://x")', hours=8)
+    training(cast, username="other_member", course="巡察业务培训班", hours=16)
+    county = Inspector.objects.create(office=cast.county_a, name="县里干部")
+    services.training_create(
+        inspector=county,
+        course="县级培训",
+        organiser="县委组织部",
+        start=date(2026, 5, 1),
+        end=date(2026, 5, 2),
+        hours=8,
+        actor=cast.county_staff,
+    )
+    response = client_for(cast.office_staff).get("/training/records.xlsx")
+    assert response.status_code == 200
+    assert any("李干事" in m for m in xlsx_watermark(response.content))
+    wb = load_workbook(_io.BytesIO(response.content))
+    cells = [c for row in wb["培训记录"].iter_rows() for c in row]
+    texts = [c.value for c in cells]
+    assert '\'=HYPERLINK("http://x")' in texts and "巡察业务培训班" in texts
+    assert "县级培训" not in texts
+    assert all(c.data_type != "f" for c in cells)
+    assert wb["培训记录"].cell(row=5, column=7).value == 24  # 合计 8 + 16 学时
+    assert AuditEntry.objects.filter(
+        action="export", object_type="training.trainingrecord"
+    ).exists()
+    filtered = client_for(cast.office_staff).get("/api/v1/training/records.xlsx?q=业务")
+    rows = list(
+        load_workbook(_io.BytesIO(filtered.content))["培训记录"].iter_rows(values_only=True)
+    )
+    assert [r[2] for r in rows[2:-1]] == ["巡察业务培训班"]
+    assert client_for(cast.team_member).get("/training/records.xlsx").status_code == 403

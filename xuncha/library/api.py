@@ -249,14 +249,15 @@ def cite(request, payload: CiteIn):
     summary="根据问题描述推荐可能适用的条文",
 )
 def suggest(request, problem_id: int):
-    problem = access.get_for_user(Problem, request.user, problem_id, "change")
-    text = " ".join(x for x in [problem.title, problem.description] if x)
-    words = search.core.query_words(text)[:20]
+    problem = access.get_for_user(
+        Problem.objects.select_related("paper"), request.user, problem_id, "change"
+    )
+    rows, words = search.suggest_for_problem(request.user, problem)
     return [
         {
             "provision": _provision(p),
             "rule": _rule(p.version.rule, p.version.number),
             "snippet_html": str(search.snippet(p, words)),
         }
-        for p in search.suggest(request.user, text)
+        for p in rows
     ]

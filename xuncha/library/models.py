@@ -210,6 +210,25 @@ class Provision(models.Model):
         return self.text.strip()
 
 
+class TokenCount(models.Model):
+    """Document frequency of one keyed token: in how many provisions it occurs.
+
+    Kept by the services in the same transaction as the provisions they store
+    (`search.count_tokens`), so that a suggestion reads the frequencies of a problem's
+    tokens in one indexed query instead of counting matches token by token. Holds
+    hashes and counts only, like the index itself."""
+
+    token = models.CharField(max_length=17, primary_key=True)
+    provisions = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("词频")
+        verbose_name_plural = _("词频")
+
+    def __str__(self):
+        return f"{self.token} {self.provisions}"
+
+
 class CitationQuerySet(models.QuerySet):
     def for_user(self, user, action="view"):
         """A citation is read and changed with its problem (the fieldwork rule)."""

@@ -9,6 +9,7 @@ the offices above the user's), in the same query.
 """
 
 import hmac
+from collections import Counter
 from dataclasses import dataclass
 
 from django.db import connection
@@ -16,7 +17,7 @@ from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 
 from xuncha.analytics import search as core
-from xuncha.library.models import Provision
+from xuncha.library.models import Provision, TokenCount
 from xuncha.org import access
 
 FTS_TABLE = "library_provision_fts"
@@ -114,36 +115,46 @@ COMMON_TOKEN = 2000  # a token in more articles than this says little about one 
 SUGGEST_POOL = 300
 
 
-def _frequency(token: str) -> int:
-    """In how many articles a hashed token occurs, counted up to COMMON_TOKEN + 1."""
+def count_tokens(token_texts) -> None:
+    """Add the provisions whose `tokens` are given to the document frequencies
+    (`TokenCount`), one upsert per batch, in the caller's transaction. Tokens are
+    written in sorted order, so concurrent uploads lock the shared rows in the same order
+    and never deadlock on PostgreSQL."""
+    counts = Counter(t for text in token_texts for t in set(text.split()))
+    if not counts:
+        return
+    table = TokenCount._meta.db_table
+    rows = sorted(counts.items())
     with connection.cursor() as c:
-        if connection.vendor == "postgresql":
+        for start in range(0, len(rows), 400):
+            batch = rows[start : start + 400]
             c.execute(
-                "SELECT count(*) FROM (SELECT 1 FROM library_provision WHERE tsv @@ "  # noqa: S608
-                f"to_tsquery('simple', %s) LIMIT {COMMON_TOKEN + 1}) t",
-                [token],
+                f"INSERT INTO {table} (token, provisions) VALUES "  # noqa: S608
+                + ", ".join(["(%s, %s)"] * len(batch))
+                + f" ON CONFLICT (token) DO UPDATE SET provisions = {table}.provisions"
+                " + excluded.provisions",
+                [v for row in batch for v in row],
             )
-        else:
-            c.execute(
-                f"SELECT count(*) FROM (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # noqa: S608
-                f" LIMIT {COMMON_TOKEN + 1})",
-                [f'"{token}"'],
-            )
-        return c.fetchone()[0]
+
+
+def frequencies(tokens) -> dict[str, int]:
+    """In how many provisions each hashed token occurs (absent: none), one query."""
+    return dict(
+        TokenCount.objects.filter(token__in=list(tokens)).values_list("token", "provisions")
+    )
 
 
 def suggest(user, text: str, limit: int = 5, readable=None) -> list[Provision]:
     """The articles in force most likely to apply to a problem described by `text`:
-    BM25 (FTS5 `rank`; `ts_rank` on PostgreSQL) over any of the text's rarest words.
-    Common words (in more than COMMON_TOKEN articles) are left out: they carry little
-    weight in BM25 and would make the engine score most of the library. `readable`, when
+    BM25 (FTS5 `rank`; `ts_rank` on PostgreSQL) over any of the text's rarest words,
+    rarity read from the document frequencies (`TokenCount`, one query). Common words
+    (in more than COMMON_TOKEN articles) are left out: they carry little weight in BM25
+    and would make the engine score most of the library. `readable`, when
     given, replaces the user's access rule (an office-scoped queryset for system checks)."""
     words = [w for w in core.query_words(text[:2000]) if len(w) >= 2]
-    counted = []
-    for token in dict.fromkeys(core.blind(t) for t in core.query_tokens(words)):
-        n = _frequency(token)
-        if 0 < n <= COMMON_TOKEN:
-            counted.append((n, token))
+    tokens = list(dict.fromkeys(core.blind(t) for t in core.query_tokens(words)))
+    known = frequencies(tokens)
+    counted = [(known[t], t) for t in tokens if 0 < known.get(t, 0) <= COMMON_TOKEN]
     hashed = [t for _, t in sorted(counted)[:SUGGEST_TOKENS]]
     if not hashed:
         return []
@@ -174,3 +185,23 @@ def suggest(user, text: str, limit: int = 5, readable=None) -> list[Provision]:
     chosen = [i for i in ranked_ids if i in allowed][:limit]
     by_pk = Provision.objects.select_related("version__rule").in_bulk(chosen)
     return [by_pk[i] for i in chosen]
+
+
+def suggest_for_problem(user, problem, limit: int = 5) -> tuple[list[Provision], list[str]]:
+    """The articles suggested for a problem (page and API alike) from its title, its
+    description and its working paper's facts, and the words to highlight. Those texts
+    are confidential: reading them is the one audited read of this call."""
+    from xuncha.audit.services import confidential
+
+    paper = getattr(problem, "paper", None)
+    basis = " ".join(
+        x for x in [problem.title, problem.description, paper.facts if paper else ""] if x
+    )
+    read = [problem] + ([paper] if paper else [])
+    confidential(
+        read,
+        actor=user,
+        fields={"inspections.problem": ["description"], "inspections.workingpaper": ["facts"]},
+        summary=f"根据问题 {problem.number} 的描述推荐条文",
+    )
+    return suggest(user, basis, limit=limit), core.query_words(basis)[:20]

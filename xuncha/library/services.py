@@ -35,7 +35,7 @@ class Uploaded:
 
 
 def _provisions(version: RuleVersion, result: split.Result, live: bool) -> list[Provision]:
-    from xuncha.library.search import blind_text
+    from xuncha.library.search import blind_text, count_tokens
 
     rows = []
     for order, block in enumerate(result.blocks):
@@ -56,6 +56,7 @@ def _provisions(version: RuleVersion, result: split.Result, live: bool) -> list[
                 tokens=blind_text(block.text) if searchable else "",
             )
         )
+    count_tokens(r.tokens for r in rows)
     return Provision.objects.bulk_create(rows, batch_size=500)
 
 
@@ -63,6 +64,7 @@ def _live(rule: Rule) -> bool:
     return rule.status in (Rule.Status.IN_FORCE, Rule.Status.AMENDED)
 
 
+@transaction.atomic
 def version_add(*, rule: Rule, text: str, file_name: str, file_type: str, size: int, actor):
     """Split `text` and store it as the rule's newest version (the current one)."""
     result = split.split(text)

@@ -206,17 +206,13 @@ def cite(request, problem_pk):
         except DomainError as error:
             messages.error(request, str(error))
     q = request.GET.get("q", "")[: search.core.MAX_QUERY]
-    paper = getattr(problem, "paper", None)
-    basis = " ".join(
-        x for x in [problem.title, problem.description, paper.facts if paper else ""] if x
-    )
-    result = search.run(request.user, q) if q else None
-    suggested = [] if q else search.suggest(request.user, basis)
-    rows = result.rows if result else suggested
+    if q:
+        result = search.run(request.user, q)
+        rows, words = result.rows, result.words
+    else:
+        rows, words = search.suggest_for_problem(request.user, problem)
     for row in rows:
-        row.snippet = search.snippet(
-            row, result.words if result else search.core.query_words(basis)[:20]
-        )
+        row.snippet = search.snippet(row, words)
     cited = set(Citation.objects.filter(problem=problem).values_list("provision_id", flat=True))
     return render(
         request,

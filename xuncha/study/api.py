@@ -10,6 +10,7 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 from pydantic import Field
 
+from xuncha.audit.schemas import ConfidentialOut
 from xuncha.core.apitypes import Limit, Offset
 from xuncha.core.errors import DomainError
 from xuncha.org import access
@@ -145,11 +146,7 @@ def session_create(request, data: StudySessionIn):
         raise DomainError(
             "学习形式应为 centre（理论中心组领学）、branch（支部带学）或 exchange（交流研学）。"
         )
-    branch = None
-    if data.branch_id is not None:
-        branch = StudyBranch.objects.filter(office=office, pk=data.branch_id).first()
-        if branch is None:
-            raise DomainError("支部带学须选择本机构的党支部。", field="branch_id")
+    branch = _branch(office, data.branch_id)
     session = services.session_create(
         office=office,
         form=data.form,
@@ -178,6 +175,57 @@ def _rules(office, ids):
 @router.get("/sessions/{pk}", response=StudySessionDetailOut)
 def session_get(request, pk: int):
     return _detail_out(access.get_for_user(StudySession, request.user, pk))
+
+
+class StudySessionEditIn(Schema):
+    form: str
+    date: date
+    topic: str
+    host_id: int
+    branch_id: int | None = None
+    hours: Decimal = Decimal("2")
+    materials: str = ""
+    rule_ids: list[int] = []
+    minutes: str = ""
+
+
+def _branch(office, branch_id):
+    if branch_id is None:
+        return None
+    branch = StudyBranch.objects.filter(office=office, pk=branch_id).first()
+    if branch is None:
+        raise DomainError("支部带学须选择本机构的党支部。", field="branch_id")
+    return branch
+
+
+@router.put("/sessions/{pk}", response=StudySessionDetailOut)
+def session_update(request, pk: int, data: StudySessionEditIn):
+    """Correct a session (the host or the study roles) while its year is not locked;
+    attendance through PUT …/attendance."""
+    session = access.get_for_user(StudySession, request.user, pk, "edit")
+    office = session.office
+    session = services.session_update(
+        session=session,
+        form=data.form,
+        date=data.date,
+        host=_person(office, data.host_id, "主持人"),
+        topic=data.topic,
+        branch=_branch(office, data.branch_id),
+        hours=data.hours,
+        materials=data.materials,
+        rules=_rules(office, data.rule_ids),
+        minutes=data.minutes,
+        actor=request.user,
+    )
+    return _detail_out(session)
+
+
+@router.delete("/sessions/{pk}", response={204: None})
+def session_delete(request, pk: int):
+    """Delete a session without reflections (the study roles) while its year is open."""
+    session = access.get_for_user(StudySession, request.user, pk, "change")
+    services.session_delete(session=session, actor=request.user)
+    return Status(204, None)
 
 
 @router.put("/sessions/{pk}/attendance", response=list[StudyAttendanceOut])
@@ -240,7 +288,9 @@ class HygieneFlagOut(Schema):
     passage: str
 
 
-class ReflectionOut(Schema):
+class ReflectionOut(ConfidentialOut):
+    """A reflection with its text and comment: serialising one is an audited read."""
+
     id: int
     author_id: int
     author: str
@@ -251,6 +301,14 @@ class ReflectionOut(Schema):
     submitted_at: datetime
     flags: list[HygieneFlagOut]
     comment: str
+
+    @staticmethod
+    def resolve_author(obj):
+        return _name(obj.author)
+
+    @staticmethod
+    def resolve_flags(obj):
+        return [{**f, "passage": obj.text[f["start"] : f["end"]]} for f in obj.flags]
 
 
 class ReflectionIn(Schema):
@@ -264,28 +322,13 @@ class ReflectionCommentIn(Schema):
     comment: str
 
 
-def _reflection_out(r) -> dict:
-    return {
-        "id": r.pk,
-        "author_id": r.author_id,
-        "author": _name(r.author),
-        "session_id": r.session_id,
-        "self_study_id": r.self_study_id,
-        "title": r.title,
-        "text": r.text,
-        "submitted_at": r.submitted_at,
-        "flags": [{**f, "passage": r.text[f["start"] : f["end"]]} for f in r.flags],
-        "comment": r.comment,
-    }
-
-
 @router.get("/reflections", response=list[ReflectionOut])
 def reflection_list(request, session_id: int | None = None, limit: Limit = 100, offset: Offset = 0):
     rows = access.visible(Reflection.objects.all(), request.user).select_related("author")
     if session_id is not None:
         rows = rows.filter(session_id=session_id)
     limit = min(limit, 500)
-    return [_reflection_out(r) for r in rows.order_by("-submitted_at")[offset : offset + limit]]
+    return list(rows.order_by("-submitted_at")[offset : offset + limit])
 
 
 @router.post("/reflections", response={201: ReflectionOut})
@@ -304,19 +347,18 @@ def reflection_create(request, data: ReflectionIn):
         text=data.text,
         actor=request.user,
     )
-    return Status(201, _reflection_out(row))
+    return Status(201, row)
 
 
 @router.get("/reflections/{pk}", response=ReflectionOut)
 def reflection_get(request, pk: int):
-    return _reflection_out(access.get_for_user(Reflection, request.user, pk))
+    return access.get_for_user(Reflection.objects.select_related("author"), request.user, pk)
 
 
 @router.post("/reflections/{pk}/comment", response=ReflectionOut)
 def reflection_comment(request, pk: int, data: ReflectionCommentIn):
     row = access.get_for_user(Reflection, request.user, pk, "comment")
-    services.reflection_comment(reflection=row, comment=data.comment, actor=request.user)
-    return _reflection_out(row)
+    return services.reflection_comment(reflection=row, comment=data.comment, actor=request.user)
 
 
 class StudyStatRow(Schema):

@@ -101,6 +101,9 @@ class StudyPlan(models.Model):
         _("人均学习学时"), max_digits=6, decimal_places=1, default=Decimal("0")
     )
     note = models.TextField(_("说明"), blank=True)
+    # The office's rule for closing a year: once locked (e.g. after its statistics were
+    # reported), sessions of that year are no longer recorded, changed or deleted.
+    locked = models.BooleanField(_("锁定本年度学习记录"), default=False)
 
     objects = PlanQuerySet.as_manager()
 
@@ -131,7 +134,7 @@ class SessionQuerySet(models.QuerySet):
         if action == "view":
             mine = Q(host=user) | Q(attendance__person=user)
             return self.filter(_manage_q(user) | mine).distinct()
-        if action == "comment":  # the host comments on the session's reflections
+        if action in ("comment", "edit"):  # the host comments on reflections, corrects
             return self.filter(_manage_q(user) | Q(host=user))
         return self.filter(_manage_q(user))
 
@@ -343,6 +346,10 @@ class Reflection(models.Model):
     commented_at = models.DateTimeField(null=True, blank=True)
 
     objects = ReflectionQuerySet.as_manager()
+
+    # Personal writing and the host's judgement of it: shown only through
+    # audit.services.confidential / audit.schemas.ConfidentialOut.
+    CONFIDENTIAL_FIELDS = ("text", "comment")
 
     class Meta:
         verbose_name = _("心得体会")

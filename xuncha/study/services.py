@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from xuncha.audit.models import Action
-from xuncha.audit.services import record
+from xuncha.audit.services import diff, record
 from xuncha.core.errors import DomainError
 from xuncha.core.uploads import check_upload
 from xuncha.org.models import Role, User
@@ -97,8 +97,11 @@ def branch_save(*, office, name, members, secretary=None, branch=None, actor) ->
 
 
 @transaction.atomic
-def plan_save(*, office, year, centre, branch, exchange, hours_per_person, note="", actor):
-    """Set the office's study plan for one year (sessions per form, hours per person)."""
+def plan_save(
+    *, office, year, centre, branch, exchange, hours_per_person, note="", locked=False, actor
+):
+    """Set the office's study plan for one year (sessions per form, hours per person) and
+    whether the year's study records are locked (no session recorded, changed or deleted)."""
     try:
         year = int(year)
         counts = [int(centre), int(branch), int(exchange)]
@@ -112,12 +115,18 @@ def plan_save(*, office, year, centre, branch, exchange, hours_per_person, note=
     plan, created = StudyPlan.objects.select_for_update().get_or_create(office=office, year=year)
     plan.centre_sessions, plan.branch_sessions, plan.exchange_sessions = counts
     plan.hours_per_person, plan.note = hours, (note or "").strip()
+    plan.locked = bool(locked)
     plan.save()
     record(
         actor=actor,
         action=Action.CREATE if created else Action.UPDATE,
         obj=plan,
-        changes={"year": year, "sessions": counts, "hours_per_person": str(hours)},
+        changes={
+            "year": year,
+            "sessions": counts,
+            "hours_per_person": str(hours),
+            "locked": plan.locked,
+        },
     )
     return plan
 
@@ -169,6 +178,51 @@ def _file_store(session, uploaded, actor) -> SessionFile:
     return row
 
 
+def _session_values(
+    *, office, form, date, host, topic, branch, materials, hours, minutes, rules
+) -> tuple[dict, list]:
+    """The checked fields of a session (create and edit alike) and its library rules."""
+    if form not in [f.value for f in SESSION_FORMS]:
+        raise DomainError("学习形式应为理论中心组领学、支部带学或交流研学。", field="form")
+    topic = (topic or "").strip()
+    if not topic:
+        raise DomainError("请填写学习主题。", field="topic")
+    _of_office(host, office, "主持人")
+    if form == Form.BRANCH:
+        if branch is None or branch.office_id != office.pk:
+            raise DomainError("支部带学须选择本机构的党支部。", field="branch")
+    else:
+        branch = None
+    rules = list(rules)
+    readable = set(library_rules(office).values_list("pk", flat=True))
+    if any(r.pk not in readable for r in rules):
+        raise DomainError("学习材料须选自本机构或上级机构的法规制度库。", field="rules")
+    values = {
+        "form": form,
+        "date": _past(date),
+        "host": host,
+        "topic": topic[:200],
+        "branch": branch,
+        "materials": (materials or "").strip(),
+        "hours": _hours(hours),
+        "minutes": (minutes or "").strip(),
+    }
+    return values, rules
+
+
+def locked(office, year: int) -> bool:
+    """Whether the office has locked the study records of `year` (its yearly plan)."""
+    return StudyPlan.objects.filter(office=office, year=year, locked=True).exists()
+
+
+def _unlocked(office, day):
+    if locked(office, day.year):
+        raise DomainError(
+            f"本机构已锁定{day.year}年度的学习记录，不能再登记、修改或删除该年度的学习活动；"
+            "如需更正，请由巡察办在年度学习计划中解除锁定。"
+        )
+
+
 @transaction.atomic
 def session_create(
     *,
@@ -188,39 +242,26 @@ def session_create(
 ) -> StudySession:
     """Record a collective study session with its attendance, material files and the rules
     of the library it studied (the office's own or its higher offices')."""
-    if form not in [f.value for f in SESSION_FORMS]:
-        raise DomainError("学习形式应为理论中心组领学、支部带学或交流研学。", field="form")
-    topic = (topic or "").strip()
-    if not topic:
-        raise DomainError("请填写学习主题。", field="topic")
-    _of_office(host, office, "主持人")
-    if form == Form.BRANCH:
-        if branch is None or branch.office_id != office.pk:
-            raise DomainError("支部带学须选择本机构的党支部。", field="branch")
-    else:
-        branch = None
-    rules = list(rules)
-    readable = set(library_rules(office).values_list("pk", flat=True))
-    if any(r.pk not in readable for r in rules):
-        raise DomainError("学习材料须选自本机构或上级机构的法规制度库。", field="rules")
+    values, rules = _session_values(
+        office=office,
+        form=form,
+        date=date,
+        host=host,
+        topic=topic,
+        branch=branch,
+        materials=materials,
+        hours=hours,
+        minutes=minutes,
+        rules=rules,
+    )
+    _unlocked(office, values["date"])
     files = list(files)
     if len(files) > MAX_FILES:
         raise DomainError(f"一次最多上传 {MAX_FILES} 个材料附件。", field="files")
     for f in files:
         check_upload(f)  # every file before anything is saved
         f.seek(0)
-    session = StudySession.objects.create(
-        office=office,
-        form=form,
-        date=_past(date),
-        host=host,
-        topic=topic[:200],
-        branch=branch,
-        materials=(materials or "").strip(),
-        hours=_hours(hours),
-        minutes=(minutes or "").strip(),
-        created_by=actor,
-    )
+    session = StudySession.objects.create(office=office, created_by=actor, **values)
     session.rules.set(rules)
     rows = _attendance_rows(office, attendance)
     Attendance.objects.bulk_create(
@@ -243,6 +284,89 @@ def session_create(
     return session
 
 
+EDITABLE = ("form", "date", "host", "topic", "branch", "materials", "hours", "minutes")
+
+
+@transaction.atomic
+def session_update(
+    *,
+    session,
+    actor,
+    form,
+    date,
+    host,
+    topic,
+    branch=None,
+    materials="",
+    hours="2",
+    minutes="",
+    rules=(),
+) -> StudySession:
+    """Correct a session (the host or the office's study roles), while neither its old
+    year nor its new one is locked. Attendance is corrected by `attendance_set`."""
+    session = StudySession.objects.select_for_update().get(pk=session.pk)
+    _unlocked(session.office, session.date)
+    values, rules = _session_values(
+        office=session.office,
+        form=form,
+        date=date,
+        host=host,
+        topic=topic,
+        branch=branch,
+        materials=materials,
+        hours=hours,
+        minutes=minutes,
+        rules=rules,
+    )
+    _unlocked(session.office, values["date"])
+
+    def plain(v):
+        return v.pk if hasattr(v, "pk") else str(v) if v is not None else None
+
+    before = {k: plain(getattr(session, k)) for k in EDITABLE}
+    before_rules = sorted(session.rules.values_list("pk", flat=True))
+    for name, value in values.items():
+        setattr(session, name, value)
+    session.save()
+    session.rules.set(rules)
+    changes = diff(before, {k: plain(v) for k, v in values.items()})
+    after_rules = sorted(r.pk for r in rules)
+    if after_rules != before_rules:
+        changes["rules"] = [before_rules, after_rules]
+    record(actor=actor, action=Action.UPDATE, obj=session, summary="修改学习活动", changes=changes)
+    return session
+
+
+@transaction.atomic
+def session_delete(*, session, actor) -> None:
+    """Delete a session recorded by mistake, with its attendance and material files;
+    refused while reflections are attached (they are participants' own records)."""
+    session = StudySession.objects.select_for_update().get(pk=session.pk)
+    _unlocked(session.office, session.date)
+    n = session.reflections.count()
+    if n:
+        raise DomainError(
+            f"该学习活动已有 {n} 篇心得体会，不能删除；心得体会是参学人员本人的记录，"
+            "如登记有误请修改学习活动。"
+        )
+    record(
+        actor=actor,
+        action=Action.DELETE,
+        obj=session,
+        summary=f"删除学习活动：{session}"[:300],
+        changes={
+            "form": session.form,
+            "date": str(session.date),
+            "host": session.host_id,
+            "attendance": dict(
+                (str(p), st) for p, st in session.attendance.values_list("person_id", "status")
+            ),
+            "files": list(session.files.values_list("original_name", flat=True)),
+        },
+    )
+    session.delete()  # attendance and file rows go with it; stored bytes are shared
+
+
 def library_rules(office):
     """Rules of the library a session of `office` may study: its own and its higher offices'."""
     from xuncha.library.models import Rule
@@ -255,6 +379,7 @@ def library_rules(office):
 def attendance_set(*, session, rows, actor) -> list[Attendance]:
     """Replace the attendance of a session (the office corrects who came)."""
     session = StudySession.objects.select_for_update().get(pk=session.pk)
+    _unlocked(session.office, session.date)
     rows = _attendance_rows(session.office, rows)
     before = dict(session.attendance.values_list("person_id", "status"))
     session.attendance.all().delete()
@@ -276,6 +401,7 @@ def attendance_set(*, session, rows, actor) -> list[Attendance]:
 
 @transaction.atomic
 def session_files_add(*, session, files, actor) -> list[SessionFile]:
+    _unlocked(session.office, session.date)
     files = list(files)
     if not files:
         raise DomainError("请选择要上传的材料。", field="files")

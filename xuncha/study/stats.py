@@ -6,16 +6,18 @@ Definitions (the same in tests/study/test_stats.py's plain-Python reference):
 - per person: sessions = sessions attended (出席); hours = hours of the sessions attended
   plus self-study hours; reflections = reflections written; attendance rate = 出席 /
   sessions listed in (出席 + 请假 + 缺席), none when never listed;
+- the host of a session attended it (出席), listed in its attendance or not, whatever
+  their own row says: hosting is counted once, as a listed and present session;
 - per branch: its members' figures summed (rate = their 出席 / their listings) and the
   number of 支部带学 sessions the branch held.
-Eight queries (five grouped) whatever the number of people or rows.
+Nine queries (six grouped) whatever the number of people or rows.
 """
 
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 
 from xuncha.study.models import (
     SESSION_FORMS,
@@ -92,6 +94,7 @@ def compute(office, year: int, people) -> StudyStats:
     present = Q(status=Attendance.Status.PRESENT)
     for r in (
         Attendance.objects.filter(in_year)
+        .exclude(person=F("session__host"))  # the host is counted below, once
         .values("person")
         .annotate(
             listed=Count("pk"),
@@ -103,6 +106,17 @@ def compute(office, year: int, people) -> StudyStats:
             row = rows[r["person"]]
             row.listed, row.present = r["listed"], r["present"]
             row.sessions = r["present"]
+            row.hours += r["hours"] or ZERO
+    for r in (
+        StudySession.objects.filter(office=office, date__range=(start, end))
+        .values("host")
+        .annotate(n=Count("pk"), hours=Sum("hours"))
+    ):
+        if r["host"] in rows:
+            row = rows[r["host"]]
+            row.listed += r["n"]
+            row.present += r["n"]
+            row.sessions += r["n"]
             row.hours += r["hours"] or ZERO
     for r in (
         SelfStudy.objects.filter(office=office, date__range=(start, end))

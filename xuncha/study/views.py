@@ -9,11 +9,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from xuncha.audit.models import Action
-from xuncha.audit.services import record, record_read
+from xuncha.audit.services import confidential, record, record_read
 from xuncha.core.errors import DomainError
 from xuncha.core.uploads import attachment_response
 from xuncha.org import access
@@ -95,7 +96,10 @@ class SessionForm(forms.Form):
         choices=[(f.value, f.label) for f in SESSION_FORMS],
         widget=forms.Select(attrs={"class": "form-select"}),
     )
-    date = forms.DateField(label="学习日期", widget=forms.DateInput({"type": "date", **INPUT}))
+    date = forms.DateField(
+        label="学习日期",
+        widget=forms.DateInput({"type": "date", **INPUT}, format="%Y-%m-%d"),  # edit: shown
+    )
     topic = forms.CharField(label="学习主题", max_length=200, widget=forms.TextInput(INPUT))
     host = forms.ModelChoiceField(
         label="主持人（领学人）", queryset=None, widget=forms.Select(attrs={"class": "form-select"})
@@ -133,6 +137,11 @@ class SessionForm(forms.Form):
             self.fields[name].label_from_instance = lambda o: getattr(o, "full_name", "") or str(o)
 
 
+def _session_fields(data) -> dict:
+    """The session's own fields from a valid SessionForm (create and edit)."""
+    return {name: data[name] for name in (*services.EDITABLE, "rules")}
+
+
 def _attendance_from(request, people):
     rows, echo = [], {}
     for p in people:
@@ -157,15 +166,7 @@ def session_new(request):
             try:
                 session = services.session_create(
                     office=office,
-                    form=d["form"],
-                    date=d["date"],
-                    host=d["host"],
-                    topic=d["topic"],
-                    branch=d["branch"],
-                    hours=d["hours"],
-                    materials=d["materials"],
-                    rules=d["rules"],
-                    minutes=d["minutes"],
+                    **_session_fields(d),
                     attendance=rows,
                     files=request.FILES.getlist("files"),
                     actor=request.user,
@@ -181,6 +182,56 @@ def session_new(request):
         "study/session_form.html",
         {"form": form, "attendance": attendance, "statuses": Attendance.Status.choices},
     )
+
+
+@login_required
+def session_edit(request, pk):
+    """Correct a session: the host or the office's study roles, while its year is open."""
+    session = _session(request, pk, "edit")
+    initial = {
+        "form": session.form,
+        "date": session.date,
+        "topic": session.topic,
+        "host": session.host_id,
+        "branch": session.branch_id,
+        "hours": session.hours,
+        "materials": session.materials,
+        "rules": list(session.rules.values_list("pk", flat=True)),
+        "minutes": session.minutes,
+    }
+    form = SessionForm(request.POST or None, office=session.office, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.session_update(session=session, **_session_fields(d), actor=request.user)
+        except DomainError as e:
+            form.add_error(None, e.message)
+        else:
+            messages.success(request, "学习活动已修改。")
+            return redirect("study:session_detail", session.pk)
+    return render(
+        request,
+        "study/session_form.html",
+        {
+            "form": form,
+            "session": session,
+            "locked": services.locked(session.office, session.date.year),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def session_delete(request, pk):
+    session = _session(request, pk, "change")
+    try:
+        services.session_delete(session=session, actor=request.user)
+    except DomainError as e:
+        messages.error(request, e.message)
+        return redirect("study:session_detail", session.pk)
+    messages.success(request, "学习活动已删除。")
+    return redirect(f"{reverse('study:index')}?year={session.date.year}")
 
 
 def _session(request, pk, action="view"):
@@ -216,10 +267,19 @@ def session_detail(request, pk):
             "reflections": reflections,
             "files": session.files.all(),
             "may_change": may_change,
+            "may_edit": may_change or session.host_id == user.pk,
+            "locked": services.locked(session.office, session.date.year),
             "may_reflect": may_reflect,
             "rows": rows,
             "statuses": Attendance.Status.choices,
-            "present": sum(1 for a in attendance if a.status == Attendance.Status.PRESENT),
+            # The host attended (stats.compute counts them once, listed or not).
+            "present": 1
+            + sum(
+                1
+                for a in attendance
+                if a.status == Attendance.Status.PRESENT and a.person_id != session.host_id
+            ),
+            "listed": 1 + sum(1 for a in attendance if a.person_id != session.host_id),
         },
     )
 
@@ -369,6 +429,7 @@ def _reflection(request, pk, action="view"):
 @login_required
 def reflection_detail(request, pk):
     row = _reflection(request, pk)
+    confidential(row, actor=request.user)  # the text and the comment shown
     return render(
         request,
         "study/reflection_detail.html",
@@ -461,6 +522,7 @@ def plan(request):
                 exchange=request.POST.get("exchange_sessions"),
                 hours_per_person=request.POST.get("hours_per_person"),
                 note=request.POST.get("note", ""),
+                locked=bool(request.POST.get("locked")),
                 actor=request.user,
             )
         except DomainError as e:

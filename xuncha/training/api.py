@@ -4,9 +4,11 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
-from ninja import Router, Schema, Status
+from ninja import File, Router, Schema, Status
 from ninja.errors import HttpError
+from ninja.files import UploadedFile
 
+from xuncha.audit.schemas import ConfidentialOut
 from xuncha.org import access
 from xuncha.plans.models import EDIT_ROLES, PLAN_ROLES, Inspector
 from xuncha.training import selectors, services
@@ -43,7 +45,9 @@ class ScoreOut(Schema):
     score: int
 
 
-class AppraisalOut(Schema):
+class AppraisalOut(ConfidentialOut):
+    """An appraisal with its comments: serialising one is an audited read."""
+
     id: int
     member_id: int
     inspector_id: int
@@ -57,6 +61,26 @@ class AppraisalOut(Schema):
     correction_reason: str
     finalised_at: datetime | None
     scores: list[ScoreOut]
+
+    @staticmethod
+    def resolve_inspector_id(obj):
+        return obj.member.inspector_id
+
+    @staticmethod
+    def resolve_inspection_id(obj):
+        return obj.member.team.inspection_id
+
+    @staticmethod
+    def resolve_scores(obj):
+        return [
+            {
+                "indicator_id": s.indicator_id,
+                "name": s.name,
+                "max_score": s.max_score,
+                "score": s.score,
+            }
+            for s in obj.scores.all()
+        ]
 
 
 class AppraisalIn(Schema):
@@ -113,32 +137,6 @@ def _training_out(t):
     }
 
 
-def _appraisal_out(a):
-    return {
-        "id": a.pk,
-        "member_id": a.member_id,
-        "inspector_id": a.member.inspector_id,
-        "inspection_id": a.member.team.inspection_id,
-        "source": a.source,
-        "state": a.state,
-        "rating": a.rating,
-        "total": a.total,
-        "comments": a.comments,
-        "corrects_id": a.corrects_id,
-        "correction_reason": a.correction_reason,
-        "finalised_at": a.finalised_at,
-        "scores": [
-            {
-                "indicator_id": s.indicator_id,
-                "name": s.name,
-                "max_score": s.max_score,
-                "score": s.score,
-            }
-            for s in a.scores.all()
-        ],
-    }
-
-
 def _appraisals():
     return Appraisal.objects.select_related("member__team").prefetch_related("scores")
 
@@ -156,7 +154,9 @@ def record_list(request, inspector_id: int | None = None):
     return [_training_out(t) for t in rows[:500]]
 
 
-@router.post("/records", response={201: TrainingOut}, summary="登记培训记录（证书请在页面上传）")
+@router.post(
+    "/records", response={201: TrainingOut}, summary="登记培训记录（证书另行上传：…/certificate）"
+)
 def record_create(request, payload: TrainingIn):
     _need_office(request.user, EDIT_ROLES)
     inspector = access.get_for_user(Inspector, request.user, payload.inspector_id, "change")
@@ -170,6 +170,65 @@ def record_create(request, payload: TrainingIn):
         actor=request.user,
     )
     return Status(201, _training_out(row))
+
+
+@router.get(
+    "/records.xlsx",
+    response={200: None},
+    summary="导出培训记录（.xlsx，带查阅人水印）",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "培训记录表",
+                "content": {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}
+                },
+            }
+        }
+    },
+)
+def records_download(request, q: str = ""):
+    from xuncha.training.views import records_xlsx_response
+
+    return records_xlsx_response(request.user, q)  # PermissionDenied: a JSON 403
+
+
+@router.get(
+    "/records/{record_id}/certificate",
+    response={200: None},
+    summary="下载结业证书（与页面同样的查阅范围）",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "证书文件（PDF、OFD 或图片）",
+                "content": {"application/octet-stream": {}},
+            }
+        }
+    },
+)
+def certificate_download(request, record_id: int):
+    from xuncha.training.views import certificate_response
+
+    return certificate_response(access.get_for_user(TrainingRecord, request.user, record_id))
+
+
+@router.post(
+    "/records/{record_id}/certificate",
+    response=TrainingOut,
+    summary="上传（或更换）结业证书：PDF、OFD、JPG、PNG、WebP",
+)
+def certificate_upload(request, record_id: int, certificate: File[UploadedFile]):
+    row = access.get_for_user(
+        TrainingRecord.objects.select_related("inspector__office"),
+        request.user,
+        record_id,
+        "change",
+    )
+    return _training_out(
+        services.training_certificate_attach(
+            record=row, certificate=certificate, actor=request.user
+        )
+    )
 
 
 @router.get("/indicators", response=list[IndicatorOut], summary="本办考核指标")
@@ -190,12 +249,12 @@ def appraisal_list(request, inspection_id: int | None = None, inspector_id: int 
         rows = rows.filter(member__team__inspection_id=inspection_id)
     if inspector_id is not None:
         rows = rows.filter(member__inspector_id=inspector_id)
-    return [_appraisal_out(a) for a in rows[:500]]
+    return list(rows[:500])
 
 
 @router.get("/appraisals/{appraisal_id}", response=AppraisalOut, summary="巡察干部考核")
 def appraisal_detail(request, appraisal_id: int):
-    return _appraisal_out(access.get_for_user(_appraisals(), request.user, appraisal_id))
+    return access.get_for_user(_appraisals(), request.user, appraisal_id)
 
 
 def _writable(user, member, source):
@@ -219,7 +278,7 @@ def appraisal_save(request, payload: AppraisalIn):
     )
     if payload.finalise:
         row = services.appraisal_finalise(appraisal=row, actor=request.user)
-    return Status(201, _appraisal_out(access.get_for_user(_appraisals(), request.user, row.pk)))
+    return Status(201, access.get_for_user(_appraisals(), request.user, row.pk))
 
 
 @router.post(
@@ -229,7 +288,7 @@ def appraisal_finalise(request, appraisal_id: int):
     row = access.get_for_user(_appraisals(), request.user, appraisal_id)
     _writable(request.user, row.member, row.source)
     services.appraisal_finalise(appraisal=row, actor=request.user)
-    return _appraisal_out(access.get_for_user(_appraisals(), request.user, row.pk))
+    return access.get_for_user(_appraisals(), request.user, row.pk)
 
 
 @router.post(
@@ -248,7 +307,7 @@ def appraisal_correct(request, appraisal_id: int, payload: CorrectionIn):
         reason=payload.reason,
         actor=request.user,
     )
-    return Status(201, _appraisal_out(access.get_for_user(_appraisals(), request.user, new.pk)))
+    return Status(201, access.get_for_user(_appraisals(), request.user, new.pk))
 
 
 @router.get(

@@ -185,6 +185,10 @@ class Appraisal(models.Model):
 
     objects = AppraisalQuerySet.as_manager()
 
+    # Personal judgement of a cadre: shown only through audit.services.confidential /
+    # audit.schemas.ConfidentialOut.
+    CONFIDENTIAL_FIELDS = ("comments",)
+
     class Meta:
         verbose_name = _("巡察干部考核")
         verbose_name_plural = _("巡察干部考核")

@@ -4,7 +4,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import CharField, Count, FloatField, Max, Sum
+from django.db.models import CharField, Count, FloatField, Max, Q, Sum
 from django.db.models.functions import Cast
 from django.http import Http404
 
@@ -26,6 +26,18 @@ def _mark_corrected(rows):
     ids = {a.corrects_id for a in rows if a.corrects_id}
     for a in rows:
         a._corrected = a.pk in ids
+    return rows
+
+
+def office_records(user, q: str = ""):
+    """The training records of the offices `user` holds an office role in (their pools),
+    optionally those whose inspector or course contains `q`; PermissionDenied otherwise."""
+    if not (access.is_sysadmin(user) or access.user_offices(user, PLAN_ROLES)):
+        raise PermissionDenied("需要巡察办角色。")
+    rows = access.visible(TrainingRecord.objects.select_related("inspector__office"), user)
+    q = (q or "").strip()[:50]
+    if q:
+        rows = rows.filter(Q(inspector__name__contains=q) | Q(course__contains=q))
     return rows
 
 

@@ -128,6 +128,42 @@ def _store_certificate(uploaded):
     return str(relative), checked, len(data)
 
 
+def training_certificate_attach(*, record: TrainingRecord, certificate, actor) -> TrainingRecord:
+    """Attach (or replace) the certificate of a training record; the office's staff."""
+    if not holds(actor, record.inspector.office, EDIT_ROLES):
+        raise DomainError("只有本巡察办管理员或工作人员可以上传结业证书。")
+    if not certificate:
+        raise DomainError("请选择结业证书文件。", "certificate")
+    relative, checked, size = _store_certificate(certificate)
+    with transaction.atomic():
+        row = TrainingRecord.objects.select_for_update().get(pk=record.pk)
+        before = row.certificate_name
+        row.certificate_name = checked.name
+        row.certificate_path = relative
+        row.certificate_type = checked.content_type
+        row.certificate_size = size
+        row.save(
+            update_fields=[
+                "certificate_name",
+                "certificate_path",
+                "certificate_type",
+                "certificate_size",
+            ]
+        )
+        _audit_certificate(row, before, actor)
+    return row
+
+
+def _audit_certificate(row, before, actor):
+    record(
+        actor=actor,
+        action=Action.UPDATE,
+        obj=row,
+        summary=f"上传{row.inspector.name}“{row.course}”的结业证书",
+        changes={"certificate": [before, row.certificate_name]},
+    )
+
+
 def _hours(value) -> Decimal:
     try:
         hours = Decimal(str(value)).quantize(Decimal("0.1"))

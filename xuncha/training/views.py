@@ -7,17 +7,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 
+from xuncha.audit.models import Action
+from xuncha.audit.services import confidential, record
 from xuncha.core.errors import DomainError
 from xuncha.core.uploads import attachment_response
 from xuncha.org import access
 from xuncha.plans.models import EDIT_ROLES, PLAN_ROLES, Inspection, Inspector
-from xuncha.training import services
+from xuncha.reports.watermark import watermark_text
+from xuncha.training import exports, services
 from xuncha.training.forms import AppraisalForm, SettingsForm, TrainingForm
 from xuncha.training.models import Appraisal, AppraisalSettings, TrainingRecord, led_teams
 from xuncha.training.selectors import (
+    office_records,
     require_write,
     visible_inspection,
     visible_member,
@@ -45,10 +49,7 @@ def index(request):
     records = inspections = None
     q = request.GET.get("q", "").strip()[:50]
     if office_view:
-        records = access.visible(TrainingRecord.objects.select_related("inspector__office"), user)
-        if q:
-            records = records.filter(Q(inspector__name__contains=q) | Q(course__contains=q))
-        records = list(records[:100])
+        records = list(office_records(user, q)[:100])
         inspections = list(
             access.visible(Inspection.objects.all(), user)
             .filter(access.office_q(user, PLAN_ROLES) if not access.is_sysadmin(user) else Q())
@@ -121,14 +122,44 @@ def record_create(request):
     )
 
 
-@login_required
-def certificate(request, pk):
-    row = access.get_for_user(TrainingRecord, request.user, pk)
+def certificate_response(row: TrainingRecord):
+    """The certificate of a record the reader may see (page and API alike)."""
     path = Path(settings.MEDIA_ROOT) / row.certificate_path
     if not row.certificate_path or not path.is_file():
         raise Http404("该培训记录没有上传结业证书。")
     response = FileResponse(open(path, "rb"), content_type=row.certificate_type)
     return attachment_response(response, row.certificate_name, row.certificate_type)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_EXPORT = 20_000
+
+
+def records_xlsx_response(user, q: str = ""):
+    """The training records the office reads, as a watermarked .xlsx (page and API)."""
+    rows = list(office_records(user, q).order_by("inspector__name", "-start")[:MAX_EXPORT])
+    mark = watermark_text(user)
+    title = "巡察干部培训记录" + (f"（检索：{q.strip()[:50]}）" if q.strip() else "")
+    data = exports.records_xlsx(rows, title=title, watermark=mark)
+    record(
+        actor=user,
+        action=Action.EXPORT,
+        object_type="training.trainingrecord",
+        summary=f"导出培训记录 {len(rows)} 条",
+        changes={"q": q.strip()[:50], "count": len(rows), "watermark": mark},
+    )
+    response = HttpResponse(data, content_type=XLSX)
+    return attachment_response(response, "培训记录.xlsx", XLSX)
+
+
+@login_required
+def records_download(request):
+    return records_xlsx_response(request.user, request.GET.get("q", ""))
+
+
+@login_required
+def certificate(request, pk):
+    return certificate_response(access.get_for_user(TrainingRecord, request.user, pk))
 
 
 @login_required
@@ -145,6 +176,7 @@ def inspection_appraisals(request, pk):
         .prefetch_related("scores")
         .order_by("pk")
     )
+    confidential(rows, actor=request.user)  # their comments are shown
     corrected = {a.corrects_id for a in rows if a.corrects_id}
     table = []
     for m in members:
@@ -199,6 +231,10 @@ def appraise(request, pk, source):
         messages.info(request, "该考核已定档，不能修改；如需更正请使用“更正”。")
         return redirect("training:inspection_appraisals", inspection.pk)
     indicators = services.indicators_for(inspection.office)
+    leader_appraisal = None
+    if source == Appraisal.Source.OFFICE:
+        leader_appraisal = _leader_view(request.user, member)
+    confidential([a for a in (current, leader_appraisal) if a], actor=request.user)
     initial = {}
     if current is not None:
         initial = {"rating": current.rating, "comments": current.comments}
@@ -234,9 +270,7 @@ def appraise(request, pk, source):
             "source": source,
             "source_label": Appraisal.Source(source).label,
             "form": form,
-            "leader_appraisal": _leader_view(request.user, member)
-            if source == Appraisal.Source.OFFICE
-            else None,
+            "leader_appraisal": leader_appraisal,
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -252,6 +286,7 @@ def correct(request, pk):
         pk,
     )
     require_write(request.user, old.member, old.source)
+    confidential(old, actor=request.user)  # its comments fill the form
     inspection = old.member.team.inspection
     indicators = services.indicators_for(inspection.office)
     initial = {"rating": old.rating, "comments": old.comments}

@@ -18,6 +18,12 @@
   xuncha archive verify <file>     check a signed archive package (refuses a tampered one)
   xuncha stats export|import|rules-export|pubkey
                                    signed statistics and rules packages between installations
+  xuncha backup [--out DIR] [--keys-out DIR]
+                                   consistent online backup: database, uploads, manifest of
+                                   SHA-256 checksums; the keys in a separate folder
+  xuncha restore <backup> --keys <keys backup> [--check]
+                                   restore into an empty installation, compare every table
+                                   and file with the manifest, verify the audit chain
   xuncha <any manage.py command>   e.g. xuncha migrate, xuncha createsuperuser
 
 Settings come from environment variables (see .env.example); the SQLite database lives

@@ -54,7 +54,7 @@ def test_flag_cleared_and_duplicate_confirmed(live_server, cast):
         expect(page.locator("#reporters")).to_contain_text("不同反映人")
         page.screenshot(path=SHOTS / "4-duplicate-group.png", full_page=True)
         page.get_by_role("button", name="确认重复并合并").click()
-        expect(page.locator(".member .badge")).to_have_text("已确认重复")
+        expect(page.locator(".member .xc-status")).to_have_text("已确认重复")
         page.screenshot(path=SHOTS / "5-duplicate-confirmed.png", full_page=True)
         assert DuplicateMember.objects.get().state == "confirmed"
         assert Submission.objects.get(pk=repeat.pk).merged_into_id == flagged.pk

@@ -20,7 +20,7 @@ from xuncha.core.errors import DomainError
 from xuncha.core.keys import keys_dir
 from xuncha.petitions import services as petitions
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -55,6 +55,19 @@ def _world(rect):  # noqa: F811
     inspection = cast.inspections["a"]
     measures = adopt(rect)
     # Hostile text in every kind of cell a unit or the office can type.
+    from xuncha.plans.models import Inspector
+    from xuncha.training.models import TrainingRecord
+
+    for text in HOSTILE:
+        TrainingRecord.objects.create(
+            inspector=Inspector.objects.filter(office=inspection.office).first(),
+            course=text,
+            organiser="市委组织部",
+            start=date(2026, 3, 1),
+            end=date(2026, 3, 3),
+            hours=16,
+            recorded_by=cast.office_staff,
+        )
     Measure.objects.filter(pk=measures[0].pk).update(
         content=HOSTILE[0],
         responsible_leader=HOSTILE[1],
@@ -138,6 +151,8 @@ def _world(rect):  # noqa: F811
         "api/v1/reports/drafts/<draft_id>/docx": draft.pk,
         "stats/table.xlsx": None,  # the official statistical table (figures only)
         "study/stats.xlsx": None,  # study statistics: names and figures
+        "training/records.xlsx": None,  # the office's training records
+        "api/v1/training/records.xlsx": None,
     }
 
 

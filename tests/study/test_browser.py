@@ -70,7 +70,7 @@ def test_record_session_with_attendance_and_reflection_then_see_flags(live_serve
         page.fill(f"#reason-{cast.other_member.pk}", "参加巡察组进驻工作")
         page.click("button:has-text('登记')")
         page.wait_for_selector("text=学习活动已登记")
-        assert "出席 1 / 应到 3" in page.inner_text("body")
+        assert "出席 2 / 应到 4，含主持人" in page.inner_text("body")
         assert "参加巡察组进驻工作" in page.inner_text("#attendance")
         assert "《江州市巡察工作廉洁纪律规定》" in page.inner_text("#session-materials")
         page.screenshot(path=str(SHOTS / "study-session.png"), full_page=True)

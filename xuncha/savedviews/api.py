@@ -7,8 +7,9 @@ leak); errors are JSON with a Chinese `detail`.
 from datetime import datetime
 
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from xuncha.core.apitypes import PageNumberPagination
 from xuncha.core.errors import DomainError
 from xuncha.org import access
 from xuncha.org.api import ERRORS

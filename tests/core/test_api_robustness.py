@@ -49,6 +49,14 @@ def test_openapi_components_have_unique_names_and_validate():
     assert not clashes, f"同名的 OpenAPI 组件：{clashes}"
 
 
+def test_served_openapi_json_has_no_duplicated_keys():
+    """Swagger UI refuses a document with a key twice (e.g. a status code given as 200 and
+    as "200", which Python keeps apart and JSON does not): every response code is unique."""
+    for path, method, operation in _operations():
+        codes = [str(code) for code in operation.get("responses", {})]
+        assert len(codes) == len(set(codes)), (path, method, codes)
+
+
 def _operations():
     document = openapi_schema()
     for path, item in document["paths"].items():

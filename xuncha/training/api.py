@@ -174,14 +174,15 @@ def record_create(request, payload: TrainingIn):
 
 @router.get(
     "/records.xlsx",
-    response={200: None},
     summary="导出培训记录（.xlsx，带查阅人水印）",
     openapi_extra={
         "responses": {
-            "200": {
+            200: {
                 "description": "培训记录表",
                 "content": {
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                        "schema": {"type": "string", "format": "binary"}
+                    }
                 },
             }
         }
@@ -195,13 +196,14 @@ def records_download(request, q: str = ""):
 
 @router.get(
     "/records/{record_id}/certificate",
-    response={200: None},
     summary="下载结业证书（与页面同样的查阅范围）",
     openapi_extra={
         "responses": {
-            "200": {
+            200: {
                 "description": "证书文件（PDF、OFD 或图片）",
-                "content": {"application/octet-stream": {}},
+                "content": {
+                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+                },
             }
         }
     },

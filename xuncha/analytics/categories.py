@@ -142,6 +142,7 @@ class CategoryModel:
         self.gram_codes = codes[order]
         self.gram_idf = np.array([self.idf[g] for g in self.vocab])[order]
         self.gram_matrix = np.ascontiguousarray(self.matrix[:, order].T)  # (vocab, codes)
+        self.gram_table = _CodeTable(self.gram_codes)
         self.l1_masks = {
             l1: np.array([self.parent[c] == l1 for c in self.codes])
             for l1 in set(self.parent.values())
@@ -177,9 +178,8 @@ class CategoryModel:
         parts = [_gram_codes(c) for c in cores]
         codes = np.concatenate(parts)
         doc = np.repeat(np.arange(n, dtype=np.int64), [len(p) for p in parts])
-        pos = np.searchsorted(self.gram_codes, codes)
-        pos[pos == size] = 0
-        hit = self.gram_codes[pos] == codes
+        pos = self.gram_table.positions(codes)
+        hit = pos >= 0
         if not hit.any():
             return out
         keys, tf = np.unique(doc[hit] * size + pos[hit], return_counts=True)
@@ -271,6 +271,46 @@ class CategoryModel:
             if i is not None and len(g) >= 2:
                 weights.append((self.matrix[row, i] * self.idf[g], g))
         return [g for _, g in sorted(weights, reverse=True)[:4]]
+
+
+class _CodeTable:
+    """Positions of integer codes in a sorted array of distinct codes, -1 for absent
+    ones: the answer of `searchsorted` plus an equality check, from an open-addressing
+    hash table (Fibonacci hashing, linear probing, at most 1/8 full), so a text's several
+    hundred n-grams, most of them outside the vocabulary, cost one or two vectorised
+    probes instead of a binary search each."""
+
+    _MULT = np.uint64(0x9E3779B97F4A7C15)
+
+    def __init__(self, codes: np.ndarray):
+        self.codes = codes
+        bits = max(4, int(8 * max(len(codes), 1) - 1).bit_length())
+        self.mask = (1 << bits) - 1
+        self.shift = np.uint64(64 - bits)
+        self.slots = np.full(1 << bits, -1, dtype=np.int64)
+        for position, slot in enumerate(self._slots(codes).tolist()):
+            while self.slots[slot] >= 0:
+                slot = (slot + 1) & self.mask
+            self.slots[slot] = position
+
+    def _slots(self, codes: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            return ((codes * self._MULT) >> self.shift).astype(np.int64)
+
+    def positions(self, codes: np.ndarray) -> np.ndarray:
+        out = np.full(len(codes), -1, dtype=np.int64)
+        if not len(self.codes):
+            return out
+        todo = np.arange(len(codes))
+        slot = self._slots(codes)
+        while len(todo):
+            found = self.slots[slot]
+            filled = found >= 0
+            match = filled & (self.codes[found] == codes[todo])  # found -1: masked by filled
+            out[todo[match]] = found[match]
+            more = filled & ~match  # an occupied slot of another code: probe the next
+            todo, slot = todo[more], (slot[more] + 1) & self.mask
+        return out
 
 
 def _unit(v: np.ndarray) -> np.ndarray:

@@ -40,10 +40,20 @@ def shingle_codes(text: str, k: int = SHINGLE) -> np.ndarray:
     cps = np.frombuffer(core.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     if len(cps) < k:
         cps = np.concatenate([cps, np.zeros(k - len(cps), dtype=np.uint64)])
-    codes = np.zeros(len(cps) - k + 1, dtype=np.uint64)
-    for i in range(k):
-        codes = (codes << np.uint64(21)) | cps[i : len(cps) - k + 1 + i]
-    return np.unique(codes)
+    n = len(cps) - k + 1
+    codes = cps[:n]
+    for i in range(1, k):
+        codes = (codes << np.uint64(21)) | cps[i : n + i]
+    return _sorted_distinct(codes)
+
+
+def _sorted_distinct(values: np.ndarray) -> np.ndarray:
+    """np.unique of a 1-d array (sorted, distinct): one sort and a mask, several times
+    faster than np.unique on a few hundred values."""
+    values = np.sort(values)
+    if len(values) > 1:
+        values = values[np.r_[True, values[1:] != values[:-1]]]
+    return values
 
 
 @dataclass(frozen=True)
@@ -70,8 +80,11 @@ class Hasher:
         with np.errstate(over="ignore"):
             x = codes * self.mix  # keyed pre-mix of the shingle code
             x ^= x >> np.uint64(29)
-            h = (x[:, None] * self.a + self.b) >> np.uint64(32)  # multiply-shift family
-        return h.min(axis=0).astype(np.uint32)
+            h = np.multiply.outer(x, self.a)  # multiply-shift family: (a·x + b) >> 32
+            h += self.b
+            low = h.min(axis=0)  # the shift is monotone: the minimum first, shifted once
+        low >>= np.uint64(32)
+        return low.astype(np.uint32)
 
     def signature_of(self, text: str) -> np.ndarray:
         return self.signature(shingle_codes(text))

@@ -34,7 +34,7 @@ _INVISIBLE = dict.fromkeys(
 # Control characters (keep tab and line breaks) and lone surrogates (invalid in UTF-8).
 _INVALID_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _SPACE_RE = re.compile(r"[ \t\u3000\xa0\u2000-\u200a\u202f\u205f]+")
-_SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*")
+SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*")  # one passage (see `sentences`)
 # Punctuation variants folded to one form each (after NFKC): quotes, dashes, dots.
 _PUNCT_CHARS = {
     "「": "“",
@@ -182,7 +182,7 @@ class Sentence:
 def sentences(text: str) -> list[Sentence]:
     """Split normalised text into sentences at Chinese and Western end punctuation and
     line breaks, keeping offsets into the text (text[start:end] == sentence.text)."""
-    return [Sentence(m.start(), m.end(), m.group()) for m in _SENTENCE_RE.finditer(text)]
+    return [Sentence(m.start(), m.end(), m.group()) for m in SENTENCE_RE.finditer(text)]
 
 
 def segment(text: str) -> list[str]:

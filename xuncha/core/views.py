@@ -137,13 +137,12 @@ def ui_view(request):
     pages use it, and the tone of every state value of every model."""
     from xuncha.core import ui
 
+    in_use = ui.tones_in_use()
     return render(
         request,
         "core/ui.html",
         {
-            "tones": [
-                (t, label, ui.tones_in_use().get(t, [])) for t, label in ui.TONE_LABELS.items()
-            ],
+            "tones": [(t, label, in_use.get(t, [])) for t, label in ui.TONE_LABELS.items()],
             "actions": [
                 {"label": "下发整改任务", "url": "#", "primary": True},
                 {"label": "导出 Excel", "url": "#"},

@@ -80,7 +80,7 @@ class StudySessionDetailOut(StudySessionOut):
     rule_ids: list[int]
 
 
-class StudySessionIn(Schema):
+class StudySessionEditIn(Schema):
     form: str
     date: date
     topic: str
@@ -90,6 +90,11 @@ class StudySessionIn(Schema):
     materials: str = ""
     rule_ids: list[int] = []
     minutes: str = ""
+
+
+class StudySessionIn(StudySessionEditIn):
+    """A new session: the edit fields and its attendance (recorded apart when editing)."""
+
     attendance: list[StudyAttendanceRow] = []
 
 
@@ -175,18 +180,6 @@ def _rules(office, ids):
 @router.get("/sessions/{pk}", response=StudySessionDetailOut)
 def session_get(request, pk: int):
     return _detail_out(access.get_for_user(StudySession, request.user, pk))
-
-
-class StudySessionEditIn(Schema):
-    form: str
-    date: date
-    topic: str
-    host_id: int
-    branch_id: int | None = None
-    hours: Decimal = Decimal("2")
-    materials: str = ""
-    rule_ids: list[int] = []
-    minutes: str = ""
 
 
 def _branch(office, branch_id):

@@ -130,6 +130,10 @@ def test_inspector_page_shows_hours_and_history(cast):
     assert 'id="training-hours">24.5<' in page
     assert "2026年第1轮" in page and "第一巡察组" in page and "优秀" in page
     assert "共参加 1 轮" in page
+    # The rounds served are listed once (with the units inspected), not in two cards.
+    assert page.count("2026年第1轮") == 1
+    units = member_of(cast, "team_member").team.inspection.units.all()
+    assert all(u.name in page for u in units)
 
 
 def test_suggestion_weighs_experience_rating_training_and_rotation(cast):

@@ -590,17 +590,11 @@ def inspector_detail(request, pk):
     inspector = access.get_for_user(
         Inspector.objects.select_related("office", "home_unit"), request.user, pk
     )
-    memberships = (
-        inspector.memberships.select_related("team__inspection__round__plan")
-        .prefetch_related("team__inspection__units")
-        .order_by("-team__inspection__start")
-    )
     return render(
         request,
         "plans/inspector_detail.html",
         {
             "inspector": inspector,
-            "memberships": memberships,
             "relations": inspector.relations.select_related("unit"),
             "employment": inspector.employment.select_related("unit"),
             "ties": inspector.ties.select_related("unit"),

@@ -42,13 +42,14 @@ def office_records(user, q: str = ""):
 
 
 def inspector_panel(user, inspector) -> dict:
-    """Training and rounds served, with the appraisals `user` may see (four queries)."""
+    """Training and rounds served (with the units inspected), with the appraisals `user` may
+    see (five queries). The inspector page shows rounds only here, once."""
     trainings = list(access.visible(TrainingRecord.objects.all(), user).filter(inspector=inspector))
     year = date.today().year
     memberships = list(
-        inspector.memberships.select_related("team__inspection__round__plan").order_by(
-            "-team__inspection__start"
-        )
+        inspector.memberships.select_related("team__inspection__round__plan")
+        .prefetch_related("team__inspection__units")
+        .order_by("-team__inspection__start")
     )
     appraisals = _mark_corrected(
         list(

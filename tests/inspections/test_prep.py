@@ -499,6 +499,41 @@ def test_the_annual_plan_needs_the_secretarys_approval_where_the_office_requires
     assert "年度计划和任务分工须经党委书记审批" in page
 
 
+def test_the_secretarys_approval_through_the_api(cast, login):
+    """The same step over /api/v1/: same rules, Chinese errors, nothing saved on bad input,
+    other offices' plans not even found."""
+    from xuncha.plans.models import AnnualPlan
+    from xuncha.plans.services import plan_transition
+
+    plan = cast.plan
+    AnnualPlan.objects.filter(pk=plan.pk).update(state=AnnualPlan.State.SUBMITTED)
+    url = f"/api/v1/plans/plans/{plan.pk}/secretary"
+    body = {"secretary_name": "张书记", "approved_on": str(TODAY())}
+
+    def post(who, data):
+        return login(getattr(cast, who)).post(url, data, content_type="application/json")
+
+    r = post("office_staff", body)
+    assert r.status_code == 400 and "未要求" in r.json()["detail"]
+    PlanSettings.objects.create(office=cast.city, requires_secretary_approval=True)
+    r = post("office_staff", {"secretary_name": " ", "approved_on": str(TODAY())})
+    assert r.status_code == 400 and "审批书记" in r.json()["detail"]
+    later = str(TODAY() + timedelta(days=1))
+    r = post("office_staff", {"secretary_name": "张书记", "approved_on": later})
+    assert r.status_code == 400 and "晚于今天" in r.json()["detail"]
+    r = post("leading_group", body)
+    assert r.status_code == 400 and "没有登记党委书记审批的权限" in r.json()["detail"]
+    assert post("county_staff", body).status_code == 404
+    plan.refresh_from_db()
+    assert plan.secretary_approved_on is None
+    r = post("office_staff", body)
+    assert r.status_code == 200
+    assert r.json()["secretary_name"] == "张书记"
+    assert r.json()["secretary_approved_on"] == str(TODAY())
+    plan_transition(plan=plan, target="approved", actor=cast.leading_group)
+    assert AuditEntry.objects.filter(summary__contains="登记党委书记张书记审批").count() == 1
+
+
 def test_api_bad_input_gets_a_chinese_error_and_saves_nothing(cast, ready):
     from tests.cast import client_for
 

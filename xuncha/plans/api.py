@@ -1,7 +1,7 @@
 from datetime import date
 
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from xuncha.core.apitypes import Limit
@@ -28,6 +28,13 @@ class AnnualPlanOut(Schema):
     year: int
     state: str
     rounds: int
+    secretary_approved_on: date | None
+    secretary_name: str
+
+
+class SecretaryApprovalIn(Schema):
+    approved_on: date | None = None
+    secretary_name: str = Field("", max_length=50)
 
 
 class PlanTransitionIn(Schema):
@@ -69,6 +76,8 @@ def _plan_out(p):
         "year": p.year,
         "state": p.state,
         "rounds": p.rounds.count(),
+        "secretary_approved_on": p.secretary_approved_on,
+        "secretary_name": p.secretary_name,
     }
 
 
@@ -95,6 +104,22 @@ def plan_transition(request, plan_id: int, payload: PlanTransitionIn):
     plan = access.get_for_user(AnnualPlan, request.user, plan_id)
     plan = services.plan_transition(
         plan=plan, target=payload.target, reason=payload.reason, actor=request.user
+    )
+    return _plan_out(plan)
+
+
+@router.post(
+    "/plans/{plan_id}/secretary", response=AnnualPlanOut, summary="登记党委书记审批年度计划"
+)
+def plan_secretary(request, plan_id: int, payload: SecretaryApprovalIn):
+    plan = access.get_for_user(
+        AnnualPlan.objects.select_related("term__office"), request.user, plan_id
+    )
+    plan = services.plan_secretary_record(
+        plan=plan,
+        approved_on=payload.approved_on,
+        secretary_name=payload.secretary_name,
+        actor=request.user,
     )
     return _plan_out(plan)
 

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import DataError
 from django.http import Http404
+from django.http.request import RawPostDataException
 from django.utils import timezone
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -246,6 +247,17 @@ def _out_of_range(request, exc):
     # A number beyond what the database holds (above 2^63 in a body field, say).
     return api.create_response(
         request, {"detail": "请求中的数值超出允许范围，或数据格式不被数据库接受。"}, status=400
+    )
+
+
+@api.exception_handler(RawPostDataException)
+def _wrong_body_type(request, exc):
+    # A multipart form sent to an operation that reads a JSON body: the form parser has
+    # consumed the stream, so the body can no longer be read as JSON.
+    return api.create_response(
+        request,
+        {"detail": "请求体格式不受支持：此接口只接受 JSON（Content-Type: application/json）。"},
+        status=415,
     )
 
 

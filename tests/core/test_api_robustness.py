@@ -131,6 +131,32 @@ def test_validation_messages_are_chinese_and_keep_field_locations(cast):
     assert body["errors"][0]["loc"][0] == "query"
 
 
+def test_operations_with_a_json_body_answer_other_body_types_with_json(cast):
+    """A form post or a multipart upload to a JSON operation is the client's mistake: a
+    Chinese JSON error (415 or 4xx), never a server error."""
+    client = client_for(cast.office_admin)
+    bodies = [
+        ("application/x-www-form-urlencoded", "target=x&comment=y"),
+        (
+            "multipart/form-data; boundary=xx",
+            '--xx\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--xx--\r\n',
+        ),
+        ("text/plain", "target"),
+    ]
+    for index, (path, method, operation) in enumerate(_operations()):
+        if _body_schema(operation) is None:
+            continue
+        url = re.sub(r"\{[^}]+\}", "1", path)
+        content_type, body = bodies[index % len(bodies)]
+        response = getattr(client, method)(url, data=body, content_type=content_type)
+        _assert_json_chinese(response, (method, path, content_type))
+    content_type, body = bodies[1]
+    response = client.post(
+        "/api/v1/clues/handovers/1/transition", data=body, content_type=content_type
+    )
+    assert response.status_code == 415
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     st.sampled_from(

@@ -310,3 +310,18 @@ def test_delete_refused_with_reflections_else_audited(cast, study):
     entry = AuditEntry.objects.get(action="delete", object_id=str(mistake.pk))
     assert entry.actor == cast.office_staff
     assert entry.changes["attendance"] == {str(cast.team_member.pk): "present"}
+
+
+def test_an_overlong_branch_name_is_refused_in_chinese_and_nothing_changes(cast, study):
+    before = study.branch.name
+    with pytest.raises(DomainError, match="支部名称过长（101 字），请控制在 100 字以内"):
+        services.branch_save(
+            office=cast.city,
+            name="支" * 101,
+            members=[],
+            branch=study.branch,
+            actor=cast.office_admin,
+        )
+    study.branch.refresh_from_db()
+    assert study.branch.name == before
+    assert study.branch.members.count() == 4

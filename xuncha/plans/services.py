@@ -111,9 +111,12 @@ def plan_secretary_record(
     _require(actor, office, EDIT_ROLES, "登记党委书记审批")
     if not requires_secretary(office):
         raise DomainError("本机构设置未要求年度计划经党委书记审批，无需登记。")
-    name = (secretary_name or "").strip()[:50]
+    name = (secretary_name or "").strip()
     if not name:
         raise DomainError("请填写审批书记。", field="secretary_name")
+    limit = AnnualPlan._meta.get_field("secretary_name").max_length
+    if len(name) > limit:
+        raise DomainError(f"审批书记姓名请控制在 {limit} 字以内。", field="secretary_name")
     if approved_on is None:
         raise DomainError("请填写书记审批日期。", field="approved_on")
     if approved_on > timezone.localdate():

@@ -72,6 +72,11 @@ def branch_save(*, office, name, members, secretary=None, branch=None, actor) ->
     name = (name or "").strip()
     if not name:
         raise DomainError("请填写支部名称。", field="name")
+    limit = StudyBranch._meta.get_field("name").max_length
+    if len(name) > limit:
+        raise DomainError(
+            f"支部名称过长（{len(name)} 字），请控制在 {limit} 字以内。", field="name"
+        )
     members = list(members)
     for m in members:
         _of_office(m, office, "支部成员")

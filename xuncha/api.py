@@ -276,6 +276,7 @@ from xuncha.analytics.api_search import hot_router  # noqa: E402
 from xuncha.analytics.api_search import router as search_router  # noqa: E402
 from xuncha.archive.api import router as archive_router  # noqa: E402
 from xuncha.clues.api import router as clues_router  # noqa: E402
+from xuncha.core.api import router as system_router  # noqa: E402
 from xuncha.inspections.api import router as inspections_router  # noqa: E402
 from xuncha.inspections.prep_api import router as prep_router  # noqa: E402
 from xuncha.inspections.stay_api import router as stay_router  # noqa: E402
@@ -318,3 +319,4 @@ api.add_router("/saved-views", savedviews_router)
 api.add_router("/study", study_router)
 api.add_router("/training", training_router)
 api.add_router("/library", library_router)
+api.add_router("/system", system_router)

@@ -216,6 +216,15 @@ KEYS_DIR = Path(_KEYS_DIR).resolve() if _KEYS_DIR else ""
 _BACKUP_DIR = env_str("XUNCHA_BACKUP_DIR", "")
 BACKUP_DIR = Path(_BACKUP_DIR).resolve() if _BACKUP_DIR else ""
 
+# --- Operations page (xuncha/core/operations.py) -----------------------------
+# Warn when the last backup is older than this, a key file older than this, the TLS
+# certificate (PEM, when readable here) closer to expiry than this, or a disk fuller.
+OPS_BACKUP_MAX_AGE_DAYS = env_int("XUNCHA_BACKUP_MAX_AGE_DAYS", 1)
+OPS_KEY_MAX_AGE_DAYS = env_int("XUNCHA_KEY_MAX_AGE_DAYS", 365)
+OPS_TLS_CERT_FILE = env_str("XUNCHA_TLS_CERT_FILE", "")
+OPS_CERT_WARN_DAYS = env_int("XUNCHA_CERT_WARN_DAYS", 30)
+OPS_DISK_WARN_PERCENT = env_int("XUNCHA_DISK_WARN_PERCENT", 10)
+
 # --- Audit log ---------------------------------------------------------------
 AUDIT_HASH_ALGORITHM = env_choice("XUNCHA_AUDIT_HASH", "sm3", ("sm3", "sha256"))
 # The chain is keyed (HMAC-SM3 / HMAC-SHA-256) under this key, base64 of 32 bytes; empty:

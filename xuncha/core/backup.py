@@ -367,6 +367,35 @@ def verify(folder, keys_folder=None) -> tuple[dict, dict | None]:
     return manifest, keys_manifest
 
 
+def verify_recorded(folder, keys_folder=None, *, actor="命令行") -> tuple[dict, dict | None]:
+    """`verify`, with its outcome in the audit log (the operations page reads it back)."""
+    from xuncha.audit.models import Action
+    from xuncha.audit.services import record
+    from xuncha.core.operations import BACKUP_TYPE, VERIFIED_SUMMARY, VERIFY_FAILED_SUMMARY
+
+    backup_id, failure, manifests = Path(folder).name, None, None
+    try:
+        manifests = verify(folder, keys_folder)
+        backup_id = manifests[0].get("id", backup_id)
+    except DomainError as error:
+        failure = error
+    summary = f"{VERIFIED_SUMMARY}{backup_id}"
+    if failure is not None:
+        summary = f"{VERIFY_FAILED_SUMMARY}{backup_id}：{failure}"
+    with transaction.atomic():
+        record(
+            actor=actor,
+            action=Action.READ,
+            object_type=BACKUP_TYPE,
+            object_id=backup_id,
+            summary=summary[:300],
+            ip="",
+        )
+    if failure is not None:
+        raise failure
+    return manifests
+
+
 # --- Restore -----------------------------------------------------------------------
 
 

@@ -138,9 +138,11 @@ def status_view(request):
         else:
             messages.info(request, "已有一个心跳检测任务在排队，请稍后刷新。")
         return redirect("system_status")
+    from xuncha.core.operations import overview
     from xuncha.org.models import Office, Unit, User
 
     context = {
+        "ops": overview(),
         "worker": worker_status(),
         "db": database_info(),
         "versions": {

@@ -129,7 +129,7 @@ MENU = [
     ("用户管理", "org:user_list", {Role.OFFICE_ADMIN, Role.SYSADMIN}),
     ("审计日志", "audit:entry_list", {Role.AUDITOR, Role.SYSADMIN}),
     ("系统管理", "admin:index", {Role.SYSADMIN}),
-    ("运行状态", "system_status", {Role.SYSADMIN}),
+    ("运行状态与运维", "system_status", {Role.SYSADMIN}),
     ("API 令牌", "org:token_list", None),
 ]
 
@@ -210,7 +210,7 @@ GROUPS = [
             "监督内容分类",
             "审计日志",
             "系统管理",
-            "运行状态",
+            "运行状态与运维",
             "API 令牌",
         ],
     ),

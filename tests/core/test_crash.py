@@ -221,13 +221,19 @@ def _pg_url(url: str, name: str) -> str:
     return urllib.parse.urlunsplit(urllib.parse.urlsplit(url)._replace(path="/" + name))
 
 
-def _pg(url: str, *statements: str) -> list:
+def _pg(url: str, *statements: str) -> None:
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
-        return [
-            conn.execute(sql).fetchall() if sql.startswith("SELECT") else None for sql in statements
-        ]
+        for sql in statements:
+            conn.execute(sql)
+
+
+def _pg_has(url: str, name: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        return bool(conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone())
 
 
 def _schema_digest() -> str:
@@ -247,7 +253,7 @@ def _migrated_template(env: dict, pg_url: str | None) -> Path:
     vendor = "pg" if pg_url else "sqlite"
     template = Path(tempfile.gettempdir()) / f"xuncha-crash-template-{vendor}-{digest}"
     db = f"xuncha_crash_tpl_{digest}"
-    if (template / "ready").exists():
+    if (template / "ready").exists() and (not pg_url or _pg_has(pg_url, db)):
         return template
     building = Path(tempfile.mkdtemp(prefix="xuncha-crash-build-"))
     run_env = {**env, "XUNCHA_DATA_DIR": str(building)}
@@ -255,7 +261,13 @@ def _migrated_template(env: dict, pg_url: str | None) -> Path:
         temp_db = f"{db}_{os.getpid()}"
         _pg(pg_url, f'DROP DATABASE IF EXISTS "{temp_db}"', f'CREATE DATABASE "{temp_db}"')
         run_env["DATABASE_URL"] = _pg_url(pg_url, temp_db)
-    Installation(data=building, env=run_env).python(MIGRATE, timeout=900)
+    try:
+        Installation(data=building, env=run_env).python(MIGRATE, timeout=900)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        if pg_url:
+            _pg(pg_url, f'DROP DATABASE IF EXISTS "{temp_db}" WITH (FORCE)')
+        raise
     if pg_url:
         _pg(
             pg_url,

@@ -61,6 +61,9 @@ def test_a_retry_finishes_the_file_of_an_export_that_committed(reporting):
     assert ExportedPackage.objects.count() == 2
 
 
+# The worker loop calls close_old_connections(), which closes a connection inside a test's
+# transaction: this test commits (and restores the reference data afterwards).
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_export_task_keys_its_run_by_the_task_id(reporting, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     from xuncha.stats.tasks import stats_export_scheduled

@@ -149,6 +149,9 @@ def test_heartbeats_show_liveness_and_the_running_task():
     assert [b["worker_id"] for b in worker.worker_heartbeats()][:2] == ["w-live", "w-old"]
 
 
+# The worker loop calls close_old_connections(), which closes a connection inside a test's
+# transaction: this test commits (and restores the reference data afterwards).
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_worker_takes_back_a_dead_workers_task_and_runs_it_once():
     """The real worker loop (batch mode): register, reclaim on start, run, record the stop."""
     _beat("w-killed", seen_ago=3, pid=_gone_pid())

@@ -8,13 +8,17 @@ DATABASE_URL points at PostgreSQL) runs as subprocesses:
   moment the whole process group gets SIGKILL, and the next round starts a new server. A
   request whose connection broke is sent again later with the same proof-of-work token:
   a 200 means the first attempt never committed, a refusal as a replay means it did. So
-  every new row is accounted for: rows = receipts delivered + replays refused, every
-  delivered receipt is found exactly once, and each submission has one audit entry.
-- **worker**: `xuncha worker` runs a statistics export (one signed package, file and audit
-  entry per reporting office) or a topic recomputation; it gets SIGKILL at a random moment
-  while the job runs, a new worker takes the job back (reclaim: the dead worker's process
-  is gone) and finishes it; after every round the export has exactly one version, file
-  and audit entry per office, and the topics cover every submission once.
+  every new row is accounted for: rows = receipts delivered + replays refused, and every
+  delivered receipt is found exactly once (public submissions have no audit entry: the
+  reporter stays anonymous). A third of the requests are audited API writes (a unit
+  created with a bearer token): every 201 is there once, an unanswered one at most once,
+  each with exactly one audit entry.
+- **worker**: ROUNDS statistics exports (one signed package, file and audit entry per
+  reporting office) and ROUNDS topic recomputations are queued; the worker gets SIGKILL at
+  a random moment after it started a job, up to 2 × ROUNDS times, and each new worker takes
+  back what the dead one left running (reclaim: its process is gone) before going on. In
+  the end every job succeeded, each office has exactly versions 1..ROUNDS with one file and
+  one audit entry each, no `.part` file is left, and the topics cover every submission once.
 
 At the end `xuncha audit verify` walks the audit chain: intact.
 

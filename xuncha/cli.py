@@ -4,7 +4,9 @@
                                    build the demo city once, start web server + task worker
   xuncha serve [--port N] [--workers N]
                                    web server (gunicorn) for production
-  xuncha worker                    task worker (django-tasks database backend, db_worker)
+  xuncha worker                    task worker (django-tasks database backend): db_worker's loop
+                                   plus heartbeats; tasks a killed worker left running go back
+                                   to the queue (failed after 3 deaths)
   xuncha check [--deploy]          system checks (--deploy for production settings)
   xuncha audit verify              walk the keyed audit chain and its signed checkpoints,
                                    report the first broken entry (then checkpoint the head)
@@ -34,7 +36,7 @@ import os
 import sys
 
 ALIASES = {
-    "worker": ["db_worker"],
+    "worker": ["task_worker"],
 }
 
 

@@ -282,6 +282,15 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# The task worker (`xuncha worker`, xuncha/core/worker.py) writes a heartbeat every
+# TASK_HEARTBEAT_SECONDS; a task left RUNNING by a worker whose heartbeat is older than
+# TASK_STALE_SECONDS (or whose process is gone on this machine) goes back to the queue, and
+# fails after TASK_MAX_ATTEMPTS such deaths. A task of a worker that never wrote a heartbeat
+# (the plain db_worker) is taken back after TASK_STALE_HOURS.
+TASK_HEARTBEAT_SECONDS = env_int("XUNCHA_TASK_HEARTBEAT_SECONDS", 10)
+TASK_STALE_SECONDS = env_int("XUNCHA_TASK_STALE_SECONDS", 120)
+TASK_STALE_HOURS = env_int("XUNCHA_TASK_STALE_HOURS", 6)
+TASK_MAX_ATTEMPTS = env_int("XUNCHA_TASK_MAX_ATTEMPTS", 3)
 
 # --- E-mail (notifications): SMTP settings from the environment ---------------
 EMAIL_BACKEND = env_str("XUNCHA_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

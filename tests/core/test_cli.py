@@ -10,8 +10,8 @@ from xuncha.core.management.commands.serve import gunicorn_argv
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["worker"], ["db_worker"]),
-        (["worker", "--interval", "2"], ["db_worker", "--interval", "2"]),
+        (["worker"], ["task_worker"]),
+        (["worker", "--interval", "2"], ["task_worker", "--interval", "2"]),
         (["audit", "verify"], ["audit_verify"]),
         (["audit", "verify", "--verbosity", "2"], ["audit_verify", "--verbosity", "2"]),
         (["audit", "--help"], ["audit", "--help"]),
@@ -27,7 +27,7 @@ def test_translate(args, expected):
 
 def test_commands_behind_the_names_exist():
     commands = get_commands()
-    for name in ("demo", "serve", "db_worker", "check", "migrate"):
+    for name in ("demo", "serve", "task_worker", "db_worker", "check", "migrate"):
         assert name in commands, name
 
 

@@ -240,6 +240,10 @@ def run_start(*, kind: str, actor) -> AnalyticsRun:
 
 def run_execute(run_id: int) -> AnalyticsRun:
     run = AnalyticsRun.objects.get(pk=run_id)
+    if run.state == AnalyticsRun.State.DONE:  # a retry after the worker died at the very end
+        return run
+    # A retry of a run whose worker died midway starts again from the beginning: every
+    # step replaces what it computes, so nothing is counted twice.
     run.state = AnalyticsRun.State.RUNNING
     run.save(update_fields=["state"])
     try:

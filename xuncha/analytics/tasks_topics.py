@@ -9,6 +9,8 @@ def topics_recompute(run_id: int) -> int:
     from xuncha.analytics.models import TopicRun
 
     run = TopicRun.objects.get(pk=run_id)
+    if run.state == TopicRun.State.DONE:  # a retry after the worker died at the very end
+        return run.topics
     try:
         return topics.recompute(run=run)
     except Exception as exc:

@@ -194,8 +194,16 @@ def deliver_outbox(now=None, limit=200) -> dict:
         return {"sent": 0, "failed": len(due)}
     try:
         for row in due:
+            # A stable Message-ID: if the worker dies between sending and marking the row
+            # sent, the retry sends the same message again, which mail systems can
+            # recognise as one (delivery is at least once, never a new message).
             message = EmailMessage(
-                row.subject, row.body, settings.DEFAULT_FROM_EMAIL, [row.to], connection=connection
+                row.subject,
+                row.body,
+                settings.DEFAULT_FROM_EMAIL,
+                [row.to],
+                connection=connection,
+                headers={"Message-ID": _message_id(row)},
             )
             try:
                 message.send()
@@ -213,6 +221,13 @@ def deliver_outbox(now=None, limit=200) -> dict:
         except (OSError, smtplib.SMTPException):
             pass
     return {"sent": sent, "failed": failed}
+
+
+def _message_id(row) -> str:
+    """One Message-ID per outbox row (its id and creation time in microseconds)."""
+    sender = settings.DEFAULT_FROM_EMAIL
+    domain = sender.rsplit("@", 1)[-1].strip(">") if "@" in sender else "localhost"
+    return f"<xuncha-{row.pk}.{int(row.created_at.timestamp() * 1_000_000)}@{domain}>"
 
 
 def _failed(row, exc, now):

@@ -110,9 +110,12 @@ def _figures_json(bases: dict) -> dict:
 # --------------------------------------------------------------------------- export
 
 
-def stats_export(*, office, period: str, actor, signer=None) -> tuple[ExportedPackage, bytes]:
+def stats_export(
+    *, office, period: str, actor, signer=None, package_id: str | None = None
+) -> tuple[ExportedPackage, bytes]:
     """Sign the office's figures for `period` (its own total, all its subtree) as a new
-    version: the first export of a period is version 1, a later one a correction."""
+    version: the first export of a period is version 1, a later one a correction.
+    `package_id` (default: a fresh random one) lets a retried task reuse its own id."""
     p = indicators.Period.parse(period)
     flt = indicators.StatsFilter(
         root=office, start=p.start, end=p.end, year=p.year, quarter=p.quarter or None
@@ -130,7 +133,7 @@ def stats_export(*, office, period: str, actor, signer=None) -> tuple[ExportedPa
             {
                 "format": FORMAT,
                 "type": "statistics",
-                "package_id": uuid.uuid4().hex,
+                "package_id": package_id or uuid.uuid4().hex,
                 "origin": _origin(),
                 "office": office.name,
                 "period": str(p),

@@ -1,5 +1,7 @@
 """Writes of the statistics app (counterpart registry, recorded figures) and the roll-up."""
 
+import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 
@@ -9,7 +11,7 @@ from xuncha.audit.models import Action
 from xuncha.audit.services import record
 from xuncha.core.errors import DomainError
 from xuncha.stats import indicators, packages
-from xuncha.stats.models import Counterpart, PlanFigure
+from xuncha.stats.models import Counterpart, ExportedPackage, PlanFigure
 
 _HEX = re.compile(r"^[0-9a-f]+$")
 
@@ -171,9 +173,16 @@ def outbox_dir():
     return Path(settings.DATA_DIR) / "stats-outbox"
 
 
-def export_scheduled(*, period: str = "", today=None) -> dict:
+def export_scheduled(*, period: str = "", today=None, run_key: str = "") -> dict:
     """Write a signed package of `period` (default: the previous quarter) for every office
-    that reports upward (has an active higher counterpart) into DATA_DIR/stats-outbox/."""
+    that reports upward (has an active higher counterpart) into DATA_DIR/stats-outbox/.
+
+    `run_key` (the task's id) makes a retried run finish the work of a dead one instead of
+    repeating it: each office's package id derives from the key, so an office exported
+    before the crash keeps its one version and its one audit entry. The file is written
+    (as `.part`, synced) before the package's row commits and renamed after, so a committed
+    export always has its bytes: a retry only renames a left-over `.part`.
+    """
     from django.utils import timezone
 
     from xuncha.org.models import Office
@@ -186,16 +195,42 @@ def export_scheduled(*, period: str = "", today=None) -> dict:
         pk__in=Counterpart.objects.filter(
             direction=Counterpart.Direction.HIGHER, active=True
         ).values("owner_id")
-    )
+    ).order_by("pk")
     written = []
     folder = outbox_dir()
     folder.mkdir(parents=True, exist_ok=True)
     for office in offices:
-        exported, data = packages.stats_export(office=office, period=period, actor=None)
-        path = folder / f"stats-{office.pk}-{exported.period}-v{exported.version}.json"
-        path.write_bytes(data)
+        package_id = _run_package_id(run_key, office, period) if run_key else None
+        done = ExportedPackage.objects.filter(package_id=package_id).first() if package_id else None
+        if done is not None:
+            path = folder / _outbox_name(office, done)
+            part = path.with_name(path.name + ".part")
+            if not path.exists() and part.exists():
+                part.replace(path)
+            written.append(str(path))
+            continue
+        with transaction.atomic():
+            exported, data = packages.stats_export(
+                office=office, period=period, actor=None, package_id=package_id
+            )
+            path = folder / _outbox_name(office, exported)
+            part = path.with_name(path.name + ".part")
+            with part.open("wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+        part.replace(path)
         written.append(str(path))
     return {"period": period, "files": written}
+
+
+def _outbox_name(office, exported) -> str:
+    return f"stats-{office.pk}-{exported.period}-v{exported.version}.json"
+
+
+def _run_package_id(run_key: str, office, period: str) -> str:
+    """The package id of one office's export in one run: the same on every retry."""
+    return hashlib.sha256(f"{run_key}|{office.pk}|{period}".encode()).hexdigest()[:32]
 
 
 def previous_quarter(today=None) -> str:

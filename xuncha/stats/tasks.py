@@ -4,11 +4,12 @@ higher counterpart registered (it reports upward), written to the outbox folder.
 from django_tasks import task
 
 
-@task()
-def stats_export_scheduled(period: str = "") -> dict:
+@task(takes_context=True)
+def stats_export_scheduled(context, period: str = "") -> dict:
+    """Idempotent per task: a retry after a dead worker finishes the same run (its id)."""
     from xuncha.stats.services import export_scheduled
 
-    return export_scheduled(period=period)
+    return export_scheduled(period=period, run_key=str(context.task_result.id))
 
 
 @task()

@@ -201,7 +201,9 @@ class Command(BaseCommand):
         previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"演示系统已启动：{url}"))
-        self.stdout.write("Web 服务 (gunicorn) 与后台任务进程 (db_worker) 已启动；按 Ctrl-C 停止。")
+        self.stdout.write(
+            "Web 服务 (gunicorn) 与后台任务进程 (task_worker) 已启动；按 Ctrl-C 停止。"
+        )
         next_beat = 0.0
         failed = None
         try:

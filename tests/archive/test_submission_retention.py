@@ -455,3 +455,44 @@ def test_command_lists_and_disposes(ret):
     )
     assert "销毁 1 件" in out.getvalue()
     assert Submission.objects.get(pk=ret.old.pk).shredded_at is not None
+
+
+def test_a_problem_still_open_blocks_the_disposal(ret):
+    from django.contrib.contenttypes.models import ContentType
+
+    from tests.rectification.conftest import make_feedback_problem
+    from xuncha.inspections.models import Problem
+    from xuncha.petitions.models import SubmissionLink
+
+    problem = make_feedback_problem(
+        ret, ret.inspections["a"], ret.units["bureau"], "P-07", "违规发放津补贴"
+    )
+    Problem.objects.filter(pk=problem.pk).update(state=Problem.State.DRAFT)
+    SubmissionLink.objects.create(
+        submission=ret.old,
+        content_type=ContentType.objects.get_for_model(Problem),
+        object_id=str(problem.pk),
+        actor=ret.team_leader,
+    )
+    _refused(ret, [ret.old], r"关联的问题 P-07（核实中）")
+    Problem.objects.filter(pk=problem.pk).update(state=Problem.State.APPROVED)
+    services.submission_dispose(submissions=[ret.old], reason="期满", actor=ret.office_admin)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(years=st.one_of(st.integers(-100, 200), st.text(max_size=4)))
+def test_any_period_is_stored_exactly_when_valid(ret, years):
+    before = submission_years(ret.city.pk)
+    valid = (isinstance(years, int) and 1 <= years <= 50) or (
+        isinstance(years, str)
+        and years.strip().isascii()
+        and years.strip().isdigit()
+        and 1 <= int(years.strip()) <= 50
+    )
+    try:
+        services.submission_retention_set(office=ret.city, years=years, actor=ret.office_admin)
+    except DomainError as e:
+        assert not valid and "保管年限应为" in e.message
+        assert submission_years(ret.city.pk) == before
+    else:
+        assert valid and submission_years(ret.city.pk) == int(str(years).strip())

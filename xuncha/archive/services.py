@@ -461,7 +461,7 @@ def submission_retention_set(*, office, years, actor) -> bool:
     _require_office(actor, office.pk, "设置来信来访保管期限", admin=True)
     if isinstance(years, str):
         years = years.strip()
-        years = int(years) if years.isdigit() else None
+        years = int(years) if years.isascii() and years.isdigit() else None
     if (
         not isinstance(years, int)
         or isinstance(years, bool)

@@ -166,7 +166,7 @@ def test_disposal_shreds_and_keeps_a_tombstone(ret, django_capture_on_commit_cal
     tomb = Submission.objects.get(pk=ret.old.pk)
     assert bytes(tomb.wrapped_key) == b"" and bytes(tomb.content_sealed) == b""
     assert tomb.identity_sealed is None and tomb.key_id == "" and tomb.reason == ""
-    assert tomb.disposal == decision and tomb.shredded_at is not None
+    assert tomb.disposal == decision and tomb.shredded_on is not None
     assert tomb.receipt_digest == digest
     assert (tomb.category, tomb.closed_on, tomb.office_id) == (
         "integrity",
@@ -202,7 +202,7 @@ def _refused(ret, subs, match, actor=None, kept=True):
     assert (AuditEntry.objects.count(), DisposalDecision.objects.count()) == before
     for s in subs if kept else ():
         s.refresh_from_db()
-        assert s.shredded_at is None and bytes(s.wrapped_key)
+        assert s.shredded_on is None and bytes(s.wrapped_key)
 
 
 def test_refusals_leave_nothing(ret):
@@ -406,10 +406,33 @@ def test_browser_set_the_period_and_destroy(live_server, ret):
             expect(page.locator("#submission-decisions")).to_contain_text(ret.old.number)
             expect(due).not_to_contain_text(ret.old.number)
             page.screenshot(path=str(SHOTS / "retention-2-done.png"), full_page=True)
+            # axe-core (from node_modules) on the page, and the phone width (tables scroll
+            # inside their own box there, xuncha.css)
+            from tests.browser.test_accessibility import AXE, AXE_RUN, PHONE_CHECK
+
+            cookie = client_for(ret.office_admin).cookies["sessionid"].value
+            for size, mobile in (((1366, 900), False), ((390, 844), True)):
+                ctx = browser.new_context(
+                    viewport={"width": size[0], "height": size[1]},
+                    locale="zh-CN",
+                    bypass_csp=True,
+                    is_mobile=mobile,
+                )
+                ctx.add_cookies([{"name": "sessionid", "value": cookie, "url": live_server.url}])
+                check = ctx.new_page()
+                check.goto(f"{live_server.url}/archive/submissions/")
+                if not mobile:  # as the accessibility crawler: axe at desktop width
+                    check.evaluate(AXE.read_text(encoding="utf-8"))
+                    assert check.evaluate(AXE_RUN) == []
+                fit = check.evaluate(PHONE_CHECK)
+                assert fit["narrow"] == [] and fit["overflow"] <= 2, fit
+                if mobile:
+                    check.screenshot(path=str(SHOTS / "retention-3-phone.png"), full_page=True)
+                ctx.close()
         finally:
             browser.close()
     tomb = Submission.objects.get(pk=ret.old.pk)
-    assert tomb.shredded_at is not None and bytes(tomb.wrapped_key) == b""
+    assert tomb.shredded_on is not None and bytes(tomb.wrapped_key) == b""
     assert submission_years(ret.city.pk) == 6
 
 
@@ -454,7 +477,7 @@ def test_command_lists_and_disposes(ret):
         stdout=out,
     )
     assert "销毁 1 件" in out.getvalue()
-    assert Submission.objects.get(pk=ret.old.pk).shredded_at is not None
+    assert Submission.objects.get(pk=ret.old.pk).shredded_on is not None
 
 
 def test_a_problem_still_open_blocks_the_disposal(ret):

@@ -213,7 +213,7 @@ def recompute(run=None, office_ids=None) -> int:
     from xuncha.petitions.models import Submission
 
     subs = (
-        Submission.objects.filter(shredded_at__isnull=True)
+        Submission.objects.filter(shredded_on__isnull=True)
         .select_related("inspection")
         .order_by("received_on", "pk")
     )

@@ -629,7 +629,7 @@ def submission_dispose(*, submissions, reason, actor, today=None) -> DisposalDec
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("请填写处置理由。", field="reason")
-    gone = [s for s in rows if s.shredded_at is not None]
+    gone = [s for s in rows if s.shredded_on is not None]
     if gone:
         raise DomainError(
             f"{'、'.join(s.number for s in gone[:10])}已销毁，不能再处置。", field="submissions"
@@ -687,7 +687,6 @@ def submission_dispose(*, submissions, reason, actor, today=None) -> DisposalDec
     Message.objects.filter(submission_id__in=ids).delete()
     IdentityRequest.objects.filter(submission_id__in=ids).delete()
     SubmissionEvent.objects.filter(submission_id__in=ids).delete()
-    now = timezone.now()
     for s in rows:
         Submission.objects.filter(pk=s.pk).update(
             key_id="",
@@ -697,7 +696,7 @@ def submission_dispose(*, submissions, reason, actor, today=None) -> DisposalDec
             reason="",
             competent_body="",
             unread=False,
-            shredded_at=now,
+            shredded_on=today,
             disposal=decision,
             shredded_unit_id=units.get(s.pk),
         )

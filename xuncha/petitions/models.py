@@ -160,7 +160,7 @@ class SubmissionQuerySet(models.QuerySet):
             # A system administrator runs the machine, not the cases.
             return self.none()
         office = access.office_q(user, {Role.OFFICE_ADMIN, Role.OFFICE_STAFF})
-        live = models.Q(shredded_at__isnull=True)
+        live = models.Q(shredded_on__isnull=True)
         if action in ("view", "change"):
             # A shredded submission is a tombstone: gone from the register, kept in the stats.
             return self.filter(office | _team_q(user)).filter(live)
@@ -275,7 +275,8 @@ class Submission(models.Model):
     # 保管期满销毁 (crypto-shredding, archive.submission_dispose): the data key and every
     # sealed blob are destroyed; the row stays as a tombstone (receipt digest, dates,
     # category, office, inspection, the unit it was about) for the statistics and the audit.
-    shredded_at = models.DateTimeField(_("销毁时间"), null=True, blank=True)
+    # A date, like every date of a submission (never a time: see the module docstring).
+    shredded_on = models.DateField(_("销毁日期"), null=True, blank=True)
     disposal = models.ForeignKey(
         "archive.DisposalDecision",
         verbose_name=_("处置决定"),

@@ -448,7 +448,7 @@ def find_by_receipt(code: str) -> Submission | None:
 
 def public_view(submission) -> dict:
     """What the reporter may see: status and sent replies/questions plus own additions."""
-    if submission.shredded_at is not None:  # a tombstone: only the state is left
+    if submission.shredded_on is not None:  # a tombstone: only the state is left
         return {
             "state": submission.state,
             "state_label": f"{PUBLIC_STATE.get(submission.state, '已办结')}（保管期满，材料已销毁）",
@@ -495,7 +495,7 @@ PUBLIC_STATE = {
 
 
 def _not_shredded(submission):
-    if submission.shredded_at is not None:
+    if submission.shredded_on is not None:
         raise DomainError("该件已办结，材料已按保管期限销毁，不能再补充。")
 
 

@@ -67,7 +67,7 @@ class Command(BaseCommand):
             rows = list(
                 Submission.objects.filter(
                     office=office,
-                    shredded_at__isnull=True,
+                    shredded_on__isnull=True,
                     state__in=services.SUBMISSION_CLOSED_STATES,
                     closed_on__lt=submission_due_before(years, today),
                 ).order_by("closed_on", "pk")

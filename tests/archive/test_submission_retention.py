@@ -451,9 +451,7 @@ def test_command_lists_and_disposes(ret):
         call_command(
             "archive",
             "retention",
-            ret.old.number,
-            ret.old2.number,
-            dispose=True,
+            dispose=[ret.old.number, ret.old2.number],
             user="office_admin",
             reason="期满",
         )
@@ -461,8 +459,7 @@ def test_command_lists_and_disposes(ret):
         call_command(
             "archive",
             "retention",
-            ret.old.number,
-            dispose=True,
+            dispose=[ret.old.number],
             user="office_staff",
             reason="期满",
         )
@@ -470,8 +467,7 @@ def test_command_lists_and_disposes(ret):
     call_command(
         "archive",
         "retention",
-        ret.old.number,
-        dispose=True,
+        dispose=[ret.old.number],
         user="office_admin",
         reason="期满",
         stdout=out,

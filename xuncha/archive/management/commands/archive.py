@@ -1,7 +1,7 @@
 """`xuncha archive verify <file>`: check a downloaded archive package; refuse a tampered one.
 
 `xuncha archive retention`: list closed submissions past their office's retention period;
-`--dispose --user U --reason R XF2019-000002 …`: record that office admin's decision and
+`--dispose XF2019-000002 … --user U --reason R`: record that office admin's decision and
 crypto-shred them (the same service as the page, the same refusals)."""
 
 from django.core.management.base import BaseCommand, CommandError
@@ -13,15 +13,17 @@ from xuncha.core.errors import DomainError
 class Command(BaseCommand):
     help = (
         "立卷归档：verify <归档包.zip>（校验签名与每个文件的 SHA-256，被改动的包不予认可）；"
-        "retention（列出保管期满的来信来访）；retention --dispose --user 用户名 --reason 理由 "
-        "编号…（记录销毁决定并加密擦除）"
+        "retention（列出保管期满的来信来访）；retention --dispose 编号… --user 用户名 "
+        "--reason 理由（记录销毁决定并加密擦除）"
     )
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["verify", "retention"])
-        parser.add_argument("args", nargs="*", help="verify: 归档包文件；retention: 登记编号")
+        parser.add_argument("args", nargs="*", help="verify: 归档包文件")
         parser.add_argument("--office", type=int, help="retention: 只列出该巡察机构（编号）")
-        parser.add_argument("--dispose", action="store_true", help="retention: 销毁所列编号")
+        parser.add_argument(
+            "--dispose", nargs="+", metavar="登记编号", help="retention: 销毁这些来信来访"
+        )
         parser.add_argument("--user", help="retention --dispose: 作出决定的巡察办管理员")
         parser.add_argument("--reason", default="", help="retention --dispose: 处置理由")
 
@@ -31,7 +33,7 @@ class Command(BaseCommand):
                 raise CommandError("请给出一个归档包文件。")
             return self._verify(args[0])
         if options["dispose"]:
-            return self._dispose(args, options)
+            return self._dispose(options["dispose"], options)
         return self._list(options["office"])
 
     def _verify(self, file):

@@ -365,6 +365,9 @@ PETITIONS_MAX_TEXT = env_int("XUNCHA_PETITIONS_MAX_TEXT", 20000)
 PETITIONS_MAX_FILES = env_int("XUNCHA_PETITIONS_MAX_FILES", 5)
 PETITIONS_ACCEPT_DAYS = env_int("XUNCHA_PETITIONS_ACCEPT_DAYS", 15)
 PETITIONS_RESULT_DAYS = env_int("XUNCHA_PETITIONS_RESULT_DAYS", 15)
+# Years a closed submission is kept (from 1 January after closing) unless the office sets
+# its own period on /archive/submissions/; then a recorded decision crypto-shreds it.
+SUBMISSION_RETENTION_YEARS = env_int("XUNCHA_SUBMISSION_RETENTION_YEARS", 5)
 CLAMD_SOCKET = env_str("XUNCHA_CLAMD_SOCKET", "")
 
 # --- Offline field kit (inspections/fieldkit.py) -------------------------------

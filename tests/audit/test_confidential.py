@@ -399,6 +399,8 @@ def test_api_schemas_with_confidential_fields_are_audited():
         ("xuncha.rectification.api", "VerificationOut", "decision"),
         ("xuncha.archive.api", "DisposalOut", "reason"),  # a retention disposal decision
         ("xuncha.archive.api", "DisposalOut", "decision"),
+        ("xuncha.archive.api", "SubmissionDisposalOut", "reason"),  # of a shredding decision
+        ("xuncha.archive.api", "SubmissionDisposalOut", "decision"),
         ("xuncha.study.api", "StudyAttendanceRow", "reason"),  # why someone was excused
         ("xuncha.study.api", "StudyAttendanceOut", "reason"),
         # "text" and "summary" are confidential on reflections (study) and activities; here

@@ -261,6 +261,8 @@ def rebuild(progress=None, batch=500) -> int:
         SearchDoc.objects.all().delete()
         for kind in KINDS.values():
             qs = kind.model.objects.select_related(*_RELATED.get(kind.key, [])).order_by("pk")
+            if kind.key == "submission":  # a shredded submission is not indexed again
+                qs = qs.filter(shredded_on__isnull=True)
             rows = []
             for obj in qs.iterator(chunk_size=batch):
                 body, meta = describe(kind.key, obj)

@@ -206,9 +206,9 @@ def confirmed_examples(limit: int = 5000) -> list[tuple[str, str]]:
         .filter(category__level=2)
         .values_list("title", "category__code")[:limit]
     )
-    for s in Suggestion.objects.filter(category_state=Suggestion.State.ACCEPTED).select_related(
-        "submission", "category"
-    )[:limit]:
+    for s in Suggestion.objects.filter(
+        category_state=Suggestion.State.ACCEPTED, submission__shredded_on__isnull=True
+    ).select_related("submission", "category")[:limit]:
         data_key = crypto.unwrap(s.submission.wrapped_key)
         body = crypto.open_json(data_key, s.submission.content_sealed, "content")["text"]
         out.append((text.normalize(body)[:300], s.category.code))
@@ -406,6 +406,7 @@ def recompute(
 
     started = time.perf_counter()
     qs = queryset if queryset is not None else Submission.objects.all()
+    qs = qs.filter(shredded_on__isnull=True)  # a shredded one has nothing left to read
     total = qs.count()
     if workers is None:
         workers = settings.ANALYTICS_WORKERS if total > batch else 1

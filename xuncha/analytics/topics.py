@@ -212,7 +212,11 @@ def recompute(run=None, office_ids=None) -> int:
     from xuncha.analytics.models import Topic, TopicMember, TopicRun
     from xuncha.petitions.models import Submission
 
-    subs = Submission.objects.select_related("inspection").order_by("received_on", "pk")
+    subs = (
+        Submission.objects.filter(shredded_on__isnull=True)
+        .select_related("inspection")
+        .order_by("received_on", "pk")
+    )
     if office_ids:
         subs = subs.filter(office_id__in=office_ids)
     subs = list(subs)

@@ -4,6 +4,7 @@ The same access rule and services as the pages; reading the index or the materia
 audited confidential read (`ConfidentialOut`), downloading the package an export entry."""
 
 from datetime import date
+from typing import Annotated
 
 from ninja import Field, Router, Schema, Status
 
@@ -273,3 +274,115 @@ def retention_put(request, office_id: int, payload: RetentionIn):
     office = _office(request, office_id, "change")
     services.retention_set(office=office, table=payload.table, actor=request.user)
     return retention_get(request, office_id)
+
+
+# --------------------------------------------------------------------------- submissions
+
+
+class SubmissionRetentionOut(Schema):
+    office_id: int
+    years: int
+    default_years: int
+
+
+class SubmissionRetentionIn(Schema):
+    years: int = Field(..., description="保管年限（1–50 年，自办结次年 1 月 1 日起算）")
+
+
+class DueSubmissionOut(Schema):
+    id: int
+    number: str
+    office_id: int
+    inspection_id: int | None
+    category: str
+    state: str
+    received_on: date
+    closed_on: date
+    expires_on: date
+    open_links: list[str]
+
+
+class SubmissionDisposalIn(Schema):
+    submissions: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(
+        ..., min_length=1, max_length=1000
+    )
+    reason: str = Field(..., max_length=2000)
+
+
+class SubmissionDisposalOut(Schema):
+    id: int
+    decision: str
+    reason: str
+    submissions: list[str]
+
+
+@router.get("/submission-retention/{office_id}", response=SubmissionRetentionOut)
+def submission_retention_get(request, office_id: int):
+    """来信来访保管期限 of one office (its setting, else the installation's default)."""
+    from django.conf import settings
+
+    from xuncha.archive.models import submission_years
+
+    office = _office(request, office_id)
+    return {
+        "office_id": office.pk,
+        "years": submission_years(office.pk),
+        "default_years": settings.SUBMISSION_RETENTION_YEARS,
+    }
+
+
+@router.put("/submission-retention/{office_id}", response={200: SubmissionRetentionOut, 400: Error})
+def submission_retention_put(request, office_id: int, payload: SubmissionRetentionIn):
+    office = _office(request, office_id, "change")
+    services.submission_retention_set(office=office, years=payload.years, actor=request.user)
+    return submission_retention_get(request, office_id)
+
+
+@router.get("/submissions/due", response=list[DueSubmissionOut])
+def submissions_due(request, limit: Limit = 200, offset: Offset = 0):
+    """Closed submissions past their office's retention period, awaiting a decision."""
+    from xuncha.archive.models import submission_expiry, submission_years
+
+    rows = list(
+        services.submissions_due(request.user).order_by("office_id", "closed_on", "pk")[
+            offset : offset + min(limit, 1000)
+        ]
+    )
+    linked = services.submission_open_links(rows)
+    years = {o: submission_years(o) for o in {s.office_id for s in rows}}
+    return [
+        {
+            "id": s.pk,
+            "number": s.number,
+            "office_id": s.office_id,
+            "inspection_id": s.inspection_id,
+            "category": s.category,
+            "state": s.state,
+            "received_on": s.received_on,
+            "closed_on": s.closed_on,
+            "expires_on": submission_expiry(s.closed_on, years[s.office_id]),
+            "open_links": linked.get(s.pk, []),
+        }
+        for s in rows
+    ]
+
+
+@router.post("/submission-disposals", response={201: SubmissionDisposalOut, 400: Error})
+def submission_disposal_create(request, payload: SubmissionDisposalIn):
+    """销毁决定 for closed submissions past retention: crypto-shreds them (irreversible)."""
+    from xuncha.petitions.models import Submission
+
+    ids = set(payload.submissions)
+    rows = list(access.visible(Submission.objects.filter(pk__in=ids), request.user, "dispose"))
+    if len(rows) != len(ids):
+        raise DomainError("所选来信来访不存在或无权处置。", field="submissions")
+    row = services.submission_dispose(submissions=rows, reason=payload.reason, actor=request.user)
+    return Status(
+        201,
+        {
+            "id": row.pk,
+            "decision": row.decision,
+            "reason": row.reason,
+            "submissions": [s.number for s in rows],
+        },
+    )

@@ -54,3 +54,20 @@ class DisposalForm(forms.Form):
     reason = forms.CharField(
         label="理由", max_length=2000, widget=forms.Textarea(attrs={**TEXT, "rows": 2})
     )
+
+
+class SubmissionRetentionForm(forms.Form):
+    years = forms.IntegerField(
+        label="保管年限（年）",
+        widget=forms.NumberInput({**TEXT, "min": 1, "max": 50}),
+        error_messages={"required": "请填写保管年限。", "invalid": "保管年限应为整数（年）。"},
+    )
+
+
+class SubmissionDisposalForm(forms.Form):
+    reason = forms.CharField(
+        label="销毁理由",
+        max_length=2000,
+        widget=forms.Textarea(attrs={**TEXT, "rows": 2}),
+        error_messages={"required": "请填写处置理由。"},
+    )

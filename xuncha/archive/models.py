@@ -166,6 +166,45 @@ def retention_for(office_id) -> dict[str, str]:
     return table
 
 
+SUBMISSION_YEARS_MIN, SUBMISSION_YEARS_MAX = 1, 50
+
+
+class SubmissionRetention(models.Model):
+    """来信来访保管期限: an office's years to keep closed submissions (else the default)."""
+
+    office = models.OneToOneField(
+        Office, on_delete=models.CASCADE, related_name="submission_retention"
+    )
+    years = models.PositiveSmallIntegerField(_("保管年限"))
+    updated_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = _scoped("").as_manager()
+
+    class Meta:
+        verbose_name = _("来信来访保管期限")
+        verbose_name_plural = _("来信来访保管期限")
+
+    def __str__(self):
+        return f"{self.office}：{self.years}年"
+
+
+def submission_years(office_id) -> int:
+    """The office's retention of closed submissions in years: its setting or the default."""
+    row = SubmissionRetention.objects.filter(office_id=office_id).values_list("years", flat=True)
+    return row.first() or settings.SUBMISSION_RETENTION_YEARS
+
+
+def submission_expiry(closed_on: date, years: int) -> date:
+    """Like the archive: counted from 1 January of the year after closing."""
+    return date(closed_on.year + 1 + years, 1, 1)
+
+
+def submission_due_before(years: int, today: date) -> date:
+    """Closed before this day ⟺ past retention today (the SQL form of `submission_expiry`)."""
+    return date(today.year - years, 1, 1)
+
+
 class ArchiveInspection(Inspection):
     """An inspection as the archive sees it: the same row, under the archive's access rule."""
 
@@ -298,8 +337,15 @@ class DisposalDecision(models.Model):
         DESTROY = "destroy", _("销毁")
         EXTEND = "extend", _("延长保管")
 
+    class Subject(models.TextChoices):
+        ITEMS = "items", _("案卷条目")
+        SUBMISSIONS = "submissions", _("来信来访")
+
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
     decision = models.CharField(_("处置决定"), max_length=10, choices=Decision.choices)
+    subject = models.CharField(
+        _("处置对象"), max_length=12, choices=Subject.choices, default=Subject.ITEMS
+    )
     extend_years = models.PositiveSmallIntegerField(_("延长年限"), null=True, blank=True)
     reason = models.TextField(_("理由"))
     items = models.ManyToManyField(ArchiveItem, related_name="decisions")

@@ -437,3 +437,290 @@ def disposal_decide(
         },
     )
     return row
+
+
+# --------------------------------------------------------------------------- submissions
+
+# 来信来访保管期限: closed submissions (办结 / 不予受理 / 转办, with a closing date) are kept
+# for the office's period, then an office admin's recorded decision crypto-shreds them.
+SUBMISSION_CLOSED_STATES = ("closed", "rejected", "transferred")
+
+
+@transaction.atomic
+def submission_retention_set(*, office, years, actor) -> bool:
+    """Set the office's retention period of closed submissions (years); True if changed."""
+    from django.conf import settings
+
+    from xuncha.archive.models import (
+        SUBMISSION_YEARS_MAX,
+        SUBMISSION_YEARS_MIN,
+        SubmissionRetention,
+        submission_years,
+    )
+
+    _require_office(actor, office.pk, "设置来信来访保管期限", admin=True)
+    if isinstance(years, str):
+        years = years.strip()
+        years = int(years) if years.isascii() and years.isdigit() else None
+    if (
+        not isinstance(years, int)
+        or isinstance(years, bool)
+        or not SUBMISSION_YEARS_MIN <= years <= SUBMISSION_YEARS_MAX
+    ):
+        raise DomainError(
+            f"保管年限应为 {SUBMISSION_YEARS_MIN} 至 {SUBMISSION_YEARS_MAX} 之间的整数（年）。",
+            field="years",
+        )
+    current = submission_years(office.pk)
+    if current == years and SubmissionRetention.objects.filter(office=office).exists():
+        return False
+    SubmissionRetention.objects.update_or_create(
+        office=office,
+        defaults={"years": years, "updated_by": actor, "updated_at": timezone.now()},
+    )
+    record(
+        actor=actor,
+        action=Action.UPDATE,
+        obj=office,
+        summary=f"修改来信来访保管期限：{current}年 → {years}年",
+        changes={
+            "submission_retention": [current, years],
+            "default": settings.SUBMISSION_RETENTION_YEARS,
+        },
+    )
+    return current != years
+
+
+def submissions_due(user, today=None, action="retention"):
+    """Closed submissions past their office's retention period that the user may see
+    (`retention`) or dispose of (`dispose`), not yet shredded; a SQL filter."""
+    from django.db.models import Q
+
+    from xuncha.archive.models import submission_due_before, submission_years
+    from xuncha.org import access
+    from xuncha.petitions.models import Submission
+
+    today = today or timezone.localdate()
+    roles = OFFICE_WORK if action == "retention" else {Role.OFFICE_ADMIN}
+    due = Q(pk__in=[])
+    for office in access.user_offices(user, roles):
+        cutoff = submission_due_before(submission_years(office.pk), today)
+        due |= Q(office_id=office.pk, closed_on__lt=cutoff)
+    return access.visible(Submission.objects.all(), user, action).filter(
+        due, state__in=SUBMISSION_CLOSED_STATES, closed_on__isnull=False
+    )
+
+
+def submission_open_links(submissions) -> dict[int, list[str]]:
+    """{submission id: ["问题线索 … （已移交）", …]}: the open clues, problems and handovers
+    each submission is still linked to (by a link, or as a clue's source)."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Q
+
+    from xuncha.clues.models import Clue, Handover
+    from xuncha.inspections.models import Problem
+    from xuncha.petitions.models import SubmissionLink
+    from xuncha.rectification.models import Measure
+
+    ids = [s.pk for s in submissions]
+    clue_ct = ContentType.objects.get_for_model(Clue)
+    problem_ct = ContentType.objects.get_for_model(Problem)
+    clues: dict[int, set[int]] = {i: set() for i in ids}
+    problems: dict[int, set[int]] = {i: set() for i in ids}
+    for sub_id, ct, obj in SubmissionLink.objects.filter(submission_id__in=ids).values_list(
+        "submission_id", "content_type_id", "object_id"
+    ):
+        if not obj.isdigit():
+            continue
+        if ct == clue_ct.pk:
+            clues[sub_id].add(int(obj))
+        elif ct == problem_ct.pk:
+            problems[sub_id].add(int(obj))
+    for clue_id, sub_id in Clue.objects.filter(submission_id__in=ids).values_list(
+        "pk", "submission_id"
+    ):
+        clues[sub_id].add(clue_id)
+    all_clues = set().union(*clues.values()) if clues else set()
+    all_problems = set().union(*problems.values()) if problems else set()
+    open_clues = {
+        c.pk: f"问题线索 {c.number}（{c.get_state_display()}）"
+        for c in Clue.objects.filter(pk__in=all_clues).exclude(state=Clue.State.CONCLUDED)
+    }
+    unfinished = set(
+        Measure.objects.filter(problem_id__in=all_problems)
+        .exclude(state=Measure.State.CLOSED)
+        .values_list("problem_id", flat=True)
+    )
+    open_problems = {}
+    for p in Problem.objects.filter(pk__in=all_problems):
+        if p.state == Problem.State.DRAFT:
+            open_problems[p.pk] = f"问题 {p.number}（{p.get_state_display()}）"
+        elif p.pk in unfinished:
+            open_problems[p.pk] = f"问题 {p.number}（整改尚未销号）"
+    handovers = (
+        Handover.objects.filter(Q(clues__in=all_clues) | Q(problems__in=all_problems))
+        .exclude(state=Handover.State.CONCLUDED)
+        .prefetch_related("clues", "problems")
+        .distinct()
+    )
+    out: dict[int, list[str]] = {}
+    for sub_id in ids:
+        reasons = [open_clues[c] for c in sorted(clues[sub_id]) if c in open_clues]
+        reasons += [open_problems[p] for p in sorted(problems[sub_id]) if p in open_problems]
+        for h in handovers:
+            if {c.pk for c in h.clues.all()} & clues[sub_id] or {
+                p.pk for p in h.problems.all()
+            } & problems[sub_id]:
+                reasons.append(f"移交 {h.number}（{h.get_state_display()}）")
+        if reasons:
+            out[sub_id] = reasons
+    return out
+
+
+def _shred_file(path):
+    """Overwrite an (already encrypted) attachment file once, then unlink it."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    target = Path(settings.MEDIA_ROOT) / path
+    try:
+        size = target.stat().st_size
+        with open(target, "r+b") as f:
+            f.write(b"\0" * size)
+            f.flush()
+        target.unlink()
+    except FileNotFoundError:
+        pass
+
+
+@transaction.atomic
+def submission_dispose(*, submissions, reason, actor, today=None) -> DisposalDecision:
+    """处置决定 (销毁) for closed submissions past retention, then crypto-shredding.
+
+    All of one office whose admin decides; each closed, past its period, not linked to an
+    open clue, problem or handover; otherwise nothing is saved. The wrapped data key and
+    every sealed blob (content, identity, messages, attachment files and names) are
+    destroyed, with every derived analytics row; the submission row stays as a tombstone
+    (receipt digest, dates, category, office, inspection, unit, the decision)."""
+    from xuncha.analytics import models as am
+    from xuncha.archive.models import submission_expiry, submission_years
+    from xuncha.petitions.models import (
+        Attachment,
+        IdentityRequest,
+        Message,
+        Submission,
+        SubmissionEvent,
+    )
+
+    today = today or timezone.localdate()
+    rows = list(
+        Submission.objects.select_for_update()
+        .filter(pk__in=[s.pk for s in submissions])
+        .order_by("pk")
+    )
+    if not rows:
+        raise DomainError("请选择要销毁的来信来访。", field="submissions")
+    offices = {s.office_id for s in rows}
+    if len(offices) != 1:
+        raise DomainError("一次处置决定只能处置同一巡察机构登记的来信来访。", field="submissions")
+    office_id = offices.pop()
+    _require_office(actor, office_id, "作出来信来访销毁决定", admin=True)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("请填写处置理由。", field="reason")
+    gone = [s for s in rows if s.shredded_on is not None]
+    if gone:
+        raise DomainError(
+            f"{'、'.join(s.number for s in gone[:10])}已销毁，不能再处置。", field="submissions"
+        )
+    still_open = [s for s in rows if s.state not in SUBMISSION_CLOSED_STATES or s.closed_on is None]
+    if still_open:
+        listed = "、".join(f"{s.number}（{s.get_state_display()}）" for s in still_open[:10])
+        raise DomainError(f"以下来信来访尚未办结，不能销毁：{listed}。", field="submissions")
+    years = submission_years(office_id)
+    early = [s for s in rows if submission_expiry(s.closed_on, years) > today]
+    if early:
+        listed = "、".join(
+            f"{s.number}（保管至{submission_expiry(s.closed_on, years):%Y年%m月%d日}）"
+            for s in early[:10]
+        )
+        raise DomainError(f"以下来信来访保管期限未满，不能销毁：{listed}。", field="submissions")
+    linked = submission_open_links(rows)
+    if linked:
+        listed = "；".join(
+            f"{s.number}关联的{'、'.join(linked[s.pk])}" for s in rows if s.pk in linked
+        )
+        raise DomainError(
+            f"以下来信来访仍关联未办结的事项，不能销毁：{listed}。请待其办结后再处置。",
+            field="submissions",
+        )
+    decision = DisposalDecision.objects.create(
+        office_id=office_id,
+        decision=DisposalDecision.Decision.DESTROY,
+        subject=DisposalDecision.Subject.SUBMISSIONS,
+        reason=reason,
+        decided_by=actor,
+    )
+    ids = [s.pk for s in rows]
+    units = dict(
+        am.Suggestion.objects.filter(
+            submission_id__in=ids, unit__isnull=False, unit_state=am.Suggestion.State.ACCEPTED
+        ).values_list("submission_id", "unit_id")
+    )
+    for sub_id, unit_id in am.TopicMember.objects.filter(
+        submission_id__in=ids, unit__isnull=False
+    ).values_list("submission_id", "unit_id"):
+        units.setdefault(sub_id, unit_id)
+    paths = list(Attachment.objects.filter(submission_id__in=ids).values_list("path", flat=True))
+    counts = {
+        "messages": Message.objects.filter(submission_id__in=ids).count(),
+        "attachments": len(paths),
+    }
+    # derived analytics: blind tokens, keyed fingerprints, sealed passages, suggestions
+    am.SearchDoc.objects.filter(kind="submission", object_id__in=ids).delete()
+    am.DuplicateGroup.objects.filter(anchor_id__in=ids).delete()
+    am.DuplicateMember.objects.filter(submission_id__in=ids).delete()
+    for model in (am.Fingerprint, am.SpamFlag, am.Suggestion, am.TopicMember):
+        model.objects.filter(submission_id__in=ids).delete()
+    Attachment.objects.filter(submission_id__in=ids).delete()
+    Message.objects.filter(submission_id__in=ids).delete()
+    IdentityRequest.objects.filter(submission_id__in=ids).delete()
+    SubmissionEvent.objects.filter(submission_id__in=ids).delete()
+    for s in rows:
+        Submission.objects.filter(pk=s.pk).update(
+            key_id="",
+            wrapped_key=b"",
+            content_sealed=b"",
+            identity_sealed=None,
+            reason="",
+            competent_body="",
+            unread=False,
+            shredded_on=today,
+            disposal=decision,
+            shredded_unit_id=units.get(s.pk),
+        )
+        record(
+            actor=actor,
+            action=Action.DELETE,
+            obj=s,
+            summary=f"保管期满销毁来信来访 {s.number}（密钥与密文已销毁）",
+            changes={"decision": decision.pk, "closed_on": str(s.closed_on), "years": years},
+        )
+    record(
+        actor=actor,
+        action=Action.UPDATE,
+        obj=decision,
+        summary=f"来信来访处置决定：销毁 {len(rows)} 件",
+        changes={
+            "decision": "destroy",
+            "subject": "submissions",
+            "reason": reason[:300],
+            "submissions": [s.number for s in rows],
+            "years": years,
+            **counts,
+        },
+    )
+    # The encrypted files go only once the destruction is committed.
+    transaction.on_commit(lambda: [_shred_file(p) for p in paths])
+    return decision

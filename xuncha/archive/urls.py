@@ -13,4 +13,11 @@ urlpatterns = [
     path("materials/<int:pk>/clear/", views.material_clear, name="material_clear"),
     path("retention/<int:office_pk>/", views.retention_update, name="retention_update"),
     path("disposal/", views.disposal, name="disposal"),
+    path("submissions/", views.submissions, name="submissions"),
+    path(
+        "submissions/retention/<int:office_pk>/",
+        views.submission_retention_update,
+        name="submission_retention_update",
+    ),
+    path("submissions/disposal/", views.submission_disposal, name="submission_disposal"),
 ]

@@ -250,3 +250,106 @@ def disposal(request):
     else:
         messages.success(request, f"已记录处置决定：{row.get_decision_display()} {len(items)} 件。")
     return redirect("archive:index")
+
+
+# --------------------------------------------------------------------------- submissions
+
+
+@login_required
+def submissions(request):
+    """来信来访保管期限: the office's period, closed submissions past it, decisions."""
+    from xuncha.archive.models import submission_expiry, submission_years
+
+    _require_office_work(request.user)
+    today = timezone.localdate()
+    admin_offices = {o.pk for o in access.user_offices(request.user, {Role.OFFICE_ADMIN})}
+    offices = {o.pk: o for o in access.user_offices(request.user, OFFICE_WORK)}.values()
+    years = {o.pk: submission_years(o.pk) for o in offices}
+    due = (
+        services.submissions_due(request.user, today)
+        .select_related("office", "inspection__round")
+        .order_by("office_id", "closed_on", "pk")
+    )
+    page = Paginator(due, 100).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    linked = services.submission_open_links(rows)
+    for s in rows:
+        s.expires_on = submission_expiry(s.closed_on, years[s.office_id])
+        s.open_links = linked.get(s.pk, [])
+        s.may_dispose = s.office_id in admin_offices and not s.open_links
+    decisions = (
+        access.visible(DisposalDecision.objects.all(), request.user)
+        .filter(subject=DisposalDecision.Subject.SUBMISSIONS)
+        .select_related("decided_by")
+        .prefetch_related("shredded_submissions")[:50]
+    )
+    context = {
+        "page": page,
+        "rows": rows,
+        "settings_rows": [
+            {
+                "office": o,
+                "years": years[o.pk],
+                "editable": o.pk in admin_offices,
+                "form": forms.SubmissionRetentionForm(initial={"years": years[o.pk]}),
+            }
+            for o in offices
+        ],
+        "may_dispose": bool(admin_offices),
+        "disposal_form": forms.SubmissionDisposalForm(),
+        "decisions": decisions,
+        "today": today,
+    }
+    return render(request, "archive/submissions.html", context)
+
+
+@login_required
+@require_POST
+def submission_retention_update(request, office_pk):
+    office = access.get_for_user(Office, request.user, office_pk, "change")
+    if not services._office_roles(request.user, office.pk, {Role.OFFICE_ADMIN}):
+        raise Http404("对象不存在或无权访问")
+    form = forms.SubmissionRetentionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"保管期限未保存：{form.errors['years'][0]}")
+        return redirect("archive:submissions")
+    try:
+        services.submission_retention_set(
+            office=office, years=form.cleaned_data["years"], actor=request.user
+        )
+    except DomainError as e:
+        messages.error(request, f"保管期限未保存：{e.message}")
+    else:
+        messages.success(
+            request, f"已保存{office.name}来信来访保管期限：{form.cleaned_data['years']}年。"
+        )
+    return redirect("archive:submissions")
+
+
+@login_required
+@require_POST
+def submission_disposal(request):
+    from xuncha.petitions.models import Submission
+
+    if not request.user.has_role(Role.OFFICE_ADMIN):
+        raise PermissionDenied("只有巡察办管理员可以作出来信来访销毁决定。")
+    form = forms.SubmissionDisposalForm(request.POST)
+    ids = {v for v in request.POST.getlist("submissions") if v.isdigit()}
+    rows = list(access.visible(Submission.objects.filter(pk__in=ids), request.user, "dispose"))
+    if not form.is_valid():
+        messages.error(request, f"处置决定未保存：{form.errors['reason'][0]}")
+        return redirect("archive:submissions")
+    if len(rows) != len(ids):
+        messages.error(request, "所选来信来访中有不存在或您无权处置的件，处置决定未保存。")
+        return redirect("archive:submissions")
+    try:
+        row = services.submission_dispose(
+            submissions=rows, reason=form.cleaned_data["reason"], actor=request.user
+        )
+    except DomainError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(
+            request, f"已记录处置决定（第 {row.pk} 号）并销毁 {len(rows)} 件来信来访。"
+        )
+    return redirect("archive:submissions")

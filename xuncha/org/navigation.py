@@ -100,6 +100,7 @@ MENU = [
         {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP, Role.SYSADMIN, "team"},
     ),
     ("立卷归档", "archive:index", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF}),
+    ("来信来访保管期限", "archive:submissions", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF}),
     ("学习活动", "study:index", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP}),
     ("学习统计", "study:stats", {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP}),
     # every member of an office without a study role: their own sessions and reflections
@@ -196,7 +197,7 @@ GROUPS = [
             "身份查看审批",
         ],
     ),
-    ("整改监督", ["整改监督", "整改落实", "成果运用", "立卷归档"]),
+    ("整改监督", ["整改监督", "整改落实", "成果运用", "立卷归档", "来信来访保管期限"]),
     ("统计", ["巡察工作统计", "上下联动汇总", "建章立制登记"]),
     ("学习教育", ["学习活动", "学习统计", "我的学习"]),
     (

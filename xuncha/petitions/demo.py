@@ -446,6 +446,41 @@ def build(ctx):
                 )
             )
     Message.objects.bulk_create(msgs)
+    old = _past_retention(ctx, inspections[0].office, staff, key_id)
     ctx.log(
-        f"  群众参与：公告 {n_ann} 份，来信来访 {len(created) + merged} 件（重复件 {merged}），答复与补充 {len(msgs)} 条"
+        f"  群众参与：公告 {n_ann} 份，来信来访 {len(created) + merged} 件（重复件 {merged}），答复与补充 {len(msgs)} 条，"
+        f"保管期满待处置 {old} 件"
     )
+
+
+def _past_retention(ctx, office, staff, key_id) -> int:
+    """A few letters closed years ago, past the default retention (5 years from 1 January
+    after closing): what /archive/submissions/ lists for a disposal decision."""
+    rng = ctx.rng
+    rows = []
+    for i in range(6):
+        year = ctx.today.year - 7 - i % 3
+        received = ctx.today.replace(year=year, month=3 + i, day=10)
+        kind, category, unit, people, text = _content(rng, ["江州市某局"], "report")
+        _kid, wrapped, dk = crypto.new_data_key()
+        rows.append(
+            Submission(
+                office=office,
+                kind=kind,
+                channel=rng.choice(["letter", "call", "visit"]),
+                category=category,
+                key_id=key_id,
+                wrapped_key=wrapped,
+                content_sealed=crypto.seal_json(
+                    dk, {"unit": unit, "people": people, "text": text}, "content"
+                ),
+                received_on=received,
+                accepted_on=received + timedelta(days=3),
+                closed_on=received + timedelta(days=40 + i),
+                state="closed" if i % 3 else "rejected",
+                reason="已核实办结，结果已告知" if i % 3 else "属个人诉求，不属巡察受理范围",
+                entered_by=staff,
+            )
+        )
+    Submission.objects.bulk_create(rows)
+    return len(rows)

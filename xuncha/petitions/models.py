@@ -160,8 +160,14 @@ class SubmissionQuerySet(models.QuerySet):
             # A system administrator runs the machine, not the cases.
             return self.none()
         office = access.office_q(user, {Role.OFFICE_ADMIN, Role.OFFICE_STAFF})
+        live = models.Q(shredded_on__isnull=True)
         if action in ("view", "change"):
-            return self.filter(office | _team_q(user))
+            # A shredded submission is a tombstone: gone from the register, kept in the stats.
+            return self.filter(office | _team_q(user)).filter(live)
+        if action == "retention":  # 保管期限: the office's own staff, as the archive
+            return self.filter(office, live)
+        if action == "dispose":
+            return self.filter(access.office_q(user, {Role.OFFICE_ADMIN}), live)
         if action == "stats":
             return self.filter(
                 access.office_q(user, {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADING_GROUP})
@@ -266,6 +272,27 @@ class Submission(models.Model):
         related_name="+",
     )
     unread = models.BooleanField(_("有新补充"), default=False)
+    # 保管期满销毁 (crypto-shredding, archive.submission_dispose): the data key and every
+    # sealed blob are destroyed; the row stays as a tombstone (receipt digest, dates,
+    # category, office, inspection, the unit it was about) for the statistics and the audit.
+    # A date, like every date of a submission (never a time: see the module docstring).
+    shredded_on = models.DateField(_("销毁日期"), null=True, blank=True)
+    disposal = models.ForeignKey(
+        "archive.DisposalDecision",
+        verbose_name=_("处置决定"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="shredded_submissions",
+    )
+    shredded_unit = models.ForeignKey(
+        "org.Unit",
+        verbose_name=_("被反映单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     objects = SubmissionQuerySet.as_manager()
 

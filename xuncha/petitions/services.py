@@ -448,6 +448,16 @@ def find_by_receipt(code: str) -> Submission | None:
 
 def public_view(submission) -> dict:
     """What the reporter may see: status and sent replies/questions plus own additions."""
+    if submission.shredded_on is not None:  # a tombstone: only the state is left
+        return {
+            "state": submission.state,
+            "state_label": f"{PUBLIC_STATE.get(submission.state, '已办结')}（保管期满，材料已销毁）",
+            "received_on": submission.received_on,
+            "kind": submission.get_kind_display(),
+            "real_name": False,
+            "messages": [],
+            "files": 0,
+        }
     data_key = crypto.unwrap(submission.wrapped_key)
     messages = []
     for m in submission.messages.filter(
@@ -484,7 +494,13 @@ PUBLIC_STATE = {
 }
 
 
+def _not_shredded(submission):
+    if submission.shredded_on is not None:
+        raise DomainError("该件已办结，材料已按保管期限销毁，不能再补充。")
+
+
 def reporter_add(*, submission, text: str, files) -> Message:
+    _not_shredded(submission)
     text = clean_text(text, label="补充内容", required=not files)
     data_key = crypto.unwrap(submission.wrapped_key)
     stored = _store_files(data_key, files)
@@ -510,6 +526,7 @@ def reporter_add(*, submission, text: str, files) -> Message:
 
 def reporter_identity(*, submission, identity: dict | None) -> None:
     """The reporter adds, changes or withdraws name and contact."""
+    _not_shredded(submission)
     identity = _validate_identity(identity)
     data_key = crypto.unwrap(submission.wrapped_key)
     with transaction.atomic():

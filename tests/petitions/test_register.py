@@ -470,3 +470,17 @@ def test_histories_show_state_labels_not_codes(cast, login, sub):
     assert labels_for(AnnouncementEvent)["published"] == "已发布"
     assert labels_for(SubmissionEvent)["merged"] == "已合并"
     assert labels_for(PlanEvent)
+
+
+@pytest.mark.parametrize(
+    "who, shown",
+    [("office_staff", True), ("team_member", True), ("leading_group", False), ("sysadmin", False)],
+)
+def test_register_links_the_entry_page_only_for_those_who_may_open_it(cast, login, who, shown):
+    # The accessibility crawl found 登记来信来电来访 on the register for the leading group
+    # and the system administrator, leading them to a 404.
+    c = login(getattr(cast, who))
+    page = c.get("/petitions/")
+    assert page.status_code == 200
+    assert ('href="/petitions/new/"' in page.content.decode()) is shown
+    assert c.get("/petitions/new/").status_code == (200 if shown else 404)

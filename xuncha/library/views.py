@@ -147,7 +147,8 @@ def _upload(request, rule=None):
             what = "新建" if done.created else f"新增第{done.version.number}版"
             messages.success(request, f"{done.version.rule}已{what}。{done.result.summary()}")
             return redirect(reverse("library:rule_detail", args=[done.version.rule_id]))
-    return render(request, "library/upload.html", {"form": form, "rule": rule})
+    title = f"上传{rule}的新版本" if rule else "上传法规制度"  # the form page's one heading
+    return render(request, "library/upload.html", {"form": form, "rule": rule, "title": title})
 
 
 @login_required

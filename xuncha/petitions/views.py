@@ -215,9 +215,19 @@ def register(request):
                 "f": f,
                 "tab": tab,
                 "tabs": [("", "全部"), ("received", "待受理"), ("spam", "疑似垃圾")],
+                "may_enter": _may_enter(
+                    request.user, access.visible(Inspection.objects.all(), request.user)
+                ),
             },
         )
     )
+
+
+def _may_enter(user, inspections) -> bool:
+    """Office staff of an office, or a member of a team inspecting: who registers letters,
+    calls and visits (the entry page; the register links it only for them)."""
+    offices = access.user_offices(user, {Role.OFFICE_ADMIN, Role.OFFICE_STAFF})
+    return bool(offices) or inspections.filter(team__members__inspector__user=user).exists()
 
 
 @login_required
@@ -226,8 +236,7 @@ def entry(request):
         "round__plan", "team"
     )
     offices = access.user_offices(request.user, {Role.OFFICE_ADMIN, Role.OFFICE_STAFF})
-    team_inspections = inspections.filter(team__members__inspector__user=request.user)
-    if not offices and not team_inspections.exists():
+    if not _may_enter(request.user, inspections):
         raise Http404
     if request.method == "POST":
         form = EntryForm(request.POST, request.FILES, inspections=inspections)

@@ -645,7 +645,10 @@ def build(user) -> dict:
         charts.append(measures_by_light(user))
         charts.append(handovers_by_outcome(user))
         charts.append(submissions_by_month(user))
-        charts.append(hot_issues(user))
+        from xuncha.analytics import hot
+
+        if hot.may_see_hot(user):  # not the system administrator: no link to a 403
+            charts.append(hot_issues(user))
         if office_like:
             charts.append(overdue_items(user))
         charts.append(problems_by_district(user))

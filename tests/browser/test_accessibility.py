@@ -90,6 +90,8 @@ AXE_START = """() => {
                   nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))})));
 }"""
 AXE_RESULT = "() => window.__xcAxe"
+# The same check in one call, for the browser tests of single pages.
+AXE_RUN = "async () => { (" + AXE_START + ")(); return await window.__xcAxe; }"
 # Cells narrower than this (CSS px) on a 390 px screen read as one character per line.
 NARROWEST_CELL = 40
 PHONE_CHECK = (

@@ -178,6 +178,11 @@ def test_page_and_api_show_the_same_overview(cast, login, tmp_path):
     assert body["backup"]["label"] == "最近一次备份尚未校验：请运行 xuncha backup --verify 备份目录"
     assert {w["section"] for w in body["warnings"]} >= {"备份", "审计链"}
     assert set(body) >= {"worker", "database", "keys", "certificate", "disk", "checked_at"}
+    # Times are the office's local time (Asia/Shanghai), with the offset, never bare UTC.
+    assert body["checked_at"].endswith("+08:00")
+    assert body["backup"]["last_at"].endswith("+08:00")
+    local = timezone.localtime(AuditEntry.objects.get(summary__startswith="数据备份 ").at)
+    assert local.strftime("%Y-%m-%d %H:%M:%S") in page
 
 
 SIGNED_IN = set(USERS) - {"anonymous"}
@@ -196,3 +201,27 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_permissions(cast, case):
     check_all(case, cast)
+
+
+def test_worker_section_lists_live_and_lost_workers(cast, login):
+    from xuncha.core.models import WorkerHeartbeat
+
+    now = timezone.now()
+    lost = WorkerHeartbeat.objects.create(
+        worker_id="w-lost", hostname="node-b", pid=4242, started_at=now, last_seen=now
+    )
+    WorkerHeartbeat.objects.filter(pk=lost.pk).update(last_seen=now - timedelta(hours=1))
+    state = operations.worker(now)
+    assert state["level"] == "danger"
+    assert state["label"] == "没有存活的任务进程：请启动 xuncha worker"
+    WorkerHeartbeat.objects.create(
+        worker_id="w-live", hostname="node-a", pid=4343, started_at=now, last_seen=now
+    )
+    state = operations.worker(now)
+    assert [(w["worker_id"], w["alive"]) for w in state["workers"]] == [
+        ("w-live", True),
+        ("w-lost", False),
+    ]
+    assert "存活进程 1 个" in state["label"]
+    page = login(cast.sysadmin).get("/system/status/").content.decode()
+    assert "node-b / 4242" in page and "已失联" in page

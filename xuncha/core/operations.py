@@ -33,7 +33,8 @@ def _item(level: str, label: str, **figures) -> dict:
 
 
 def _iso(value) -> str | None:
-    return value.isoformat() if value else None
+    """Local time (the office's), with its offset: what the page shows and the API returns."""
+    return timezone.localtime(value).isoformat(timespec="seconds") if value else None
 
 
 def worker(now) -> dict:
@@ -43,9 +44,26 @@ def worker(now) -> dict:
     level = {"alive": "success", "n/a": "secondary"}.get(figures["state"], "warning")
     if figures["state"] == "stuck":
         level = "danger"
+    label, workers = figures["label"], []
+    if figures["state"] != "n/a":
+        from xuncha.core.worker import worker_heartbeats
+
+        workers = [
+            {
+                **w,
+                **{k: _iso(w[k]) for k in ("started_at", "last_seen", "stopped_at")},
+            }
+            for w in worker_heartbeats(now)
+        ]
+        alive = sum(w["alive"] for w in workers)
+        if workers and not alive:
+            level, label = "danger", "没有存活的任务进程：请启动 xuncha worker"
+        elif alive:
+            label = f"{label}（存活进程 {alive} 个）"
     return _item(
         level,
-        figures["label"],
+        label,
+        workers=workers,
         state=figures["state"],
         ready=figures.get("ready"),
         running=figures.get("running"),
@@ -128,16 +146,14 @@ def audit_chain(now) -> dict:
     figures = {
         "head_seq": head,
         "checkpoint_seq": latest.seq if latest else None,
-        "checkpoint_written": latest.written if latest else None,
+        "checkpoint_written": _iso(_parse(latest.written)) if latest else None,
         "unverified": head - (latest.seq if latest else 0),
     }
     if problem is not None:
         return _item("danger", f"审计检查点文件有问题：{problem}", **figures)
     if latest is None:
         return _item("warning", "尚无签名检查点：请运行 xuncha audit verify", **figures)
-    written = datetime.fromisoformat(latest.written)
-    if written.tzinfo is None:
-        written = written.replace(tzinfo=UTC)
+    written = _parse(latest.written)
     if figures["unverified"] and now - written > timedelta(days=1):
         return _item(
             "warning",
@@ -147,6 +163,11 @@ def audit_chain(now) -> dict:
     return _item("success", "审计链已签名至最近检查点", **figures)
 
 
+def _parse(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def keys(now) -> dict:
     """Each key file of KEYS_DIR with its age; old keys are due for rotation."""
     limit = settings.OPS_KEY_MAX_AGE_DAYS
@@ -154,7 +175,7 @@ def keys(now) -> dict:
     rows = []
     for path in sorted(folder.glob("*.key")) if folder.exists() else []:
         made = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
-        rows.append({"name": path.name, "created": made.isoformat(), "age_days": (now - made).days})
+        rows.append({"name": path.name, "created": _iso(made), "age_days": (now - made).days})
     old = [r["name"] for r in rows if r["age_days"] > limit]
     if not rows:
         return _item("secondary", "密钥目录中尚无密钥文件", folder=str(folder), files=rows)
@@ -179,7 +200,7 @@ def certificate(now) -> dict:
         return _item("danger", f"无法读取证书文件：{error}", file=path)
     expires = cert.not_valid_after_utc
     days = (expires - now).days
-    figures = {"file": path, "expires": expires.isoformat(), "days_left": days}
+    figures = {"file": path, "expires": _iso(expires), "days_left": days}
     if days < 0:
         return _item("danger", "证书已过期", **figures)
     if days <= settings.OPS_CERT_WARN_DAYS:
@@ -249,7 +270,7 @@ def overview(now=None) -> dict:
     ]
     warnings.sort(key=lambda w: -LEVELS.index(w["level"]))
     return {
-        "checked_at": now.isoformat(),
+        "checked_at": _iso(now),
         "host": os.uname().nodename,
         **sections,
         "warnings": warnings,

@@ -127,9 +127,12 @@ def test_export_training_records_to_xlsx(live_server, cast):
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS, headless=True)
         page = _as(browser, live_server, cast.office_staff)
         page.goto(f"{live_server.url}/training/")
-        page.fill("input[name=q]", "巡察")
-        page.click("text=查询")
-        page.wait_for_selector("text=巡察业务培训班")
+        search = page.locator("#records-search")
+        search.locator("input[name=q]").fill("巡察")
+        search.get_by_role("button", name="查询").click()
+        page.wait_for_url("**/training/?q=*")
+        table = page.locator("#training-records").inner_text()
+        assert "巡察业务培训班" in table and "财务审计专题培训" not in table
         page.screenshot(path=SHOTS / "training-export-1-records.png", full_page=True)
         with page.expect_download() as info:
             page.click("#records-xlsx")
@@ -138,4 +141,6 @@ def test_export_training_records_to_xlsx(live_server, cast):
         browser.close()
     assert any("李干事" in m for m in xlsx_watermark(data))
     rows = list(load_workbook(io.BytesIO(data))["培训记录"].iter_rows(values_only=True))
-    assert "巡察业务培训班" in [r[2] for r in rows[2:-1]]
+    # The export holds exactly what the search shows: the other course is filtered out.
+    assert [r[2] for r in rows[2:-1]] == ["巡察业务培训班"]
+    assert not any("财务审计专题培训" in str(cell) for row in rows for cell in row)

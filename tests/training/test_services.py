@@ -360,3 +360,11 @@ def test_records_xlsx_is_watermarked_formula_safe_and_scoped(cast):
     )
     assert [r[2] for r in rows[2:-1]] == ["巡察业务培训班"]
     assert client_for(cast.team_member).get("/training/records.xlsx").status_code == 403
+
+
+def test_a_course_across_new_year_shows_both_years_on_the_page(cast, login):
+    training(cast, start=date(2025, 12, 30), end=date(2026, 1, 2), course="跨年培训班")
+    training(cast, username="other_member", course="年内培训班")
+    page = login(cast.office_staff).get("/training/").content.decode()
+    assert "2025-12-30—2026-01-02" in page
+    assert "2026-04-01—04-02" in page

@@ -73,6 +73,29 @@ def test_reader_reads_approved_plans_and_final_reports_audited(world):
 
 
 @pytest.mark.django_db
+def test_every_path_a_reader_reads_a_plan_by_is_audited(world):
+    """Page, .docx download and API: one audit entry per read, each saying how; the office's
+    own staff reading the same plan add none (the plan is theirs, not confidential to them)."""
+    cast = world
+    reads = AuditEntry.objects.filter(object_type="plans.annualplan", action="read")
+    reader = client_for(cast.handover_recipient)
+    assert reader.get(f"/plans/{cast.plan.pk}/").status_code == 200
+    docx = reader.get(f"/plans/{cast.plan.pk}/workplan.docx")
+    assert docx.status_code == 200 and docx.content[:2] == b"PK"
+    assert reader.get(f"/api/v1/plans/plans/{cast.plan.pk}").status_code == 200
+    summaries = sorted(
+        reads.filter(actor=cast.handover_recipient).values_list("summary", flat=True)
+    )
+    assert summaries == sorted(
+        [f"协作单位查阅{cast.plan}", f"协作单位下载{cast.plan}", f"协作单位查阅{cast.plan}"]
+    )
+    staff = client_for(cast.office_staff)
+    staff.get(f"/plans/{cast.plan.pk}/workplan.docx")
+    staff.get(f"/api/v1/plans/plans/{cast.plan.pk}")
+    assert not reads.filter(actor=cast.office_staff).exists()
+
+
+@pytest.mark.django_db
 def test_without_the_setting_a_recipient_reads_nothing(cast):
     reader = client_for(cast.handover_recipient)
     assert reader.get("/plans/").status_code == 403

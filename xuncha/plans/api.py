@@ -92,9 +92,9 @@ def plan_list(request):
 
 @router.get("/plans/{plan_id}", response=AnnualPlanOut, summary="年度计划")
 def plan_detail(request, plan_id: int):
-    return _plan_out(
-        access.get_for_user(AnnualPlan.objects.select_related("term"), request.user, plan_id)
-    )
+    plan = access.get_for_user(AnnualPlan.objects.select_related("term"), request.user, plan_id)
+    services.reader_read(plan=plan, actor=request.user)
+    return _plan_out(plan)
 
 
 @router.post(

@@ -7,12 +7,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from xuncha.audit.models import Action
-from xuncha.audit.services import record
+from xuncha.audit.services import record, record_read
 from xuncha.core.errors import DomainError
 from xuncha.org import access
 from xuncha.org.models import Role, Unit
 from xuncha.plans.models import (
     EDIT_ROLES,
+    PLAN_ROLES,
     AnnualPlan,
     Declaration,
     Inspection,
@@ -23,6 +24,7 @@ from xuncha.plans.models import (
     TeamMember,
     Term,
     WorkdayOverride,
+    is_reader,
 )
 from xuncha.plans.recusal import find_conflicts
 from xuncha.plans.suggest import busy_ids, pool_for, pool_label
@@ -1095,3 +1097,13 @@ def inspector_history_add(*, inspector: Inspector, row, actor):
             summary=f"{inspector.name}：{row._meta.verbose_name} {row}",
         )
     return row
+
+
+def reader_read(*, plan: AnnualPlan, actor, what: str = "查阅") -> None:
+    """A reader from 纪委监委/组织部 (no plan role of its own) reading an annual plan, on the
+    page, as the .docx or over the API: every such read is on the record (协作单位查阅)."""
+    if access.is_sysadmin(actor) or access.user_offices(actor, PLAN_ROLES):
+        return
+    if is_reader(actor):
+        record_read(actor=actor, obj=plan, summary=f"协作单位{what}{plan}")
+

@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from xuncha.audit.services import record_read
 from xuncha.core.errors import DomainError
 from xuncha.org import access
 from xuncha.org.models import Office, Unit
@@ -176,9 +175,7 @@ def _gantt(rounds):
 def plan_detail(request, pk):
     plan = access.get_for_user(AnnualPlan.objects.select_related("term__office"), request.user, pk)
     office = plan.term.office
-    if not _offices(request.user) and is_reader(request.user):
-        # 纪委监委/组织部 as readers: every read is on the record.
-        record_read(actor=request.user, obj=plan, summary=f"协作单位查阅{plan}")
+    services.reader_read(plan=plan, actor=request.user)
     rounds = list(
         plan.rounds.prefetch_related(
             "inspections__units__office",
@@ -425,6 +422,7 @@ def appointment_docx(request, pk):
 def work_plan_docx(request, pk):
     plan = access.get_for_user(AnnualPlan.objects.select_related("term__office"), request.user, pk)
     data = documents.render(documents.work_plan(plan, request.user))
+    services.reader_read(plan=plan, actor=request.user, what="下载")
     return _docx(data, f"{plan.year}年度巡察工作计划.docx")
 
 

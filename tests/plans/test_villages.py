@@ -127,6 +127,30 @@ def test_api_grades_and_lists(cast, login):
     assert len(client.get(url).json()) == 1
 
 
+def test_the_city_reads_its_counties_villages_and_only_the_county_grades(cast, login):
+    village = cast.units["village_a"]
+    villages.grade_village(unit=village, grade="watch", reason="信访较多", actor=cast.county_staff)
+    city = login(cast.office_staff)
+    listing = city.get(reverse("plans:village_list")).text
+    assert "临川县青石镇柳溪村" in listing and "临川县委巡察办" in listing
+    rows = city.get("/api/v1/plans/villages").json()
+    assert [(v["name"], v["grade"]["grade"]) for v in rows] == [("临川县青石镇柳溪村", "watch")]
+    url = reverse("plans:village_detail", args=[village.pk])
+    page = city.get(url).text
+    assert "信访较多" in page and 'name="reason"' not in page
+    refused = city.post(url, {"grade": "key", "reason": "市里改评"})
+    assert refused.status_code == 403
+    r = city.post(
+        f"/api/v1/plans/villages/{village.pk}/grades",
+        {"grade": "key", "reason": "市里改评"},
+        content_type="application/json",
+    )
+    assert r.status_code == 403 and "上级巡察机构只能查阅" in r.json()["detail"]
+    assert VillageGrade.objects.filter(unit=village).count() == 1
+    # A sibling county sees none of them.
+    assert login(cast.county_b_staff).get("/api/v1/plans/villages").json() == []
+
+
 # --- durations ----------------------------------------------------------------------------
 
 
@@ -260,7 +284,8 @@ PLANNERS = {
     "county_b_staff",
 }
 GRADERS = {"sysadmin", "county_staff"}  # village_a belongs to the county A office
-HIDDEN = {"office_admin", "office_staff", "leading_group", "county_b_staff"}
+CITY = {"office_admin", "office_staff", "leading_group"}  # reads its counties' villages
+HIDDEN = {"county_b_staff"}
 GRADE = {"grade": "key", "reason": "问题线索较多"}
 
 CASES = [
@@ -269,7 +294,7 @@ CASES = [
         "village_detail",
         "get",
         lambda c: f"/plans/villages/{c.units['village_a'].pk}/",
-        GRADERS,
+        GRADERS | CITY,
         hidden=HIDDEN,
     ),
     case(
@@ -292,7 +317,7 @@ CASES = [
         "api_village_grades",
         "get",
         lambda c: f"/api/v1/plans/villages/{c.units['village_a'].pk}/grades",
-        GRADERS,
+        GRADERS | CITY,
         hidden=HIDDEN,
         schema_path="/api/v1/plans/villages/{unit_id}/grades",
     ),

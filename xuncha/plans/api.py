@@ -438,22 +438,17 @@ def _village(request, unit_id):
     from xuncha.plans.village_views import visible_villages
 
     _need_plan_role(request.user)
-    unit = visible_villages(request.user).filter(pk=unit_id).first()
+    unit = visible_villages(request.user).select_related("office").filter(pk=unit_id).first()
     if unit is None:
         raise HttpError(404, "村(社区)不存在或不在您的管理范围内。")
     return unit
 
 
-@router.get("/villages", response=list[VillageOut], summary="本机构的村(社区)及其等级")
+@router.get("/villages", response=list[VillageOut], summary="本机构及下级机构的村(社区)及其等级")
 def village_list(request):
-    from xuncha.org.models import Office
+    from xuncha.plans.village_views import visible_villages
 
     _need_plan_role(request.user)
-    offices = (
-        list(Office.objects.all())
-        if access.is_sysadmin(request.user)
-        else access.user_offices(request.user, PLAN_ROLES)
-    )
     return [
         {
             "id": r["unit"].pk,
@@ -464,7 +459,7 @@ def village_list(request):
             "grade": _grade_out(r["grade"]) if r["grade"] else None,
             "gradings": r["gradings"],
         }
-        for r in villages.village_rows(offices)
+        for r in villages.village_rows(visible_villages(request.user))
     ]
 
 
@@ -484,7 +479,7 @@ def village_grades(request, unit_id: int):
 def village_grade(request, unit_id: int, payload: VillageGradeIn):
     unit = _village(request, unit_id)
     if not villages.may_grade(request.user, unit):
-        raise HttpError(403, "需要巡察办管理员或工作人员角色。")
+        raise HttpError(403, villages.grade_refusal(unit))
     row = villages.grade_village(
         unit=unit, grade=payload.grade, reason=payload.reason, actor=request.user
     )

@@ -1106,4 +1106,3 @@ def reader_read(*, plan: AnnualPlan, actor, what: str = "查阅") -> None:
         return
     if is_reader(actor):
         record_read(actor=actor, obj=plan, summary=f"协作单位{what}{plan}")
-

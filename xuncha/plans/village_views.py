@@ -35,17 +35,19 @@ def _plan_offices(user):
 
 
 def visible_villages(user):
-    """Villages of the offices where the user holds a planning role (sysadmin: all)."""
+    """Villages of the offices where the user holds a planning role and of the offices below
+    them (a city office reads its counties' villages and grades; only the village's own
+    office grades it). Sysadmin: all."""
     qs = Unit.objects.filter(kind=Unit.Kind.VILLAGE)
     if access.is_sysadmin(user):
         return qs
-    return qs.filter(access.office_q(user, PLAN_ROLES))
+    return qs.filter(access.office_q(user, PLAN_ROLES, subtree=True))
 
 
 @login_required
 def village_list(request):
-    offices = _plan_offices(request.user)
-    rows = villages.village_rows(offices)
+    _plan_offices(request.user)
+    rows = villages.village_rows(visible_villages(request.user))
     return render(
         request,
         "plans/villages.html",
@@ -70,7 +72,7 @@ def village_detail(request, pk):
     form = VillageGradeForm(request.POST or None)
     if request.method == "POST":
         if not may_grade:
-            raise PermissionDenied("需要巡察办管理员或工作人员角色。")
+            raise PermissionDenied(villages.grade_refusal(unit))
         if form.is_valid():
             try:
                 row = villages.grade_village(unit=unit, actor=request.user, **form.cleaned_data)

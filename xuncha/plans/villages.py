@@ -68,10 +68,11 @@ def grade_village(*, unit: Unit, grade: str, reason: str, actor) -> VillageGrade
     return row
 
 
-def village_rows(offices) -> list[dict]:
-    """The villages of the given offices with township, grade and grading count (3 queries)."""
+def village_rows(units) -> list[dict]:
+    """The active villages among `units` (a Unit queryset the reader may see) with township,
+    grade and grading count (3 queries)."""
     villages = list(
-        Unit.objects.filter(office__in=offices, kind=Unit.Kind.VILLAGE, status=Unit.Status.ACTIVE)
+        units.filter(kind=Unit.Kind.VILLAGE, status=Unit.Status.ACTIVE)
         .select_related("parent", "office")
         .order_by("office__path", "parent__name", "name")
     )
@@ -82,6 +83,10 @@ def village_rows(offices) -> list[dict]:
     return [
         {"unit": v, "grade": grades.get(v.pk), "gradings": counts.get(v.pk, 0)} for v in villages
     ]
+
+
+def grade_refusal(unit) -> str:
+    return f"只有{unit.office.name}的管理员或工作人员可以评定本村(社区)等级；上级巡察机构只能查阅。"
 
 
 def may_grade(user, unit) -> bool:

@@ -278,6 +278,7 @@ from xuncha.archive.api import router as archive_router  # noqa: E402
 from xuncha.clues.api import router as clues_router  # noqa: E402
 from xuncha.core.api import router as system_router  # noqa: E402
 from xuncha.inspections.api import router as inspections_router  # noqa: E402
+from xuncha.inspections.fix_api import router as fix_router  # noqa: E402
 from xuncha.inspections.prep_api import router as prep_router  # noqa: E402
 from xuncha.inspections.stay_api import router as stay_router  # noqa: E402
 from xuncha.library.api import router as library_router  # noqa: E402
@@ -301,6 +302,7 @@ api.add_router("/plans", plans_router)
 api.add_router("/inspections", inspections_router)
 api.add_router("/inspections", prep_router)  # 进驻准备: its own module, same prefix
 api.add_router("/inspections", stay_router)  # the stay records and the reviews (stay_api.py)
+api.add_router("/inspections", fix_router)  # 立行立改 (fix_api.py)
 api.add_router("/petitions", petitions_router)
 api.add_router("/analytics", analytics_router)
 api.add_router("/clues", clues_router)

@@ -487,3 +487,26 @@ def test_timeline_api_matches_the_page(cast, login):
     data = client.get(f"/api/v1/inspections/{a.pk}/timeline").json()
     assert [d["on"] for d in data] == sorted(d["on"] for d in data)
     assert {d["kind"] for d in data} == {"个别谈话", "组务会", "重要情况报告", "工作周报"}
+
+
+def test_latest_timeline_is_the_tail_of_the_whole_timeline(cast):
+    """Ties on the cut-off date, every kind of record, n below, at and above the total: the
+    workspace's shortcut gives exactly the newest n entries of the full timeline."""
+    a = cast.inspections["a"]
+    _fill(cast, a, 4)
+    TeamMeeting.objects.bulk_create(
+        TeamMeeting(
+            inspection=a,
+            held_on=date(2026, 3, 12),
+            topic=f"同日组务会{i}",
+            attendees="全体",
+            resolutions="议定",
+            recorded_by=cast.team_leader,
+        )
+        for i in range(5)
+    )
+    whole = stay.timeline(a)
+    for n in range(1, len(whole) + 3):
+        entries, total = stay.latest_timeline(a, n)
+        assert total == len(whole)
+        assert entries == whole[-n:], n

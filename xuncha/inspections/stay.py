@@ -300,12 +300,14 @@ class TimelineEntry:
     pk: int = 0
 
 
-def _rows(qs, on, kind, title, link="pk"):
+def _rows(qs, on, kind, title, link="pk", since=None):
     """One branch of the timeline's UNION: (on, kind, title, pk, link) with fixed types."""
     from django.db.models import CharField, F, IntegerField, Value
     from django.db.models.functions import Cast
 
     text = CharField()
+    if since is not None:
+        qs = qs.filter(**{f"{on}__gte": since})
     return (
         qs.order_by()
         .annotate(
@@ -336,27 +338,38 @@ _KINDS = {
 }
 
 
-def timeline(inspection) -> list[TimelineEntry]:
-    """Every record of the inspection, oldest first: activities, stay records, reviews and
-    the feedback of each unit (向主要负责人反馈, 反馈会, 送达, 签收回执). ONE query (a UNION
-    of every kind of record), whatever their number."""
+def _union(inspection, since=None):
+    """Every record of the inspection (on or after `since`) as ONE query: a UNION of every
+    kind of record, rows (on, kind, title, pk, link)."""
     from django.db.models import CharField, F, Value
     from django.db.models.functions import Concat
-    from django.urls import reverse
 
     of = {"inspection": inspection}
     branches = [
-        _rows(Activity.objects.filter(**of), "held_on", F("kind"), F("title")),
-        _rows(MobilisationMeeting.objects.filter(**of), "held_on", "mobilisation", "巡察动员会"),
-        _rows(TeamMeeting.objects.filter(**of), "held_on", "team_meeting", F("topic")),
+        _rows(Activity.objects.filter(**of), "held_on", F("kind"), F("title"), since=since),
+        _rows(
+            MobilisationMeeting.objects.filter(**of),
+            "held_on",
+            "mobilisation",
+            "巡察动员会",
+            since=since,
+        ),
+        _rows(TeamMeeting.objects.filter(**of), "held_on", "team_meeting", F("topic"), since=since),
         _rows(
             ImportantReport.objects.filter(**of),
             "reported_on",
             "important_report",
             Concat(F("title"), Value(SEP), F("state"), output_field=CharField()),
+            since=since,
         ),
-        _rows(WeeklyReport.objects.filter(**of), "week_end", "weekly_report", F("week_start")),
-        _rows(LeadingGroupReview.objects.filter(**of), "held_on", "review", F("body")),
+        _rows(
+            WeeklyReport.objects.filter(**of),
+            "week_end",
+            "weekly_report",
+            F("week_start"),
+            since=since,
+        ),
+        _rows(LeadingGroupReview.objects.filter(**of), "held_on", "review", F("body"), since=since),
     ]
     if apps.is_installed("xuncha.reports"):
         from xuncha.reports.models import (
@@ -373,8 +386,33 @@ def timeline(inspection) -> list[TimelineEntry]:
             (FeedbackReceipt, "delivery__draft", "signed_on", "receipt"),
         ]:
             qs = model.objects.filter(**{f"{via}__inspection": inspection})
-            branches.append(_rows(qs, on, kind, F(f"{via}__unit__name"), F(f"{via}__pk")))
-    rows = list(branches[0].union(*branches[1:], all=True))
+            branches.append(
+                _rows(qs, on, kind, F(f"{via}__unit__name"), F(f"{via}__pk"), since=since)
+            )
+    return branches[0].union(*branches[1:], all=True)
+
+
+def timeline(inspection) -> list[TimelineEntry]:
+    """Every record of the inspection, oldest first: activities, stay records, reviews and
+    the feedback of each unit (向主要负责人反馈, 反馈会, 送达, 签收回执). ONE query, whatever
+    their number."""
+    return _entries(inspection, list(_union(inspection)))
+
+
+def latest_timeline(inspection, n: int) -> tuple[list[TimelineEntry], int]:
+    """The newest `n` entries of `timeline` (oldest first) and the number of all: three
+    queries (count, the n newest dates, the rows from the oldest of those dates on), so the
+    workspace never builds thousands of entries to show thirty."""
+    union = _union(inspection)
+    total = union.count()
+    newest = list(union.order_by("-t_on")[:n])
+    since = min((_as_date(row[0]) for row in newest), default=date.min)
+    return _entries(inspection, list(_union(inspection, since=since)))[-n:], total
+
+
+def _entries(inspection, rows) -> list[TimelineEntry]:
+    from django.urls import reverse
+
     activity_kinds = {k: str(v) for k, v in Activity.Kind.choices}
     bodies = {k: str(v) for k, v in LeadingGroupReview.Body.choices}
     states = {k: str(v) for k, v in ImportantReport.State.choices}
@@ -385,11 +423,12 @@ def timeline(inspection) -> list[TimelineEntry]:
             return ""
         if name not in prefixes:
             prefixes[name] = reverse(name, args=[0]).removesuffix("0/")
-        if name in {"inspections:stay_records"}:
-            return reverse(name, args=[inspection.pk])
+        if name == "inspections:stay_records":
+            return stay_url
         return f"{prefixes[name]}{link}/"
 
     act_prefix = reverse("inspections:activity_detail", args=[0]).removesuffix("0/")
+    stay_url = reverse("inspections:stay_records", args=[inspection.pk])
     entries = []
     for on, kind, title, pk, link in rows:
         on = _as_date(on)

@@ -53,10 +53,14 @@ def workspace_panel(inspection, user, caps, *, latest: int | None = None) -> dic
     in_stay = inspection.stage in stay.STAY_STAGES  # the buttons only while they can succeed
     team = (bool(caps & TEAM) or sysadmin) and in_stay
     office = (bool(caps & OFFICE) or sysadmin) and in_stay
-    entries = stay.timeline(inspection)
+    if latest:
+        entries, total = stay.latest_timeline(inspection, latest)
+    else:
+        entries = stay.timeline(inspection)
+        total = len(entries)
     return {
-        "timeline": entries[-latest:] if latest else entries,
-        "timeline_total": len(entries),
+        "timeline": entries,
+        "timeline_total": total,
         "stay_may_team": team,
         "stay_may_mobilise": team or office,
         "stay_may_decide": bool(caps & (OFFICE | {workflow.LEADING_GROUP, workflow.SYSADMIN}))

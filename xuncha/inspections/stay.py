@@ -300,14 +300,14 @@ class TimelineEntry:
     pk: int = 0
 
 
-def _rows(qs, on, kind, title, link="pk", since=None):
-    """One branch of the timeline's UNION: (on, kind, title, pk, link) with fixed types."""
+def _rows(qs, on, kind, title, link="pk"):
+    """One branch of the timeline's UNION: (on, kind, title, pk, link, order) with fixed types;
+    `order` places records of one day (动员会 first, then activities, …) in SQL too."""
     from django.db.models import CharField, F, IntegerField, Value
     from django.db.models.functions import Cast
 
     text = CharField()
-    if since is not None:
-        qs = qs.filter(**{f"{on}__gte": since})
+    order = _KINDS[kind][1] if isinstance(kind, str) else ACTIVITY_ORDER
     return (
         qs.order_by()
         .annotate(
@@ -316,15 +316,18 @@ def _rows(qs, on, kind, title, link="pk", since=None):
             t_title=Cast(title, text)
             if not isinstance(title, str)
             else Value(title, output_field=text),
+            t_pk=F("pk"),
             t_link=Cast(link, IntegerField()),
+            t_order=Value(order, output_field=IntegerField()),
         )
-        .values_list("t_on", "t_kind", "t_title", "pk", "t_link")
+        .values_list("t_on", "t_kind", "t_title", "t_pk", "t_link", "t_order")
     )
 
 
 SEP = "\x1f"  # between the title and the state of an important report in the UNION
 
 # label, order within a day, link (url name, or "" for none) of each kind of record
+ACTIVITY_ORDER = 1  # an activity's place among the records of one day
 _KINDS = {
     "mobilisation": ("动员会", 0, ""),
     "team_meeting": ("组务会", 2, "inspections:stay_records"),
@@ -338,38 +341,25 @@ _KINDS = {
 }
 
 
-def _union(inspection, since=None):
-    """Every record of the inspection (on or after `since`) as ONE query: a UNION of every
-    kind of record, rows (on, kind, title, pk, link)."""
+def _union(inspection):
+    """Every record of the inspection as ONE query: a UNION of every kind of record, rows
+    (on, kind, title, pk, link, order)."""
     from django.db.models import CharField, F, Value
     from django.db.models.functions import Concat
 
     of = {"inspection": inspection}
     branches = [
-        _rows(Activity.objects.filter(**of), "held_on", F("kind"), F("title"), since=since),
-        _rows(
-            MobilisationMeeting.objects.filter(**of),
-            "held_on",
-            "mobilisation",
-            "巡察动员会",
-            since=since,
-        ),
-        _rows(TeamMeeting.objects.filter(**of), "held_on", "team_meeting", F("topic"), since=since),
+        _rows(Activity.objects.filter(**of), "held_on", F("kind"), F("title")),
+        _rows(MobilisationMeeting.objects.filter(**of), "held_on", "mobilisation", "巡察动员会"),
+        _rows(TeamMeeting.objects.filter(**of), "held_on", "team_meeting", F("topic")),
         _rows(
             ImportantReport.objects.filter(**of),
             "reported_on",
             "important_report",
             Concat(F("title"), Value(SEP), F("state"), output_field=CharField()),
-            since=since,
         ),
-        _rows(
-            WeeklyReport.objects.filter(**of),
-            "week_end",
-            "weekly_report",
-            F("week_start"),
-            since=since,
-        ),
-        _rows(LeadingGroupReview.objects.filter(**of), "held_on", "review", F("body"), since=since),
+        _rows(WeeklyReport.objects.filter(**of), "week_end", "weekly_report", F("week_start")),
+        _rows(LeadingGroupReview.objects.filter(**of), "held_on", "review", F("body")),
     ]
     if apps.is_installed("xuncha.reports"):
         from xuncha.reports.models import (
@@ -386,9 +376,7 @@ def _union(inspection, since=None):
             (FeedbackReceipt, "delivery__draft", "signed_on", "receipt"),
         ]:
             qs = model.objects.filter(**{f"{via}__inspection": inspection})
-            branches.append(
-                _rows(qs, on, kind, F(f"{via}__unit__name"), F(f"{via}__pk"), since=since)
-            )
+            branches.append(_rows(qs, on, kind, F(f"{via}__unit__name"), F(f"{via}__pk")))
     return branches[0].union(*branches[1:], all=True)
 
 
@@ -400,14 +388,13 @@ def timeline(inspection) -> list[TimelineEntry]:
 
 
 def latest_timeline(inspection, n: int) -> tuple[list[TimelineEntry], int]:
-    """The newest `n` entries of `timeline` (oldest first) and the number of all: three
-    queries (count, the n newest dates, the rows from the oldest of those dates on), so the
-    workspace never builds thousands of entries to show thirty."""
+    """The newest `n` entries of `timeline` (oldest first) and the number of all: two
+    queries (the count, and the union ordered newest first in SQL by the timeline's own
+    order, limited to n), so the workspace never builds thousands of entries to show thirty."""
     union = _union(inspection)
     total = union.count()
-    newest = list(union.order_by("-t_on")[:n])
-    since = min((_as_date(row[0]) for row in newest), default=date.min)
-    return _entries(inspection, list(_union(inspection, since=since)))[-n:], total
+    newest = list(union.order_by("-t_on", "-t_order", "-t_pk")[:n])
+    return _entries(inspection, newest), total
 
 
 def _entries(inspection, rows) -> list[TimelineEntry]:
@@ -430,7 +417,7 @@ def _entries(inspection, rows) -> list[TimelineEntry]:
     act_prefix = reverse("inspections:activity_detail", args=[0]).removesuffix("0/")
     stay_url = reverse("inspections:stay_records", args=[inspection.pk])
     entries = []
-    for on, kind, title, pk, link in rows:
+    for on, kind, title, pk, link, _order in rows:
         on = _as_date(on)
         if kind in _KINDS:
             label, order, name = _KINDS[kind]
@@ -444,7 +431,14 @@ def _entries(inspection, rows) -> list[TimelineEntry]:
             entries.append(TimelineEntry(on, label, title or "", url(name, link), order, pk))
         else:  # an activity: its kind is the label
             entries.append(
-                TimelineEntry(on, activity_kinds.get(kind, ""), title, f"{act_prefix}{pk}/", 1, pk)
+                TimelineEntry(
+                    on,
+                    activity_kinds.get(kind, ""),
+                    title,
+                    f"{act_prefix}{pk}/",
+                    ACTIVITY_ORDER,
+                    pk,
+                )
             )
     entries.sort(key=lambda e: (e.on, e.order, e.pk))
     return entries

@@ -1,6 +1,7 @@
 """Uploads (all three types and bad input), versions, citations, search, suggestions, scope."""
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -386,3 +387,25 @@ def test_library_tokens_are_the_analytics_hashes():
 
     text = "巡察工作人员不得接受被巡察单位的宴请、礼品礼金和土特产。"
     assert blind_text(text) == analytics_blind_text(text)
+
+
+def test_rule_list_pages_through_every_rule_never_cutting_any(cast):
+    """An office with more rules than one page: every rule is on some page, once."""
+    from datetime import date, timedelta
+
+    from xuncha.library.models import Rule
+    from xuncha.library.views import RULES_PER_PAGE
+
+    Rule.objects.bulk_create(
+        Rule(office=cast.city, title=f"制度{i:04d}", issued_on=date(2020, 1, 1) + timedelta(days=i))
+        for i in range(RULES_PER_PAGE * 2 + 7)
+    )
+    client = client_for(cast.office_staff)
+    first = client.get("/library/").content.decode()
+    assert "第 1 / 3 页，共 207 部" in first
+    seen = []
+    for page in (1, 2, 3):
+        html = client.get(f"/library/?rpage={page}").content.decode()
+        seen += re.findall(r">(制度\d{4})</a>", html)
+    assert sorted(seen) == [f"制度{i:04d}" for i in range(RULES_PER_PAGE * 2 + 7)]
+    assert seen[0] == f"制度{RULES_PER_PAGE * 2 + 6:04d}"  # newest first

@@ -4,6 +4,7 @@ upload, status, citing an article from a problem, typical cases."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -27,6 +28,9 @@ def _require_read(user):
 
 def managed_offices(user):
     return access.user_offices(user, MANAGE_ROLES)
+
+
+RULES_PER_PAGE = 100
 
 
 @login_required
@@ -54,7 +58,10 @@ def index(request):
         request,
         "library/index.html",
         {
-            "rules": list(rules[:500]),
+            # Every rule is reachable: the list is paged (?rpage=), never cut.
+            "rules": Paginator(
+                rules.order_by("-issued_on", "title", "pk"), RULES_PER_PAGE
+            ).get_page(request.GET.get("rpage")),
             "statuses": Rule.Status.choices,
             "status": status,
             "q": q,

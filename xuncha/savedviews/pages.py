@@ -45,6 +45,8 @@ def problem(user, page: str, query: str) -> str:
     """Why `query` does not apply to `page` for `user` (Chinese), or "" when it does."""
     if page not in PAGES:
         return "该页面不支持保存视图。"
+    if "%00" in (query or "") or "\x00" in (query or ""):  # every page refuses NUL (middleware)
+        return "查询条件含有不允许的控制字符（空字符 NUL），请删除后重试。"
     check = import_string(PAGES[page][1])
     data = QueryDict(query or "")
     if isclass(check):

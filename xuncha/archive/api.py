@@ -21,6 +21,7 @@ from xuncha.audit.schemas import ConfidentialOut
 from xuncha.core.apitypes import Limit, Offset
 from xuncha.core.errors import DomainError
 from xuncha.org import access
+from xuncha.org.api import file_response
 from xuncha.org.models import Office, Unit
 
 router = Router(tags=["立卷归档"])
@@ -187,14 +188,9 @@ def archive_create(request, inspection_id: int):
 @router.get(
     "/inspections/{inspection_id}/package",
     response={200: None},
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "签名归档包（zip，流式传输；含 manifest.json 与 manifest.sig）",
-                "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    openapi_extra=file_response(
+        "签名归档包（zip，流式传输；含 manifest.json 与 manifest.sig）", "application/zip"
+    ),
 )
 def archive_package(request, inspection_id: int):
     """The signed archive package (zip, streamed); an audited export naming the reader."""

@@ -28,6 +28,12 @@ class ErrorOut(Schema):
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
+def file_response(description: str, content_type: str = "application/octet-stream") -> dict:
+    """`openapi_extra` of an operation whose 200 answer is a file (download, export)."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {"responses": {200: {"description": description, "content": {content_type: binary}}}}
+
+
 class OfficeOut(Schema):
     id: int
     name: str

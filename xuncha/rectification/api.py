@@ -11,6 +11,7 @@ from ninja.files import UploadedFile
 from xuncha.core.apitypes import Limit, Offset
 from xuncha.core.errors import DomainError
 from xuncha.org import access
+from xuncha.org.api import file_response
 from xuncha.rectification import exports, selectors, services
 from xuncha.rectification.models import Disclosure, Measure, RectificationPlan
 
@@ -253,14 +254,7 @@ def measure_account(request, measure_id: int, data: AccountIn):
 @router.get(
     "/plans/{plan_id}/ledger.xlsx",
     summary="导出整改台账（.xlsx，一行一项措施；记入审计）",
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "整改台账 .xlsx",
-                "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    openapi_extra=file_response("整改台账 .xlsx", XLSX),
 )
 def ledger_export(request, plan_id: int):
     from xuncha.rectification.views import _TempFileResponse

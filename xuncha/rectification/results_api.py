@@ -10,6 +10,7 @@ from ninja import Router, Schema, Status
 from xuncha.core.apitypes import Limit, Offset
 from xuncha.core.errors import DomainError
 from xuncha.org import access
+from xuncha.org.api import file_response
 from xuncha.org.models import Unit
 from xuncha.plans.models import Inspection
 from xuncha.rectification import deadlines, results
@@ -329,14 +330,7 @@ def result_get(request, item_id: int):
 @router.get(
     "/results/{item_id}/letter.docx",
     summary="下载巡察建议书或抄告单 .docx（带阅读人水印，记入审计）",
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "GB/T 9704 版式的 .docx 文件",
-                "content": {DOCX: {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    openapi_extra=file_response("GB/T 9704 版式的 .docx 文件", DOCX),
 )
 def result_letter_docx(request, item_id: int):
     item = access.get_for_user(_items(request), request.user, item_id)

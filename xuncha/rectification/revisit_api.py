@@ -1,18 +1,20 @@
 """API of 巡察“回头看” (/api/v1/rectification/revisits/...): same services and rules as the
-pages (`revisit_views`). Evidence files are attached through the page (multipart)."""
+pages (`revisit_views`). A finding with an evidence file goes as multipart
+(`findings/upload`); the file is read back from `items/{id}/evidence`."""
 
 from datetime import datetime
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from xuncha.audit.models import Action
 from xuncha.audit.services import record
-from xuncha.org.api import ERRORS
+from xuncha.org.api import ERRORS, file_response
 from xuncha.plans.models import Inspection
 from xuncha.rectification import revisits
-from xuncha.rectification.revisit_views import _context, _own_revisit
+from xuncha.rectification.revisit_views import _context, _own_revisit, evidence_response
 
 router = Router(tags=["整改"])
 
@@ -28,6 +30,7 @@ class RevisitItemOut(Schema):
     finding: str
     finding_label: str
     evidence_text: str
+    has_evidence_file: bool
     new_problem_id: int | None
     reopened: bool
     still_open: bool
@@ -62,6 +65,7 @@ def _item(i) -> dict:
         "finding": i.finding,
         "finding_label": i.get_finding_display() if i.finding else "",
         "evidence_text": i.evidence_text,
+        "has_evidence_file": i.attachment_id is not None,
         "new_problem_id": i.new_problem_id,
         "reopened": i.reopened,
         "still_open": i.still_open,
@@ -120,6 +124,40 @@ def finding_record(request, pk: int, payload: FindingIn):
         actor=request.user,
     )
     return _item(item)
+
+
+@router.post(
+    "/revisits/{int:pk}/findings/upload",
+    response={200: RevisitItemOut, **ERRORS},
+    summary="记录核查结论并上传佐证文件（multipart）",
+)
+def finding_record_upload(
+    request,
+    pk: int,
+    item_id: Form[int],
+    finding: Form[str],
+    evidence_text: Form[str],
+    file: File[UploadedFile],
+):
+    revisit = _own_revisit(request, pk)
+    item = revisits.finding_record(
+        revisit=revisit,
+        item_id=item_id,
+        finding=finding,
+        evidence_text=evidence_text,
+        uploaded=file,
+        actor=request.user,
+    )
+    return _item(item)
+
+
+@router.get(
+    "/revisits/{int:pk}/items/{int:item_id}/evidence",
+    summary="下载核查事项的佐证文件",
+    openapi_extra=file_response("佐证文件"),
+)
+def evidence_get(request, pk: int, item_id: int):
+    return evidence_response(request.user, pk, item_id)
 
 
 @router.post(

@@ -149,15 +149,20 @@ def report_docx(request, pk):
 
 @login_required
 def evidence_download(request, pk, item_pk):
-    inspection = _revisit_inspection(request.user, pk)
-    _revisit, items, _work = _context(inspection, request.user)
+    return evidence_response(request.user, pk, item_pk)
+
+
+def evidence_response(user, pk, item_pk) -> HttpResponse:
+    """The evidence file of one checklist item, for those who see the item (page and API);
+    every download audited."""
+    inspection = _revisit_inspection(user, pk)
+    _revisit, items, _work = _context(inspection, user)
     item = next((i for i in items if i.pk == item_pk and i.attachment_id), None)
     if item is None:
         raise Http404("对象不存在或无权访问")
-    record(actor=request.user, action=Action.READ, obj=item.attachment, summary="下载回头看佐证")
-    response = HttpResponse(
-        item.attachment.file.open("rb").read(), content_type=item.attachment.content_type
-    )
+    record(actor=user, action=Action.READ, obj=item.attachment, summary="下载回头看佐证")
+    with item.attachment.file.open("rb") as f:
+        response = HttpResponse(f.read(), content_type=item.attachment.content_type)
     return attachment_response(
         response, item.attachment.original_name, item.attachment.content_type
     )

@@ -8,6 +8,7 @@ from ninja import Router, Schema, Status
 from xuncha.audit.schemas import ConfidentialOut
 from xuncha.core.errors import DomainError
 from xuncha.org import access
+from xuncha.org.api import file_response
 from xuncha.plans.models import Inspection
 from xuncha.reports import services
 from xuncha.reports.models import ReportDraft, writable_inspections
@@ -147,14 +148,7 @@ def draft_deliver(request, draft_id: int, payload: DeliveryIn):
 @router.get(
     "/drafts/{draft_id}/docx",
     summary="下载 .docx（带阅读人水印，记入审计）",
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "GB/T 9704 版式的 .docx 文件",
-                "content": {services.DOCX: {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    openapi_extra=file_response("GB/T 9704 版式的 .docx 文件", services.DOCX),
 )
 def draft_docx(request, draft_id: int):
     draft = access.get_for_user(

@@ -10,6 +10,7 @@ from ninja.files import UploadedFile
 
 from xuncha.audit.schemas import ConfidentialOut
 from xuncha.org import access
+from xuncha.org.api import file_response
 from xuncha.plans.models import EDIT_ROLES, PLAN_ROLES, Inspector
 from xuncha.training import selectors, services
 from xuncha.training.models import Appraisal, TrainingRecord
@@ -175,18 +176,9 @@ def record_create(request, payload: TrainingIn):
 @router.get(
     "/records.xlsx",
     summary="导出培训记录（.xlsx，带查阅人水印）",
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "培训记录表",
-                "content": {
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
-                        "schema": {"type": "string", "format": "binary"}
-                    }
-                },
-            }
-        }
-    },
+    openapi_extra=file_response(
+        "培训记录表", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    ),
 )
 def records_download(request, q: str = ""):
     from xuncha.training.views import records_xlsx_response
@@ -197,16 +189,7 @@ def records_download(request, q: str = ""):
 @router.get(
     "/records/{record_id}/certificate",
     summary="下载结业证书（与页面同样的查阅范围）",
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "证书文件（PDF、OFD 或图片）",
-                "content": {
-                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
-                },
-            }
-        }
-    },
+    openapi_extra=file_response("证书文件（PDF、OFD 或图片）"),
 )
 def certificate_download(request, record_id: int):
     from xuncha.training.views import certificate_response

@@ -163,6 +163,44 @@ def test_coverage_and_workspace_show_hot_issues(reports, login):
     assert hot.issues(reports.team_leader)[0].label in workspace
 
 
+CARS = [
+    "江州市交通运输局公车私用，周末开公务用车接送孩子上学。",
+    "反映交通运输局领导公务用车私用，节假日开公车去景区。",
+    "交通运输局有人长期公车私用，公务用车停在自家小区。",
+    "举报江州市交通运输局公车私用：公务用车周末跑私事。",
+    "交通运输局公务用车私用问题严重，下班后开公车回老家。",
+    "交通运输局干部公车私用，公务用车接送家属。",
+]
+
+
+@pytest.mark.django_db
+def test_workspace_hot_panel_is_cached_until_a_recomputation_finishes(reports, login, settings):
+    """The workspace's hot issues are cached per user and data version like the home
+    dashboard's; a finished recomputation (new topics) is a new version."""
+    from django.core.cache import caches
+
+    from xuncha.analytics import services
+    from xuncha.analytics.models import AnalyticsRun
+
+    settings.USER_CACHE_SECONDS = 60
+    caches["local"].clear()
+    inspection = reports.inspections["a"]
+    client = login(reports.team_leader)
+    url = f"/inspections/{inspection.pk}/"
+    for text in CARS:
+        enter(reports, text, unit="江州市交通运输局", category="eight_rules")
+    run = services.run_start(kind=AnalyticsRun.Kind.RECOMPUTE, actor=reports.office_staff)
+    before = client.get(url).content.decode()  # the topics are not recomputed yet
+    assert client.get(url).content.decode().count("公车") == before.count("公车")
+    services.run_execute(run.pk)
+    after = client.get(url).content.decode()
+    units = list(inspection.units.all())
+    new = [i.label for i in hot.issues(reports.team_leader, units=units, limit=5)]
+    fresh = [label for label in new if label not in before]
+    assert fresh and any("公车" in label or "公务用车" in label for label in fresh)
+    assert all(label in after for label in new)
+
+
 @pytest.mark.django_db
 def test_problem_form_of_a_hot_issue_starts_with_the_suggested_category(reports, login):
     from collections import Counter

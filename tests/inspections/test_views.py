@@ -311,6 +311,32 @@ def test_workspace_constant_queries(field, login):
 
 
 @pytest.mark.django_db
+def test_workspace_pagers_count_the_filtered_rows(field, login):
+    """The pagers take their sizes from the page's figures query: each counts exactly the
+    rows its filter leaves, and the last page holds the remainder."""
+    inspection = field.inspections["a"]
+    _fill(field, 60, 0)
+    Activity.objects.bulk_create(
+        Activity(inspection=inspection, kind="interview", title=f"谈话{i}",
+                 held_on=date(2026, 3, 3), created_by=field.team_member)
+        for i in range(27)
+    )  # fmt: skip
+    visits = Activity.objects.filter(inspection=inspection, kind="visit").count()
+    interviews = Activity.objects.filter(inspection=inspection, kind="interview").count()
+    total = Activity.objects.filter(inspection=inspection).count()
+    client = login(field.team_leader)
+    url = reverse("inspections:workspace", args=[inspection.pk])
+    for query, n in [("", total), ("?kind=visit", visits), ("?kind=interview", interviews)]:
+        pages = -(-n // 25)
+        page = client.get(f"{url}{query}").content.decode()
+        assert f"第 1 / {pages} 页，共 {n} 条" in page, query
+        last = client.get(f"{url}{query}{'&' if query else '?'}apage={pages}").content.decode()
+        table = last.split('id="activity-table"')[1]
+        rows = table.split("<tbody>")[1].split("</tbody>")[0].count("<tr>")
+        assert rows == n - 25 * (pages - 1), query
+
+
+@pytest.mark.django_db
 def test_inspection_list_queries(field, login, django_assert_max_num_queries):
     client = login(field.office_admin)
     with django_assert_max_num_queries(15):

@@ -20,6 +20,7 @@ from xuncha.analytics.models import (
 )
 from xuncha.audit.models import Action
 from xuncha.audit.services import record
+from xuncha.core import cache
 from xuncha.core.errors import DomainError
 from xuncha.org import access
 from xuncha.petitions import crypto
@@ -263,6 +264,7 @@ def run_execute(run_id: int) -> AnalyticsRun:
         run.finished_at = timezone.now()
         run.save()
         intake.reset()
+        cache.bump()  # new topics and hot issues: cached dashboards and panels recompute
     return run
 
 

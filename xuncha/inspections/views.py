@@ -14,6 +14,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
 from xuncha.audit.services import confidential, record_read
+from xuncha.core import cache
 from xuncha.core.errors import DomainError
 from xuncha.core.uploads import attachment_response
 from xuncha.inspections import forms, services, workflow
@@ -42,9 +43,9 @@ FIELDWORK = "fieldwork"
 PAGE_SIZE = 25
 
 
-def _inspection(user, pk):
+def _inspection(user, pk, *prefetch):
     qs = Inspection.objects.select_related("office", "round__plan", "team")
-    return access.get_for_user(qs, user, pk, access.VIEW)
+    return access.get_for_user(qs.prefetch_related(*prefetch), user, pk, access.VIEW)
 
 
 def _get(model, user, pk, action=FIELDWORK, related=("inspection",)):
@@ -116,11 +117,15 @@ def inspection_list(request):
 
 
 def _labelled(page, **fields):
-    """Attach `<field>_label` strings to each row: get_FOO_display() per row and column
-    (hashing the choices, translating the label) was the page's largest cost."""
+    """Attach `<field>_label` strings to each row of a page (or a list): get_FOO_display()
+    per row and column (hashing the choices, translating the label) was the page's largest
+    cost."""
     tables = {name: {k: str(v) for k, v in choices.choices} for name, choices in fields.items()}
-    page.object_list = list(page.object_list)
-    for row in page.object_list:
+    if isinstance(page, list):
+        rows = page
+    else:
+        rows = page.object_list = list(page.object_list)
+    for row in rows:
         for name, labels in tables.items():
             obj, attr = row, name
             if "__" in name:
@@ -134,14 +139,18 @@ def _prefix(name):
     return reverse(name, args=[0]).removesuffix("0/")
 
 
-def _page(request, qs, param):
-    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get(param))
+def _page(request, qs, param, count=None):
+    """One page of `qs`; `count`, when the caller has it already, spares the COUNT query."""
+    paginator = Paginator(qs, PAGE_SIZE)
+    if count is not None:
+        paginator.count = count  # the cached_property, set
+    return paginator.get_page(request.GET.get(param))
 
 
 @login_required
 def workspace(request, pk):
     """The team's daily page: stage, next steps, deadlines, counts and the records, paginated."""
-    inspection = _inspection(request.user, pk)
+    inspection = _inspection(request.user, pk, "units")  # the title and the audit name them
     user = request.user
     caps = workflow.capacities(inspection, user)
     record_read(actor=user, obj=inspection, summary=f"查阅巡察工作台：{inspection.team.name}")
@@ -162,8 +171,8 @@ def workspace(request, pk):
         .order_by("-held_on", "-pk")
     )
     kind = request.GET.get("kind", "")
-    if kind in Activity.Kind.values:
-        activities = activities.filter(kind=kind)
+    kind_q = Q(kind=kind) if kind in Activity.Kind.values else Q()
+    activities = activities.filter(kind_q)
     problems = (
         Problem.objects.filter(inspection=inspection)
         .select_related("category", "unit", "theme", "paper")
@@ -185,22 +194,28 @@ def workspace(request, pk):
         .order_by("number")
     )
     pstate = request.GET.get("pstate", "")
-    if pstate in Problem.State.values:
-        problems = problems.filter(state=pstate)
+    state_q = Q(state=pstate) if pstate in Problem.State.values else Q()
+    problems = problems.filter(state_q)
+    # The figures and the sizes of the two filtered lists (for their pagers) in two queries.
     counts = Activity.objects.filter(inspection=inspection).aggregate(
         total=Count("pk"),
         interviews=Count("pk", filter=Q(kind=Activity.Kind.INTERVIEW)),
+        **({"shown": Count("pk", filter=kind_q)} if kind_q else {}),
     )
     pcounts = Problem.objects.filter(inspection=inspection).aggregate(
         total=Count("pk"),
+        **({"shown": Count("pk", filter=state_q)} if state_q else {}),
         approved=Count("pk", filter=Q(state=Problem.State.APPROVED)),
         feedback=Count("pk", filter=Q(in_feedback=True)),
         signed=Count("pk", filter=Q(paper__state__in=["signed", "filed"])),
         in_review=Count("pk", filter=Q(paper__state__in=["deputy_review", "leader_review"])),
     )
+    counts.setdefault("shown", counts["total"])
+    pcounts.setdefault("shown", pcounts["total"])
+    units = list(inspection.units.all())
     context = {
         "inspection": inspection,
-        "units": list(inspection.units.all()),
+        "units": units,
         "caps": caps,
         "is_team": bool(caps & services.TEAM) or workflow.SYSADMIN in caps,
         "is_leader": workflow.LEADER in caps or workflow.SYSADMIN in caps,
@@ -210,10 +225,16 @@ def workspace(request, pk):
         "deadlines": [
             (workflow.DEADLINE_LABELS[k], v) for k, v in workflow.deadlines(inspection).items()
         ],
-        "history": list(StageChange.objects.filter(inspection=inspection).select_related("actor")),
-        "activities": _labelled(_page(request, activities, "apage"), kind=Activity.Kind),
+        "history": _labelled(
+            list(StageChange.objects.filter(inspection=inspection).select_related("actor")),
+            from_stage=Inspection.Stage,
+            to_stage=Inspection.Stage,
+        ),
+        "activities": _labelled(
+            _page(request, activities, "apage", counts["shown"]), kind=Activity.Kind
+        ),
         "problems": _labelled(
-            _page(request, problems, "ppage"),
+            _page(request, problems, "ppage", pcounts["shown"]),
             severity=Problem.Severity,
             state=Problem.State,
             paper__state=WorkingPaper.State,
@@ -241,7 +262,7 @@ def workspace(request, pk):
         "new_kinds": [
             (k, label) for k, label in Activity.Kind.choices if k not in {Activity.Kind.SURVEY}
         ],
-        **_hot_panel(user, inspection),
+        **_hot_panel(user, inspection, units),
         **_stay_panel(inspection, user, caps),
     }
     return render(request, "inspections/workspace.html", context)
@@ -253,7 +274,7 @@ def _stay_panel(inspection, user, caps) -> dict:
     return workspace_panel(inspection, user, caps, latest=WORKSPACE_TIMELINE)
 
 
-def _hot_panel(user, inspection) -> dict:
+def _hot_panel(user, inspection, units) -> dict:
     """Hot issues the people report about this inspection's units (before and during
     stationing) and the team's focus items (analytics app)."""
     from datetime import timedelta
@@ -266,10 +287,14 @@ def _hot_panel(user, inspection) -> dict:
     if not hot.may_see_hot(user):
         return {"hot_panel": False}
     since = timezone.localdate() - timedelta(days=365)
-    units = list(inspection.units.all())
+
+    def hot_issues():
+        return hot.issues(user, units=units, since=since, limit=5)
+
+    # Ranked like the home dashboard's, and cached like it: per user and data version.
     return {
         "hot_panel": True,
-        "hot_issues": hot.issues(user, units=units, since=since, limit=5),
+        "hot_issues": cache.per_user(user, f"workspace-hot:{inspection.pk}:{since}", hot_issues),
         "focus_items": list(FocusItem.objects.filter(inspection=inspection)[:20]),
     }
 

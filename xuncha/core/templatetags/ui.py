@@ -6,7 +6,10 @@
 <button class="btn btn-sm {{ t.target|action_class }}">   a workflow button
 """
 
+import functools
+
 from django import template
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.html import format_html
 
 from xuncha.core import ui
@@ -29,8 +32,22 @@ def status(obj, field="state"):
     if obj is None:
         return ""
     value = getattr(obj, field, "")
-    label = getattr(obj, f"get_{field}_display", lambda: value)()
+    labels = _choice_labels(type(obj), field) if hasattr(obj, "_meta") else None
+    if labels is None:
+        label = getattr(obj, f"get_{field}_display", lambda: value)()
+    else:  # what get_FOO_display answers, without rebuilding the choices on every call
+        label = str(labels.get(value, value))
     return _badge(label, ui.tone_of(value), value)
+
+
+@functools.cache
+def _choice_labels(model, field: str) -> dict | None:
+    """{value: lazy label} of a model field with choices; None for anything else."""
+    try:
+        f = model._meta.get_field(field)
+    except FieldDoesNotExist:
+        return None
+    return dict(f.flatchoices) if getattr(f, "choices", None) else None
 
 
 @register.simple_tag

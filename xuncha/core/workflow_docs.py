@@ -473,7 +473,8 @@ linked to the original (`RevisitItem.new_problem`); closed measures of that prob
 checked; the page and the .docx report (`reports.officialdoc`) list the original problems
 still open. Office admin/staff and the revisit's team work on it; the unit liaison reads
 its own unit's findings only after the report. API: `/api/v1/rectification/revisits/{id}`
-(GET, `/start`, `/findings`, `/report`). Every change and read is audited.
+(GET, `/start`, `/findings` (JSON), `/findings/upload` (multipart, with the evidence file),
+`/items/{item}/evidence` (the file), `/report`). Every change and read is audited.
 """
 
 

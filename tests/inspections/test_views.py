@@ -337,6 +337,55 @@ def test_workspace_pagers_count_the_filtered_rows(field, login):
 
 
 @pytest.mark.django_db
+def test_workspace_cached_tables_show_a_change_at_once_and_never_cross_users(
+    field, login, settings
+):
+    """With the per-user cache on (as in production), the workspace serves its record
+    tables and panels from the cache until an audited change: the next request then
+    shows the new activity, problem and document request; each query string (filter, page) is its own entry,
+    and a user who may not read the inspection still gets 404, not a cached page."""
+    from django.core.cache import caches
+
+    settings.USER_CACHE_SECONDS = 60
+    caches["local"].clear()
+    inspection = field.inspections["a"]
+    _fill(field, 30, 1)
+    url = reverse("inspections:workspace", args=[inspection.pk])
+    leader = login(field.team_leader)
+    first = leader.get(url).content.decode()
+    with CaptureQueriesContext(connection) as warm:
+        again = leader.get(url).content.decode()
+    tables = first[first.index('id="problems"') : first.index('id="preparation"')]
+    assert tables in again  # served from the cache, byte for byte (the HTML not escaped)
+    assert 'id="activity-table"' in again and "<tbody><tr>" in again
+    with CaptureQueriesContext(connection) as cold:
+        leader.get(url + "?kind=visit")  # another query string: computed
+    assert len(warm) < len(cold)
+    assert "第 1 / 2 页，共 30 条" in leader.get(url + "?kind=visit").content.decode()
+    assert "apage=2" in leader.get(url + "?kind=visit").content.decode()
+    services.activity_create(
+        inspection=inspection,
+        kind="visit",
+        actor=field.team_member,
+        title="走访新增记录",
+        held_on=date(2026, 3, 9),
+    )
+    make_problem(field, title="新登记的问题")
+    services.document_request_create(
+        inspection=inspection,
+        title="新开列的资料",
+        requested_on=date(2026, 3, 9),
+        actor=field.team_member,
+    )
+    page = leader.get(url).content.decode()
+    assert "走访新增记录" in page and "新登记的问题" in page and "新开列的资料" in page
+    assert "第 1 / 2 页，共 31 条" in leader.get(url + "?kind=visit").content.decode()
+    assert login(field.other_member).get(url).status_code == 404
+    member = login(field.team_member).get(url).content.decode()
+    assert "走访新增记录" in member and "新登记的问题" in member
+
+
+@pytest.mark.django_db
 def test_inspection_list_queries(field, login, django_assert_max_num_queries):
     client = login(field.office_admin)
     with django_assert_max_num_queries(15):

@@ -4,13 +4,17 @@ Confidential records are fetched with action "fieldwork" (own team, the office, 
 group); everyone else, the inspected unit included, gets 404. Each read is audited.
 """
 
+import hashlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from xuncha.audit.services import confidential, record_read
@@ -154,6 +158,82 @@ def workspace(request, pk):
     user = request.user
     caps = workflow.capacities(inspection, user)
     record_read(actor=user, obj=inspection, summary=f"查阅巡察工作台：{inspection.team.name}")
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in Activity.Kind.values else ""
+    pstate = request.GET.get("pstate", "")
+    pstate = pstate if pstate in Problem.State.values else ""
+    # Everything read from the records is cached in the worker per user and data version
+    # (an audited change is a new version: it shows on the next request; nothing crosses
+    # users, and the access check and the audited read above run every time). The figures
+    # and the two record tables (the page's largest cost: about 100 rows rendered) are
+    # cached per query string too (the pagers repeat the query).
+    query = hashlib.sha256(request.META.get("QUERY_STRING", "").encode()).hexdigest()[:32]
+    records = cache.per_user(
+        user,
+        f"workspace:{inspection.pk}:{query}",
+        lambda: _records(request, inspection, kind, pstate),
+        shared=False,
+    )
+    units = list(inspection.units.all())
+    context = {
+        "inspection": inspection,
+        "units": units,
+        "caps": caps,
+        "is_team": bool(caps & services.TEAM) or workflow.SYSADMIN in caps,
+        "is_leader": workflow.LEADER in caps or workflow.SYSADMIN in caps,
+        "is_office": bool(caps & services.OFFICE) or workflow.SYSADMIN in caps,
+        "may_review": bool(caps & (services.OFFICE | {workflow.LEADING_GROUP})),
+        **records,
+        "kind": kind,
+        "kinds": Activity.Kind.choices,
+        "pstate": pstate,
+        "pstates": Problem.State.choices,
+        "transition_form": forms.TransitionForm(),
+        "stage_labels": Inspection.Stage.choices,
+        "current_index": workflow.STAGE_ORDER.index(inspection.stage),
+        "feedback_stage": Inspection.Stage.FEEDBACK,
+        "new_kinds": [
+            (k, label) for k, label in Activity.Kind.choices if k not in {Activity.Kind.SURVEY}
+        ],
+        **_hot_panel(user, inspection, units),
+        # Steps, deadlines and the smaller panels: the same for every query string.
+        **cache.per_user(
+            user,
+            f"workspace-panels:{inspection.pk}:{timezone.localdate()}",
+            lambda: _panels(inspection, user, caps),
+            shared=False,
+        ),
+    }
+    return render(request, "inspections/workspace.html", context)
+
+
+def _panels(inspection, user, caps) -> dict:
+    """What the workspace shows besides its record tables: next steps (the gates),
+    deadlines, stage history, the preparation and fix-notice lists, and the stay panel."""
+    return {
+        "steps": workflow.next_steps(inspection, user, caps),
+        "deadlines": [
+            (workflow.DEADLINE_LABELS[k], v) for k, v in workflow.deadlines(inspection).items()
+        ],
+        "history": _labelled(
+            list(StageChange.objects.filter(inspection=inspection).select_related("actor")),
+            from_stage=Inspection.Stage,
+            to_stage=Inspection.Stage,
+        ),
+        "letters": list(PreInspectionLetter.objects.filter(inspection=inspection)[:50]),
+        "documents": list(DocumentRequest.objects.filter(inspection=inspection)[:100]),
+        "fix_notices": list(
+            FixNotice.objects.filter(inspection=inspection).select_related("unit")[:50]
+        ),
+        "reviews": list(LeadingGroupReview.objects.filter(inspection=inspection)),
+        "fieldwork": Fieldwork.objects.filter(inspection=inspection).first(),
+        **_stay_panel(inspection, user, caps),
+    }
+
+
+def _records(request, inspection, kind: str, pstate: str) -> dict:
+    """The workspace's figures and its two rendered record tables (one page each, with
+    their pagers): four queries and the rows' rendering."""
     activities = (
         Activity.objects.filter(inspection=inspection)
         .select_related("created_by", "interviewer", "recorder")
@@ -170,8 +250,7 @@ def workspace(request, pk):
         )
         .order_by("-held_on", "-pk")
     )
-    kind = request.GET.get("kind", "")
-    kind_q = Q(kind=kind) if kind in Activity.Kind.values else Q()
+    kind_q = Q(kind=kind) if kind else Q()
     activities = activities.filter(kind_q)
     problems = (
         Problem.objects.filter(inspection=inspection)
@@ -193,8 +272,7 @@ def workspace(request, pk):
         )
         .order_by("number")
     )
-    pstate = request.GET.get("pstate", "")
-    state_q = Q(state=pstate) if pstate in Problem.State.values else Q()
+    state_q = Q(state=pstate) if pstate else Q()
     problems = problems.filter(state_q)
     # The figures and the sizes of the two filtered lists (for their pagers) in two queries.
     counts = Activity.objects.filter(inspection=inspection).aggregate(
@@ -212,60 +290,35 @@ def workspace(request, pk):
     )
     counts.setdefault("shown", counts["total"])
     pcounts.setdefault("shown", pcounts["total"])
-    units = list(inspection.units.all())
-    context = {
-        "inspection": inspection,
-        "units": units,
-        "caps": caps,
-        "is_team": bool(caps & services.TEAM) or workflow.SYSADMIN in caps,
-        "is_leader": workflow.LEADER in caps or workflow.SYSADMIN in caps,
-        "is_office": bool(caps & services.OFFICE) or workflow.SYSADMIN in caps,
-        "may_review": bool(caps & (services.OFFICE | {workflow.LEADING_GROUP})),
-        "steps": workflow.next_steps(inspection, user, caps),
-        "deadlines": [
-            (workflow.DEADLINE_LABELS[k], v) for k, v in workflow.deadlines(inspection).items()
-        ],
-        "history": _labelled(
-            list(StageChange.objects.filter(inspection=inspection).select_related("actor")),
-            from_stage=Inspection.Stage,
-            to_stage=Inspection.Stage,
-        ),
-        "activities": _labelled(
-            _page(request, activities, "apage", counts["shown"]), kind=Activity.Kind
-        ),
-        "problems": _labelled(
-            _page(request, problems, "ppage", pcounts["shown"]),
-            severity=Problem.Severity,
-            state=Problem.State,
-            paper__state=WorkingPaper.State,
-        ),
-        "kind": kind,
-        "kinds": Activity.Kind.choices,
-        "pstate": pstate,
-        "pstates": Problem.State.choices,
+    activity_rows = _labelled(
+        _page(request, activities, "apage", counts["shown"]), kind=Activity.Kind
+    )
+    problem_rows = _labelled(
+        _page(request, problems, "ppage", pcounts["shown"]),
+        severity=Problem.Severity,
+        state=Problem.State,
+        paper__state=WorkingPaper.State,
+    )
+    return {
         "counts": counts,
         "pcounts": pcounts,
-        "letters": list(PreInspectionLetter.objects.filter(inspection=inspection)[:50]),
-        "documents": list(DocumentRequest.objects.filter(inspection=inspection)[:100]),
-        "fix_notices": list(
-            FixNotice.objects.filter(inspection=inspection).select_related("unit")[:50]
+        "problem_table": render_to_string(
+            "inspections/_workspace_problems.html",
+            {
+                "problems": problem_rows,
+                "problem_url": _prefix("inspections:problem_detail"),
+                "request": request,  # the pager repeats the query (no context processors)
+            },
         ),
-        "reviews": list(LeadingGroupReview.objects.filter(inspection=inspection)),
-        "fieldwork": Fieldwork.objects.filter(inspection=inspection).first(),
-        "transition_form": forms.TransitionForm(),
-        # Row links built from one reversed prefix instead of a reverse() per row.
-        "activity_url": _prefix("inspections:activity_detail"),
-        "problem_url": _prefix("inspections:problem_detail"),
-        "stage_labels": Inspection.Stage.choices,
-        "current_index": workflow.STAGE_ORDER.index(inspection.stage),
-        "feedback_stage": Inspection.Stage.FEEDBACK,
-        "new_kinds": [
-            (k, label) for k, label in Activity.Kind.choices if k not in {Activity.Kind.SURVEY}
-        ],
-        **_hot_panel(user, inspection, units),
-        **_stay_panel(inspection, user, caps),
+        "activity_table": render_to_string(
+            "inspections/_workspace_activities.html",
+            {
+                "activities": activity_rows,
+                "activity_url": _prefix("inspections:activity_detail"),
+                "request": request,
+            },
+        ),
     }
-    return render(request, "inspections/workspace.html", context)
 
 
 def _stay_panel(inspection, user, caps) -> dict:
@@ -279,8 +332,6 @@ def _hot_panel(user, inspection, units) -> dict:
     stationing) and the team's focus items (analytics app)."""
     from datetime import timedelta
 
-    from django.utils import timezone
-
     from xuncha.analytics import hot
     from xuncha.analytics.models import FocusItem
 
@@ -288,15 +339,15 @@ def _hot_panel(user, inspection, units) -> dict:
         return {"hot_panel": False}
     since = timezone.localdate() - timedelta(days=365)
 
-    def hot_issues():
-        return hot.issues(user, units=units, since=since, limit=5)
+    def panel():
+        return {
+            "hot_panel": True,
+            "hot_issues": hot.issues(user, units=units, since=since, limit=5),
+            "focus_items": list(FocusItem.objects.filter(inspection=inspection)[:20]),
+        }
 
     # Ranked like the home dashboard's, and cached like it: per user and data version.
-    return {
-        "hot_panel": True,
-        "hot_issues": cache.per_user(user, f"workspace-hot:{inspection.pk}:{since}", hot_issues),
-        "focus_items": list(FocusItem.objects.filter(inspection=inspection)[:20]),
-    }
+    return cache.per_user(user, f"workspace-hot:{inspection.pk}:{since}", panel)
 
 
 @login_required

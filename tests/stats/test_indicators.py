@@ -137,7 +137,7 @@ def test_event_basis_counts_what_happened_in_the_period(cast):
     got, total, flt = found("event", date_from=date(2026, 3, 10), date_to=date(2026, 3, 10))
     assert got == 1
     assert total["problems_per_unit"] is None and total["rectification_rate"] is None
-    assert "按事项发生时间归属" in flt.description
+    assert flt.basis_label == "按事项发生时间归属"
     assert found("event", date_from=date(2026, 3, 9), date_to=date(2026, 3, 9))[0] == 0
     with pytest.raises(DomainError, match="统计口径“received”不存在"):
         indicators.make_filter(cast.office_staff, basis="received")

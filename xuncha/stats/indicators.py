@@ -296,11 +296,7 @@ class StatsFilter:
 
     def official(self) -> "StatsFilter":
         """The same filter on the inspection basis, which the official tables keep."""
-        return replace(
-            self,
-            basis=INSPECTION,
-            description=[d for d in self.description if d not in BASES.values()],
-        )
+        return replace(self, basis=INSPECTION)
 
 
 def scope_for(user):
@@ -430,8 +426,6 @@ def make_filter(
     basis = basis or INSPECTION
     if basis not in BASES:
         raise DomainError(BASIS_ERROR.format(value=str(basis)[:20]), field="basis")
-    if basis != INSPECTION:
-        desc.append(BASES[basis])
     if start > end:
         raise DomainError("统计期间为空：开始日期晚于结束日期。", field="year")
     return StatsFilter(

@@ -110,7 +110,7 @@ def week_figures(office, week: Week) -> dict:
         start=week.start,
         end=week.end,
         basis=indicators.EVENT,
-        description=[office.name, week.label, indicators.BASES[indicators.EVENT]],
+        description=[office.name, week.label],
     )
     own = indicators.compute(flt).figures[office.path]
     return {code: own[code] for code, _label, _unit in WEEK_FIGURES}

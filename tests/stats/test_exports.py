@@ -109,6 +109,8 @@ def test_the_table_keeps_the_inspection_basis_whatever_the_page_shows(cast):
     page = client.get("/stats/?year=2026&quarter=2")
     assert page.context["table"].total["problems_found"] == 0
     assert "统计表为官方口径" not in page.content.decode()
+    spelt_out = client.get("/stats/?year=2026&quarter=2&basis=inspection")
+    assert spelt_out.status_code == 200 and spelt_out.context["table"].filter.basis == "inspection"
     # the API: the same choice, named in the answer
     api = client.get("/api/v1/stats/indicators?year=2026&quarter=2&basis=event").json()
     assert (api["basis"], api["basis_label"]) == ("event", "按事项发生时间归属")

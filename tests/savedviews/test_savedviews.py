@@ -136,13 +136,42 @@ def test_a_stale_filter_gives_a_chinese_message(cast):
     assert check["valid"] is False and "状态“withdrawn”不存在" in check["detail"]
 
 
+def test_the_statistics_basis_is_a_filter_worth_saving(cast):
+    """统计口径 is kept with the view and reopens the page on it; an unknown basis is
+    refused when saving, and a saved one that no longer exists says so in Chinese."""
+    client = client_for(cast.office_staff)
+    response = client.post(
+        "/views/save/",
+        {"page": "stats:index", "query": "basis=event&year=2026", "name": "按发生时间"},
+        follow=True,
+    )
+    assert "已保存视图“按发生时间”。" in _messages(response)
+    view = SavedView.objects.get(owner=cast.office_staff, name="按发生时间")
+    opened = client.get(f"/views/{view.pk}/open/")
+    assert opened["Location"] == "/stats/?basis=event&year=2026"
+    page = client.get(opened["Location"])
+    assert page.context["table"].filter.basis == "event"
+    refused = client.post(
+        "/views/save/",
+        {"page": "stats:index", "query": "basis=received", "name": "错口径"},
+        follow=True,
+    )
+    assert any("统计口径“received”不存在" in m for m in _messages(refused))
+    SavedView.objects.filter(pk=view.pk).update(query="basis=occurred&year=2026")
+    response = client.get(f"/views/{view.pk}/open/", follow=True)
+    assert response.redirect_chain[-1][0] == "/stats/"
+    assert "统计口径：统计口径“occurred”不存在" in _messages(response)[-1]
+
+
 KEYS = st.sampled_from(
     ["year", "quarter", "round", "office", "term", "stage", "state", "channel", "inspection",
      "unit", "light", "overdue", "outcome", "spam", "tab", "date_from", "date_to", "q", "page",
-     "category", "kind", "district"]
+     "category", "kind", "district", "basis"]
 )  # fmt: skip
 VALUES = st.one_of(
-    st.sampled_from(["", "1", "0", "2026", "5", "red", "received", "draft", "2026-13-01", "B"]),
+    st.sampled_from(
+        ["", "1", "0", "2026", "5", "red", "received", "draft", "2026-13-01", "B", "event"]
+    ),
     st.text(max_size=12),
     st.integers(-5, 10**12).map(str),
 )

@@ -86,3 +86,49 @@ def test_filter_export_and_roll_up(live_server, cast, tmp_path):
         page.screenshot(path=str(SHOTS / "stats-rollup-replay.png"), full_page=False)
         browser.close()
     assert not [u for u in missing if "/static/" in u], missing
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_choosing_the_event_basis_changes_the_figures(live_server, cast):
+    """Two problems of inspection a (stationed 2026-03-02, Q1) recorded in April: on the
+    second quarter the default basis shows none, 按事项发生时间归属 shows both, and the page
+    says the downloadable table stays on the inspection basis."""
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from django.utils import timezone
+    from playwright.sync_api import sync_playwright
+
+    from xuncha.inspections.models import Problem
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for n in range(2):
+        make_feedback_problem(cast, cast.inspections["a"], cast.units["bureau"], f"00{n}", "问题")
+    Problem.objects.update(created_at=timezone.make_aware(timezone.datetime(2026, 4, 15, 9)))
+    cookie = client_for(cast.office_staff).cookies["sessionid"].value
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS, headless=True)
+        context = browser.new_context(viewport={"width": 1366, "height": 1000}, locale="zh-CN")
+        context.add_cookies([{"name": "sessionid", "value": cookie, "url": live_server.url}])
+        page = context.new_page()
+        page.goto(f"{live_server.url}/stats/")
+        page.fill("#id_year", "2026")
+        page.select_option("#id_quarter", "2")
+        page.click("#stats-filter button")
+        page.wait_for_selector("#stats-table")
+        found = page.locator("#stats-table tr[data-code=problems_found] [data-total]")
+        assert found.inner_text() == "0"
+        assert page.inner_text("#stats-basis") == "按巡察进驻时间归属"
+        assert page.locator("#export-basis").count() == 0
+
+        page.select_option("#id_basis", label="按事项发生时间归属")
+        page.click("#stats-filter button")
+        page.wait_for_url("**basis=event**")
+        page.wait_for_selector("#c-volume canvas")
+        assert found.inner_text() == "2"
+        assert page.inner_text("#stats-basis") == "按事项发生时间归属"
+        assert "按巡察进驻时间归属" in page.inner_text("#export-basis")
+        rate = page.locator("#stats-table tr[data-code=rectification_rate] [data-total]")
+        assert rate.inner_text() == "—"
+        assert "导出的统计表仍按巡察进驻时间归属" in page.inner_text("#stats-basis-note")
+        page.screenshot(path=str(SHOTS / "stats-event-basis.png"), full_page=True)
+        browser.close()

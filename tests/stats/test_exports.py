@@ -77,3 +77,47 @@ def test_annual_table_and_hostile_names_stay_text(cast):
     for row in wb["统计表"].iter_rows():
         for cell in row:
             assert cell.data_type != "f"
+
+
+def test_the_table_keeps_the_inspection_basis_whatever_the_page_shows(cast):
+    """Problems of inspection a (stationed in Q1) recorded in Q2: the page and the API on
+    the event basis put them in Q2; the table downloaded from that page stays official,
+    on the inspection basis (Q2: none), and the page says so next to the button."""
+    from django.utils import timezone
+
+    from xuncha.inspections.models import Problem
+
+    a = cast.inspections["a"]
+    for n in range(2):
+        make_feedback_problem(cast, a, cast.units["bureau"], f"00{n}", f"问题{n}")
+    Problem.objects.update(created_at=timezone.make_aware(timezone.datetime(2026, 4, 15, 9)))
+    client = client_for(cast.office_staff)
+    page = client.get("/stats/?year=2026&quarter=2&basis=event")
+    assert page.status_code == 200
+    assert page.context["table"].total["problems_found"] == 2
+    html = page.content.decode()
+    assert '统计口径：<span id="stats-basis">按事项发生时间归属</span>' in html
+    assert "统计表为官方口径，按巡察进驻时间归属" in html
+    assert 'href="/stats/table.xlsx?year=2026&amp;quarter=2&amp;basis=event"' in html
+    rows, _ws = _rows(client.get("/stats/table.xlsx?year=2026&quarter=2&basis=event").content)
+    assert _row(rows, "发现问题数")[5] == 0
+    assert not any("按事项发生时间归属" in str(r[0]) for r in rows if r)
+    assert any("按巡察进驻日期归属" in str(r[0]) for r in rows if r)
+    rows, _ws = _rows(client.get("/stats/table.xlsx?year=2026&quarter=1&basis=event").content)
+    assert _row(rows, "发现问题数")[5] == 2
+    # the default page: the inspection basis, no note about the table
+    page = client.get("/stats/?year=2026&quarter=2")
+    assert page.context["table"].total["problems_found"] == 0
+    assert "统计表为官方口径" not in page.content.decode()
+    spelt_out = client.get("/stats/?year=2026&quarter=2&basis=inspection")
+    assert spelt_out.status_code == 200 and spelt_out.context["table"].filter.basis == "inspection"
+    # the API: the same choice, named in the answer
+    api = client.get("/api/v1/stats/indicators?year=2026&quarter=2&basis=event").json()
+    assert (api["basis"], api["basis_label"]) == ("event", "按事项发生时间归属")
+    found = next(r for r in api["rows"] if r["code"] == "problems_found")
+    assert found["total"] == 2
+    rate = next(r for r in api["rows"] if r["code"] == "rectification_rate")
+    assert rate["total"] is None  # not meaningful when the two counts have different dates
+    assert client.get("/api/v1/stats/indicators?year=2026&quarter=2").json()["basis"] == (
+        "inspection"
+    )

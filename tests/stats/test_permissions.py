@@ -243,6 +243,7 @@ def test_impossible_filters_get_clear_chinese_messages(world):
         ("kind=nonsense", "巡察类型"),
         ("year=abc", "年度"),
         ("office=999999", "不在您的统计范围内"),
+        ("basis=received", "统计口径“received”不存在"),
     ]:
         page = client.get(f"/stats/?{query}")
         assert page.status_code == 400, query

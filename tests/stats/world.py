@@ -3,10 +3,13 @@
 `build_world(cast, rng, n)` writes inspections, problems, plans, measures, disclosures,
 recorded figures, clues, handovers and submissions for the city and both counties, with
 every field the statistics read drawn at random (dates near the period and midnight
-edges, states, outcomes, sums of money). `reference(flt)` counts the same indicators by
-reading every row back and applying the filter in Python (office parents walked one by
-one, no path arithmetic, no SQL aggregate) — the second, independent way."""
+edges, states, outcomes, sums of money; the event dates — problem found, measure made,
+handover sent and concluded, figure recorded — days to months after the stationing, some
+missing). `reference(flt)` counts the same indicators by reading every row back and
+applying the filter in Python (office parents walked one by one, no path arithmetic, no
+SQL aggregate) — the second, independent way — under either basis."""
 
+import random
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -189,6 +192,35 @@ def build_world(cast, rng, n=6):
             accepted_on=received + timedelta(days=2) if closed or rng.random() < 0.5 else None,
             closed_on=closed,
         )
+    # The event dates come from a generator of their own, seeded by the world's, so the
+    # rest of a seed's world is what it was before they were drawn.
+    _event_dates(random.Random(hash(rng.getstate()[1])))
+
+
+def _later(rng, day, most):
+    return _moment(rng, day + timedelta(days=rng.randrange(most)))
+
+
+def _event_dates(rng):
+    """Problem found, measure made, figure recorded, handover sent and concluded: after the
+    stationing; now and then a date is missing (rows from before it was kept)."""
+    for p in Problem.objects.select_related("inspection").order_by("pk"):
+        p.created_at = _later(rng, p.inspection.start, 60)
+        p.save(update_fields=["created_at"])
+    for m in Measure.objects.select_related("plan").order_by("pk"):
+        m.created_at = _later(rng, m.plan.feedback_date, 45)
+        if m.closed_at and rng.random() < 0.1:
+            m.closed_at = None
+        m.save(update_fields=["created_at", "closed_at"])
+    for f in PlanFigure.objects.select_related("plan").order_by("pk"):
+        f.recorded_at = _later(rng, f.plan.feedback_date, 120)
+        f.save(update_fields=["recorded_at"])
+    for h in Handover.objects.select_related("inspection").order_by("pk"):
+        if h.state != Handover.State.DRAFT and rng.random() < 0.9:
+            h.sent_at = _later(rng, h.inspection.start, 90)
+        if h.state == Handover.State.CONCLUDED and rng.random() < 0.9:
+            h.concluded_at = _later(rng, h.inspection.start + timedelta(days=90), 90)
+        h.save(update_fields=["sent_at", "concluded_at"])
 
 
 # --------------------------------------------------------------------------- reference
@@ -221,12 +253,20 @@ def reference(flt) -> dict:
         insp_units[row.inspection_id].append(row.unit)
     cats = {c.pk: c for c in TaxonomyCategory.objects.select_related("parent")}
 
-    def insp_ok(i):
+    event = flt.basis == indicators.EVENT
+
+    def insp_ok(i, dated=True):
         return (
-            flt.start <= i.start <= flt.end
+            (not dated or flt.start <= i.start <= flt.end)
             and (flt.round is None or i.round_id == flt.round.pk)
             and (not flt.kind or i.kind == flt.kind)
         )
+
+    def when_ok(i, moment):
+        """In the period: by the inspection's start, or (event basis) by the row's own
+        moment when it has one."""
+        day = timezone.localtime(moment).date() if event and moment is not None else i.start
+        return insp_ok(i, dated=False) and flt.start <= day <= flt.end
 
     def unit_ok(u):
         return (not flt.district or u.district == flt.district) and (
@@ -261,33 +301,35 @@ def reference(flt) -> dict:
             out[col]["units_covered"] = len(ids)
     for p in Problem.objects.select_related("unit"):
         i = insp[p.inspection_id]
-        if p.state == "approved" and insp_ok(i) and unit_ok(p.unit) and cat_ok(p.category_id):
+        ok = when_ok(i, p.created_at) and unit_ok(p.unit) and cat_ok(p.category_id)
+        if p.state == "approved" and ok:
             inc(_column(i.office_id, root, parents), "problems_found")
     plan_has_cat = defaultdict(bool)
     for m in Measure.objects.select_related("plan__unit", "problem"):
         plan_has_cat[m.plan_id] |= cat_ok(m.problem.category_id)
         i = insp[m.plan.inspection_id]
-        if not (insp_ok(i) and unit_ok(m.plan.unit) and cat_ok(m.problem.category_id)):
+        if not (unit_ok(m.plan.unit) and cat_ok(m.problem.category_id)):
             continue
         col = _column(m.plan.office_id, root, parents)
-        inc(col, "measures_total")
-        if m.state == "closed":
+        if when_ok(i, m.created_at):
+            inc(col, "measures_total")
+        if m.state == "closed" and when_ok(i, m.closed_at):
             inc(col, "measures_closed")
-            if timezone.localtime(m.closed_at).date() <= m.deadline:
+            if m.closed_at and timezone.localtime(m.closed_at).date() <= m.deadline:
                 inc(col, "measures_on_time")
 
-    def plan_ok(plan):
+    def plan_ok(plan, moment):
         return (
-            insp_ok(insp[plan.inspection_id])
+            when_ok(insp[plan.inspection_id], moment)
             and unit_ok(plan.unit)
             and (not flt.category or plan_has_cat[plan.pk])
         )
 
     for f in PlanFigure.objects.select_related("plan__unit"):
-        if plan_ok(f.plan):
+        if plan_ok(f.plan, f.recorded_at):
             inc(_column(f.plan.office_id, root, parents), "rules_made", f.rules_made)
     for d in Disclosure.objects.select_related("plan__unit"):
-        if plan_ok(d.plan) and d.state == "published":
+        if plan_ok(d.plan, d.published_at) and d.state == "published":
             col = _column(d.plan.office_id, root, parents)
             inc(col, "disclosures_published")
             if timezone.localtime(d.published_at).date() <= (d.due_date or d.plan.report_due_date):
@@ -297,7 +339,7 @@ def reference(flt) -> dict:
     clue_cols = defaultdict(set)
     for h in Handover.objects.prefetch_related("clues", "problems"):
         i = insp[h.inspection_id]
-        if h.state == "draft" or not insp_ok(i):
+        if h.state == "draft" or not insp_ok(i, dated=False):
             continue
         if (flt.district or flt.unit_kind) and not any(unit_ok(u) for u in insp_units[i.pk]):
             continue
@@ -310,9 +352,10 @@ def reference(flt) -> dict:
         col = _column(h.office_id, root, parents)
         if col is None:
             continue
-        inc(col, "handovers_sent")
-        clue_cols[col] |= {c.pk for c in h.clues.all()}
-        if h.state == "concluded":
+        if when_ok(i, h.sent_at):
+            inc(col, "handovers_sent")
+            clue_cols[col] |= {c.pk for c in h.clues.all()}
+        if h.state == "concluded" and when_ok(i, h.concluded_at):
             inc(col, "handovers_concluded")
             inc(col, f"outcome_{h.outcome}")
             inc(col, "people_disciplined", h.people_disciplined)
@@ -324,7 +367,9 @@ def reference(flt) -> dict:
             if not flt.start <= s.received_on <= flt.end:
                 continue
             i = insp.get(s.inspection_id)
-            if (flt.round is not None or flt.kind) and (i is None or not insp_ok(i)):
+            if (flt.round is not None or flt.kind) and (
+                i is None or not insp_ok(i, dated=not event)
+            ):
                 continue
             if (flt.district or flt.unit_kind) and (
                 i is None or not any(unit_ok(u) for u in insp_units[i.pk])

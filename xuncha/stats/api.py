@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from xuncha.core.apitypes import Limit, Offset
 from xuncha.core.errors import DomainError
@@ -31,6 +31,11 @@ class FilterIn(Schema):
     category: str = ""
     date_from: date | None = None
     date_to: date | None = None
+    basis: str = Field(
+        "",
+        description="统计口径：inspection（按巡察进驻时间归属，默认，与官方统计表一致）"
+        "或 event（按事项发生时间归属）",
+    )
 
 
 class ColumnOut(Schema):
@@ -52,6 +57,8 @@ class RowOut(Schema):
 class TableOut(Schema):
     office: str
     period: str
+    basis: str
+    basis_label: str
     scope: list[str]
     columns: list[ColumnOut]
     rows: list[RowOut]
@@ -78,6 +85,8 @@ def _table_out(table) -> dict:
     return {
         "office": table.filter.root.name,
         "period": table.filter.period_label,
+        "basis": table.filter.basis,
+        "basis_label": table.filter.basis_label,
         "scope": table.filter.description,
         "columns": [vars(c) for c in table.columns],
         "rows": rows,

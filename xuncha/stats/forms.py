@@ -4,7 +4,7 @@ from xuncha.core.errors import DomainError
 from xuncha.inspections.models import TaxonomyCategory
 from xuncha.org.models import Office, Unit
 from xuncha.plans.models import Inspection, Round, Term
-from xuncha.stats.indicators import make_filter, scope_for
+from xuncha.stats.indicators import BASES, BASIS_ERROR, EVENT, INSPECTION, make_filter, scope_for
 from xuncha.stats.models import Counterpart
 
 
@@ -16,6 +16,14 @@ def _style(form):
             else "form-control form-control-sm"
         )
         f.widget.attrs.setdefault("class", css)
+
+
+class BasisField(forms.ChoiceField):
+    """统计口径: the default (inspection) is the empty option, so the page's queries and
+    the views saved from it stay as they were; "inspection" spelt out is accepted too."""
+
+    def valid_value(self, value):
+        return value in BASES or super().valid_value(value)
 
 
 class FilterForm(forms.Form):
@@ -81,6 +89,18 @@ class FilterForm(forms.Form):
         choices=[],
         error_messages={"invalid_choice": "监督内容分类代码不存在（应为一级分类代码，如 B）。"},
     )
+    basis = BasisField(
+        label="统计口径",
+        required=False,
+        choices=[("", BASES[INSPECTION]), (EVENT, BASES[EVENT])],
+        widget=forms.Select(
+            attrs={
+                "title": "按巡察进驻时间归属：与官方统计表一致；"
+                "按事项发生时间归属：统计期间内发生的事项"
+            }
+        ),
+        error_messages={"invalid_choice": BASIS_ERROR.format(value="%(value)s")},
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -132,6 +152,7 @@ def filter_from(user, data):
             category=d.get("category") or "",
             date_from=d.get("date_from"),
             date_to=d.get("date_to"),
+            basis=d.get("basis") or "",
         )
     except DomainError as e:
         return form, None, e.message

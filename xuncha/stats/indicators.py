@@ -1,33 +1,79 @@
 """统计指标: every standard figure of the work for one filter, aggregated in SQL.
 
-The one service behind the statistics page, the API, the official tables (.xlsx) and the
-statistics packages a county sends up. `compute(flt)` runs a fixed number of queries
-(eleven) whatever the volume: each model's figures are one GROUP BY over a column key,
-the office's materialised path cut after the column level (`Substr(path, 1, n)`), so the
-root office and each office directly below it (with its whole subtree) are one column each.
+The one service behind the statistics page, the API, the official tables (.xlsx), the
+statistics packages a county sends up and the weekly summary. `compute(flt)` runs a fixed
+number of queries (eleven) whatever the volume and whichever the basis: each model's
+figures are one GROUP BY over a column key, the office's materialised path cut after the
+column level (`Substr(path, 1, n)`), so the root office and each office directly below it
+(with its whole subtree) are one column each.
 
-Attribution. Every figure belongs to the inspection it came from and the period selects
-inspections by their stationing date (`Inspection.start`); submissions (many reach the
-office outside any inspection) are selected by the day they were received. Filters:
+Attribution (统计口径, `StatsFilter.basis`). Every figure belongs to the inspection it
+came from; the basis says which date puts it in the period:
+
+- "inspection" (按巡察进驻时间归属, the default): the inspection's stationing date
+  (`Inspection.start`) selects every figure. The official tables (.xlsx), the county
+  packages and the dashboard use it: a round's results stay together in the period the
+  round was stationed, whenever the later work on them happened.
+- "event" (按事项发生时间归属): each figure by the date of its own event, so a period
+  shows what happened in it (the weekly summary: problems found this week in an
+  inspection stationed a month ago). Per base figure:
+
+  ========================  ===========================================================
+  units_covered             the inspection's start (coverage is inherently per
+                            inspection: a unit is covered when it is stationed in)
+  problems_found            `Problem.created_at` (登记时间: the team records a problem
+                            when it finds it; `created_by` is the 发现人). Counted once
+                            the leader has approved it, as under the inspection basis;
+                            approval keeps no date of its own (only the audit log), so
+                            a problem recorded this week and approved next week shows
+                            in this week once approved
+  measures_total            `Measure.created_at` (the measure was made)
+  measures_closed           `Measure.closed_at` (销号时间)
+  measures_on_time          `Measure.closed_at`, closed by its deadline
+  rules_made                `PlanFigure.recorded_at` (the only date of the figure)
+  disclosures_published     `Disclosure.published_at`
+  disclosures_on_time       `Disclosure.published_at`, published by its deadline
+  handovers_sent            `Handover.sent_at` (移交时间)
+  clues_handed_over         the sent date of the handovers carrying them
+  handovers_concluded,      `Handover.concluded_at` (反馈时间: the result was reported,
+  outcome_*, people_...,    with its outcome, people and money)
+  money_recovered
+  submissions_*             the day received, as under the inspection basis
+  ========================  ===========================================================
+
+  A row whose own date is missing (a handover marked sent before `sent_at` was kept, a
+  measure closed without `closed_at`) falls back to its inspection's start, so over all
+  time both bases count every row exactly once. Round and kind still select through the
+  inspection, whatever its start. Two derived figures divide populations that the event
+  basis no longer ties together (this week's problems by the units of inspections
+  stationed this week; measures closed this week by measures made this week) and are
+  "—" under it: `problems_per_unit`, `rectification_rate` (see `EVENT_UNDEFINED`).
+
+Submissions (many reach the office outside any inspection) are selected by the day they
+were received under both bases. Filters:
 
 - term: the term's dates (a term is the committee's five years, shared by the levels);
 - year / quarter: the calendar period (a quarter needs a year);
+- date_from / date_to: narrow the period further (the weekly summary's week);
 - round, kind: the inspection's round and kind (submissions: those of such inspections);
 - office: the root of the columns (an office the reader may read, see `scope_for`);
 - district, unit kind: the unit concerned (the problem's unit, the plan's unit, the units
   covered; handovers and submissions through their inspection's units);
 - category (taxonomy level-1 code such as "B"): problems, measures, handovers (through
   their problems or clues' problems), disclosures and rules made through their plan's
-  problems. Coverage and submissions are not classified: with a category they show "—".
+  problems. Coverage and submissions are not classified: with a category they show "—";
+- basis: "inspection" or "event", above.
 
 Base figures are additive (counts and sums) and are what a package carries; derived
 figures (rates, averages) are computed from the bases wherever they are shown, so a
 city's total over its counties is right.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import reduce
+from operator import or_
 
 from django.db.models import (
     Count,
@@ -103,12 +149,28 @@ SECTIONS = [
 ]  # fmt: skip
 LABELS = {c: (lab, unit) for c, lab, unit in BASE} | {c: (lab, u) for c, lab, u, _f in DERIVED}
 
+# 统计口径: which date puts a figure in the period (see the module docstring).
+INSPECTION = "inspection"
+EVENT = "event"
+BASES = {INSPECTION: "按巡察进驻时间归属", EVENT: "按事项发生时间归属"}
+BASIS_ERROR = (
+    "统计口径“{value}”不存在，应为“按巡察进驻时间归属”（inspection）"
+    "或“按事项发生时间归属”（event）。"
+)
+# Derived figures that are undefined under the event basis (their two bases are counted
+# by unrelated dates).
+EVENT_UNDEFINED = {"problems_per_unit", "rectification_rate"}
 
-def derive(bases: dict) -> dict:
-    """Bases plus the derived figures (None where undefined)."""
+
+def derive(bases: dict, basis: str = INSPECTION) -> dict:
+    """Bases plus the derived figures (None where undefined, or not meaningful under
+    `basis`)."""
     out = dict(bases)
     for code, _label, _unit, fn in DERIVED:
-        out[code] = fn(bases) if all(bases.get(k) is not None for k in _needs(code)) else None
+        defined = all(bases.get(k) is not None for k in _needs(code))
+        if basis == EVENT and code in EVENT_UNDEFINED:
+            defined = False
+        out[code] = fn(bases) if defined else None
     return out
 
 
@@ -221,11 +283,20 @@ class StatsFilter:
     category: str = ""  # taxonomy level-1 code
     year: int | None = None
     quarter: int | None = None
+    basis: str = INSPECTION  # or EVENT: which date puts a figure in the period
     description: list = field(default_factory=list)
 
     @property
     def period_label(self) -> str:
         return f"{self.start:%Y年%m月%d日}至{self.end:%Y年%m月%d日}"
+
+    @property
+    def basis_label(self) -> str:
+        return BASES[self.basis]
+
+    def official(self) -> "StatsFilter":
+        """The same filter on the inspection basis, which the official tables keep."""
+        return replace(self, basis=INSPECTION)
 
 
 def scope_for(user):
@@ -265,13 +336,15 @@ def make_filter(
     category="",
     date_from=None,
     date_to=None,
+    basis="",
     today=None,
 ) -> StatsFilter:
     """A checked filter for `user`; impossible combinations raise DomainError (Chinese).
 
     `office`, `term`, `round` are ids (or objects); out-of-scope ids are refused as such.
     `date_from` / `date_to` (dates) narrow the period further, e.g. to one week (the
-    weekly summary links to the page filtered that way)."""
+    weekly summary links to the page filtered that way). `basis` is INSPECTION (also
+    when empty) or EVENT."""
     from xuncha.inspections.models import TaxonomyCategory
     from xuncha.org.models import Office, Unit
     from xuncha.plans.models import Inspection, Round, Term
@@ -350,6 +423,9 @@ def make_filter(
                 "监督内容分类代码不存在（应为一级分类代码，如 B）。", field="category"
             )
         desc.append(f"监督内容分类 {category}")
+    basis = basis or INSPECTION
+    if basis not in BASES:
+        raise DomainError(BASIS_ERROR.format(value=str(basis)[:20]), field="basis")
     if start > end:
         raise DomainError("统计期间为空：开始日期晚于结束日期。", field="year")
     return StatsFilter(
@@ -364,6 +440,7 @@ def make_filter(
         category=category or "",
         year=int(year) if year else None,
         quarter=int(quarter) if quarter else None,
+        basis=basis,
         description=desc,
     )
 
@@ -391,14 +468,15 @@ class Table:
     queries: int = 0
 
     def finish(self):
-        self.figures = {k: derive(v) for k, v in self.bases.items()}
+        basis = self.filter.basis
+        self.figures = {k: derive(v, basis) for k, v in self.bases.items()}
         total = zero(self.filter)
         for col in self.columns:
             bases = self.bases[col.key]
             if all(v is None for v in bases.values()):
                 continue  # a counterpart that has not reported
             total = add(total, bases)
-        self.total = derive(total)
+        self.total = derive(total, basis)
         return self
 
     def rows(self):
@@ -414,14 +492,36 @@ class Table:
         return out
 
 
-def _inspection_q(flt: StatsFilter, p: str) -> Q:
-    """Conditions on the inspection reached through prefix `p` ("" = Inspection itself)."""
-    q = Q(**{f"{p}start__gte": flt.start, f"{p}start__lte": flt.end})
+def _inspection_q(flt: StatsFilter, p: str, dated: bool = True) -> Q:
+    """Conditions on the inspection reached through prefix `p` ("" = Inspection itself):
+    its round and kind, and (`dated`) its stationing date in the period."""
+    q = Q(**{f"{p}start__gte": flt.start, f"{p}start__lte": flt.end}) if dated else Q()
     if flt.round is not None:
         q &= Q(**{f"{p}round_id": flt.round.pk})
     if flt.kind:
         q &= Q(**{f"{p}kind": flt.kind})
     return q
+
+
+def _event_q(flt: StatsFilter, when: str, p: str) -> Q:
+    """The local date of datetime `when` in the period; where it is missing, the date of
+    the inspection reached through `p` (see the module docstring)."""
+    own = Q(**{f"{when}__date__gte": flt.start, f"{when}__date__lte": flt.end})
+    start = Q(**{f"{p}start__gte": flt.start, f"{p}start__lte": flt.end})
+    return (Q(**{f"{when}__isnull": False}) & own) | (Q(**{f"{when}__isnull": True}) & start)
+
+
+def _selected(flt: StatsFilter, p: str, *when: str) -> tuple[Q, list[Q]]:
+    """(rows, [period condition per figure]) of a model whose figures are dated by the
+    datetime fields `when` under the event basis, its inspection reached through `p`.
+
+    Inspection basis: the rows are those of inspections stationed in the period and
+    every figure counts them all (conditions Q()). Event basis: each figure counts the
+    rows whose own date is in the period, the rows are those of any of them."""
+    if flt.basis == INSPECTION:
+        return _inspection_q(flt, p), [Q() for _w in when]
+    dated = [_event_q(flt, w, p) for w in when]
+    return _inspection_q(flt, p, dated=False) & reduce(or_, dated), dated
 
 
 def _inspection_units_q(flt: StatsFilter, field_: str) -> Q:
@@ -506,7 +606,8 @@ def compute(flt: StatsFilter) -> Table:
                 if bases[key][code] is not None:
                     bases[key][code] = value
 
-    # Coverage: distinct units of stationed inspections of a counting kind.
+    # Coverage: distinct units of inspections of a counting kind stationed in the period
+    # (under both bases: a unit is covered by being stationed in).
     custom = dict(
         PlanSettings.objects.filter(office__path__startswith=flt.root.path).values_list(
             "office_id", "coverage_kinds"
@@ -528,8 +629,9 @@ def compute(flt: StatsFilter) -> Table:
             {"units_covered": "n"},
         )
 
+    rows, _found = _selected(flt, "inspection__", "created_at")
     problems = Problem.objects.filter(
-        _inspection_q(flt, "inspection__"),
+        rows,
         _unit_q(flt, "unit"),
         _category_q(flt, "category"),
         state=Problem.State.APPROVED,
@@ -539,9 +641,10 @@ def compute(flt: StatsFilter) -> Table:
         {"problems_found": "n"},
     )
 
-    closed = Q(state=Measure.State.CLOSED)
+    rows, [made, closed_in] = _selected(flt, "plan__inspection__", "created_at", "closed_at")
+    closed = Q(state=Measure.State.CLOSED) & closed_in
     measures = Measure.objects.filter(
-        _inspection_q(flt, "plan__inspection__"),
+        rows,
         _unit_q(flt, "plan__unit"),
         _category_q(flt, "problem__category"),
     )
@@ -550,7 +653,7 @@ def compute(flt: StatsFilter) -> Table:
             measures,
             flt,
             "plan__office__path",
-            total=Count("pk"),
+            total=Count("pk", filter=made or None),
             closed=Count("pk", filter=closed),
             on_time=Count("pk", filter=closed & Q(closed_at__date__lte=F("deadline"))),
         ),
@@ -562,15 +665,13 @@ def compute(flt: StatsFilter) -> Table:
         plan_category = Q(
             plan__in=Measure.objects.filter(_category_q(flt, "problem__category")).values("plan_id")
         )
-    figures = PlanFigure.objects.filter(
-        _inspection_q(flt, "plan__inspection__"), _unit_q(flt, "plan__unit"), plan_category
-    )
+    rows, _recorded = _selected(flt, "plan__inspection__", "recorded_at")
+    figures = PlanFigure.objects.filter(rows, _unit_q(flt, "plan__unit"), plan_category)
     put(_grouped(figures, flt, "plan__office__path", n=Sum("rules_made")), {"rules_made": "n"})
 
-    published = Q(state=Disclosure.State.PUBLISHED)
-    disclosures = Disclosure.objects.filter(
-        _inspection_q(flt, "plan__inspection__"), _unit_q(flt, "plan__unit"), plan_category
-    )
+    rows, [published_in] = _selected(flt, "plan__inspection__", "published_at")
+    published = Q(state=Disclosure.State.PUBLISHED) & published_in
+    disclosures = Disclosure.objects.filter(rows, _unit_q(flt, "plan__unit"), plan_category)
     put(
         _grouped(
             disclosures,
@@ -595,19 +696,20 @@ def compute(flt: StatsFilter) -> Table:
                 | _category_q(flt, "clues__problem__category")
             ).values("pk")
         )
+    rows, [sent, concluded_in] = _selected(flt, "inspection__", "sent_at", "concluded_at")
     handovers = Handover.objects.filter(
-        _inspection_q(flt, "inspection__"),
+        rows,
         _inspection_units_q(flt, "inspection_id"),
         handover_category,
     ).exclude(state=Handover.State.DRAFT)
     outcome = {o.value: f"o_{o.value}" for o in Handover.Outcome}
-    concluded = Q(state=Handover.State.CONCLUDED)
+    concluded = Q(state=Handover.State.CONCLUDED) & concluded_in
     put(
         _grouped(
             handovers,
             flt,
             "office__path",
-            sent=Count("pk"),
+            sent=Count("pk", filter=sent or None),
             concluded=Count("pk", filter=concluded),
             people=Sum("people_disciplined", filter=concluded),
             money=Sum("money_recovered", filter=concluded),
@@ -624,7 +726,9 @@ def compute(flt: StatsFilter) -> Table:
             **{f"outcome_{value}": name for value, name in outcome.items()},
         },
     )
-    clue_rows = Handover.clues.through.objects.filter(handover__in=handovers.values("pk"))
+    clue_rows = Handover.clues.through.objects.filter(
+        handover__in=handovers.filter(sent).values("pk")
+    )
     put(
         _grouped(clue_rows, flt, "handover__office__path", n=Count("clue_id", distinct=True)),
         {"clues_handed_over": "n"},
@@ -634,7 +738,9 @@ def compute(flt: StatsFilter) -> Table:
         subs = Submission.objects.filter(received_on__gte=flt.start, received_on__lte=flt.end)
         if flt.round is not None or flt.kind:
             subs = subs.filter(
-                inspection__in=Inspection.objects.filter(_inspection_q(flt, "")).values("pk")
+                inspection__in=Inspection.objects.filter(
+                    _inspection_q(flt, "", dated=flt.basis == INSPECTION)
+                ).values("pk")
             )
         subs = subs.filter(_inspection_units_q(flt, "inspection_id"))
         has_closed = Q(closed_on__isnull=False)

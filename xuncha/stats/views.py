@@ -99,6 +99,7 @@ def table_download(request):
     _form, flt, error = _filter_from(request)
     if flt is None:
         return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
+    flt = flt.official()  # the official table is by the inspections' stationing dates
     table = indicators.compute(flt)
     if flt.quarter:
         label = indicators.Period(flt.year, flt.quarter).label

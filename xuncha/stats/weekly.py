@@ -1,11 +1,14 @@
 """每周工作汇总: each office's figures of one week, delivered once to its inbox.
 
 The week's figures are the statistics page's own (`indicators.compute` for the office,
-its own column 本级, the period cut to Monday–Sunday): submissions by the day they were
-received, problems and handovers by their inspection's stationing date — exactly what the
-linked page (`/stats/?office=…&date_from=…&date_to=…`) shows. What is overdue and what
-waits for action are counted as on the home dashboard (`dashboard.overdue_items`,
-`dashboard.awaiting_items`), for each recipient over the rows they may open.
+its own column 本级, the period cut to Monday–Sunday) under the event basis: what happened
+in the week — problems found, measures closed, handovers sent in it, submissions received
+in it — whenever the inspection they belong to was stationed (under the inspection basis
+of the official tables nearly every week would show 0). The linked page
+(`/stats/?office=…&date_from=…&date_to=…&basis=event`) shows exactly these figures. What
+is overdue and what waits for action are counted as on the home dashboard
+(`dashboard.overdue_items`, `dashboard.awaiting_items`), for each recipient over the rows
+they may open.
 
 Every office admin and staff member is told in the notification centre (kind 每周工作汇总,
 with its preference) and by e-mail holding these aggregate figures only: no title, name
@@ -39,7 +42,7 @@ WEEK_FIGURES = [
     ("handovers_sent", "移交件数", "件"),
     ("clues_handed_over", "移交问题线索", "条"),
 ]
-BASIS = "问题、整改、移交按所属巡察的进驻日期计入本周，来信来访按收到日期计入"
+BASIS = "按事项发生时间归属：问题按登记日期、整改措施按销号日期、移交按移交日期、来信来访按收到日期计入本周"
 ACTOR = "系统（每周工作汇总）"
 NOW_UNITS = {
     "超期来信来访": "件",
@@ -89,14 +92,25 @@ class Week:
 def stats_url(office, week: Week) -> str:
     from django.urls import reverse
 
-    query = urlencode({"office": office.pk, "date_from": week.start, "date_to": week.end})
+    query = urlencode(
+        {
+            "office": office.pk,
+            "date_from": week.start,
+            "date_to": week.end,
+            "basis": indicators.EVENT,
+        }
+    )
     return f"{reverse('stats:index')}?{query}"
 
 
 def week_figures(office, week: Week) -> dict:
     """{code: value} of WEEK_FIGURES: the office's own column of the statistics table."""
     flt = indicators.StatsFilter(
-        root=office, start=week.start, end=week.end, description=[office.name, week.label]
+        root=office,
+        start=week.start,
+        end=week.end,
+        basis=indicators.EVENT,
+        description=[office.name, week.label],
     )
     own = indicators.compute(flt).figures[office.path]
     return {code: own[code] for code, _label, _unit in WEEK_FIGURES}

@@ -281,6 +281,7 @@ def test_upload_replace_and_remove_are_audited_and_report_against_the_units(cast
         office=cast.city, uploaded=upload(), actor=cast.office_admin
     )
     assert not report.replaced
+    assert report.district_map.filename == "区县.geojson"  # not 区县.geojson.geojson
     assert report.comparison.unmatched == ["江城区"]
     assert report.comparison.missing == ["江州市"]
     assert any("江城区" in m for m in report.messages)

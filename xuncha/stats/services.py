@@ -187,7 +187,8 @@ def district_map_upload(*, office, uploaded, actor) -> DistrictMapReport:
     )
     uploaded.seek(0)
     parsed = geo.parse(uploaded.read(geo.MAX_BYTES + 1))
-    filename = safe_name(str(uploaded.name), "geojson")
+    stem = re.sub(r"\.(geo)?json$", "", str(uploaded.name), flags=re.IGNORECASE)
+    filename = safe_name(stem, "geojson")
     sha = hashlib.sha256(parsed.text.encode()).hexdigest()
     with transaction.atomic():
         current = DistrictMap.objects.select_for_update().filter(owner=office).first()

@@ -46,14 +46,20 @@ document.addEventListener("DOMContentLoaded", function () {
       yAxis: { type: "value", minInterval: 1 },
       series: [{ type: "line", areaStyle: { opacity: 0.15 }, data: c.rows.map((r) => ({ value: r.value, url: r.url })) }],
     }),
-    map: (c) => ({
-      tooltip: { trigger: "item", formatter: (p) => `${p.name}：${Number.isFinite(p.value) ? p.value : 0} ${c.unit || ""}` },
-      visualMap: { type: "continuous", min: 0, max: Math.max(1, ...c.rows.map((r) => r.value || 0)), left: 0, bottom: 0,
-        text: ["多", "少"], calculable: false, itemHeight: 90, inRange: { color: ["#e3f2fd", "#1565c0"] }, textStyle: small },
-      series: [{ type: "map", map: c.map.name, roam: false, selectedMode: false, left: 40, right: 10, top: 10, bottom: 10,
-        label: { show: true, ...small }, emphasis: { label: { show: true }, itemStyle: { areaColor: "#ffb300" } },
-        data: c.rows.map((r) => ({ name: r.name, value: r.value, url: r.url })) }],
-    }),
+    map: (c) => {
+      const max = Math.max(1, ...c.rows.map((r) => r.value || 0));
+      const value = (p) => (Number.isFinite(p.value) ? p.value : 0);
+      return {
+        tooltip: { trigger: "item", formatter: (p) => `${p.name}：${value(p)} ${c.unit || ""}` },
+        visualMap: { type: "continuous", min: 0, max, left: 0, bottom: 0, text: [`${max}`, "0"], calculable: false,
+          itemHeight: 90, inRange: { color: ["#e3f2fd", "#1565c0"] }, textStyle: small },
+        series: [{ type: "map", map: c.map.name, roam: false, selectedMode: false, left: 40, right: 10, top: 10, bottom: 10,
+          // dark text in a white outline: readable on the lightest and the darkest fill
+          label: { show: true, formatter: (p) => `${p.name}\n${value(p)}`, color: "#1b1b1b", textBorderColor: "#fff", textBorderWidth: 2, ...small },
+          emphasis: { label: { show: true }, itemStyle: { areaColor: "#ffb300" } },
+          data: c.rows.map((r) => ({ name: r.name, value: r.value, url: r.url })) }],
+      };
+    },
     gauge: (c) => ({
       series: [{ type: "gauge", min: 0, max: 100, progress: { show: true, width: 14 }, axisLine: { lineStyle: { width: 14 } },
         axisLabel: { show: false }, splitLine: { show: false }, axisTick: { show: false }, pointer: { show: false },

@@ -394,6 +394,7 @@ def test_the_dashboard_draws_a_choropleth_where_the_office_has_a_map(cast):
     assert {k: v for k, v in values.items() if v} == ref
     assert set(CAST_MAP) <= set(values)  # every district of the map, with none counted too
     assert values["江城区"] == 0
+    assert chart["map"]["max"] == max([values[n] for n in CAST_MAP] + [1])  # not 江州市's
     # the same records link as the bar: the statistics filtered by district
     row = next(r for r in chart["rows"] if r["name"] == "临川县")
     assert row["url"] == "/stats/?district=%E4%B8%B4%E5%B7%9D%E5%8E%BF"

@@ -395,6 +395,9 @@ def problems_by_district(user) -> dict:
         chart["map"] = {
             "name": f"xc-districts-{dm.owner_id}-{dm.version}",
             "url": district_map_url(dm),
+            # the colour scale spans the districts drawn (the city's own units, off the
+            # map, would otherwise pale every district)
+            "max": max([r["value"] for r in rows if r["name"] in shapes] + [1]),
         }
     if root is not None and root in access.user_offices(user, {Role.OFFICE_ADMIN}):
         chart["settings_url"] = _url("stats:district_map", office=root.pk)

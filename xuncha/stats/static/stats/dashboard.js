@@ -47,7 +47,7 @@ document.addEventListener("DOMContentLoaded", function () {
       series: [{ type: "line", areaStyle: { opacity: 0.15 }, data: c.rows.map((r) => ({ value: r.value, url: r.url })) }],
     }),
     map: (c) => {
-      const max = Math.max(1, ...c.rows.map((r) => r.value || 0));
+      const max = c.map.max ?? Math.max(1, ...c.rows.map((r) => r.value || 0)); // districts on the map
       const value = (p) => (Number.isFinite(p.value) ? p.value : 0);
       return {
         tooltip: { trigger: "item", formatter: (p) => `${p.name}：${value(p)} ${c.unit || ""}` },

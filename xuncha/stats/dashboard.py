@@ -11,8 +11,9 @@ dropped whenever an audited write commits, so a change shows up on the next page
 
 A chart is a dict: {"id", "title", "type" (bar, hbar, pie, treemap, line, gauge, map),
 "rows": [{"name", "value", "url"?, "color"?, "children"?}], "link", "unit", "note"?}; a
-map chart also carries "map": {"name", "url"} (the office's district GeoJSON, fetched from
-the API through the access door and registered with ECharts under that name).
+map chart also carries "map": {"name", "url", "max"}: the office's district GeoJSON (fetched
+from the API through the access door, registered with ECharts under that name) and the top
+of its colour scale.
 """
 
 from datetime import date, timedelta

@@ -7,6 +7,7 @@ import pytest
 from tests.cast import client_for
 from tests.matrix import EVERYONE, case, check_all
 from tests.stats.conftest import COUNTY_A_KEY, package, raw
+from tests.stats.maps import upload
 from xuncha.stats import services
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +34,7 @@ def world(cast):
         office=cast.county_a,
         actor=cast.office_admin,
     )
+    services.district_map_upload(office=cast.city, uploaded=upload(), actor=cast.office_admin)
     return cast
 
 
@@ -42,6 +44,10 @@ def _pkg(c):
 
 def _county_a(c):
     return c.county_a.pk
+
+
+def _map_api(c, tail=""):
+    return f"/api/v1/stats/district-maps/{c.city.pk}{tail}"
 
 
 CASES = [
@@ -101,6 +107,61 @@ CASES = [
     case("rules", "get", lambda c: "/stats/rules/", READERS, denied={403}),
     case("rules_export", "post", lambda c: "/stats/rules/export/", WORKERS, denied={403}),
     case("rules_made", "get", lambda c: "/stats/rules-made/", WORKERS, denied={403}),
+    # 区县地图: the city office's admin uploads, replaces and removes; the city's readers
+    # read it (the dashboard fetches the file); nobody else learns whether there is one.
+    case("district_map", "get", lambda c: "/stats/district-map/", {"office_admin"}, denied={403}),
+    case(
+        "district_map_upload",
+        "post",
+        lambda c: "/stats/district-map/",
+        {"office_admin"},
+        ok=302,
+        data=lambda c: {"file": upload()},
+        denied={403},
+    ),
+    case(
+        "district_map_remove",
+        "post",
+        lambda c: "/stats/district-map/remove/",
+        {"office_admin"},
+        ok=302,
+        denied={403},
+    ),
+    case(
+        "api_district_map",
+        "get",
+        _map_api,
+        CITY_READERS,
+        schema_path="/api/v1/stats/district-maps/{office_id}",
+        hidden=EVERYONE - CITY_READERS,
+    ),
+    case(
+        "api_district_map_geojson",
+        "get",
+        lambda c: _map_api(c, "/geojson"),
+        CITY_READERS,
+        api=True,
+        hidden=EVERYONE - CITY_READERS,
+    ),
+    case(
+        "api_district_map_upload",
+        "post",
+        _map_api,
+        {"office_admin"},
+        ok=201,
+        data=lambda c: {"file": upload()},
+        schema_path="/api/v1/stats/district-maps/{office_id}",
+        denied={403},
+    ),
+    case(
+        "api_district_map_delete",
+        "delete",
+        _map_api,
+        {"office_admin"},
+        ok=204,
+        api=True,
+        denied={403},
+    ),
     case(
         "api_indicators",
         "get",

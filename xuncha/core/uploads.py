@@ -70,11 +70,14 @@ def _sniff(head: bytes) -> str | None:
     return "txt" if b"\x00" not in head else None
 
 
-def check_upload(uploaded, *, max_bytes: int | None = None, allowed=None) -> CheckedUpload:
+def check_upload(
+    uploaded, *, max_bytes: int | None = None, allowed=None, kinds_label: str = ""
+) -> CheckedUpload:
     """Refuse a file that is too large or whose content is not an allowed type.
 
     `uploaded` is a Django UploadedFile (or any file with .name, .size, .read, .seek).
     Raises DomainError with a Chinese message; reads only the first 8 KB for the type.
+    `kinds_label` names the allowed types in that message (default: their extensions).
     """
     limit = max_bytes or settings.UPLOAD_MAX_BYTES
     size = getattr(uploaded, "size", None)
@@ -94,7 +97,7 @@ def check_upload(uploaded, *, max_bytes: int | None = None, allowed=None) -> Che
     extension = _sniff(head)
     allowed = allowed or ALLOWED
     if extension not in allowed:
-        kinds = "、".join(sorted(allowed))
+        kinds = kinds_label or "、".join(sorted(allowed))
         raise DomainError(f"文件“{uploaded.name}”的内容不是允许的类型（允许：{kinds}）。")
     if extension in ZIP_KINDS:
         check_zip_package(uploaded, name=str(uploaded.name))

@@ -125,6 +125,7 @@ MENU = [
     ("巡察机构", "org:office_list", {Role.OFFICE_ADMIN, Role.SYSADMIN}),
     ("实施期限设置", "inspections:fieldwork_settings", {Role.OFFICE_ADMIN}),
     ("整改工作设置", "rectification:config", {Role.OFFICE_ADMIN}),
+    ("区县地图设置", "stats:district_map", {Role.OFFICE_ADMIN}),
     # Only an office without a parent edits the (system-wide) taxonomy: see PAGE_CHECKS.
     ("监督内容分类", "inspections:taxonomy_versions", {Role.OFFICE_ADMIN}),
     ("用户管理", "org:user_list", {Role.OFFICE_ADMIN, Role.SYSADMIN}),
@@ -208,6 +209,7 @@ GROUPS = [
             "用户管理",
             "实施期限设置",
             "整改工作设置",
+            "区县地图设置",
             "监督内容分类",
             "审计日志",
             "系统管理",

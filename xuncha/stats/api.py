@@ -6,15 +6,25 @@ from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from ninja import Field, Query, Router, Schema, Status
+from django.http import Http404, HttpResponse
+from ninja import Field, File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from xuncha.core.apitypes import Limit, Offset
 from xuncha.core.errors import DomainError
 from xuncha.org import access
+from xuncha.org.api import file_response
 from xuncha.org.models import Office, Role
 from xuncha.stats import indicators, packages, services
-from xuncha.stats.models import READ_ROLES, WORK_ROLES, Counterpart, RulesPackage, StatsPackage
-from xuncha.stats.views import _own_office
+from xuncha.stats.models import (
+    READ_ROLES,
+    WORK_ROLES,
+    Counterpart,
+    DistrictMap,
+    RulesPackage,
+    StatsPackage,
+)
+from xuncha.stats.views import _own_office, map_admin_office
 
 router = Router(tags=["统计与上下联动"])
 
@@ -258,3 +268,95 @@ def export_create(request, data: ExportIn, office: int | None = None):
             "content": raw.decode(),
         },
     )
+
+
+# --------------------------------------------------------------------------- district map
+
+
+class DistrictMapOut(Schema):
+    id: int
+    office_id: int
+    office: str
+    filename: str
+    name_property: str
+    feature_count: int
+    names: list[str]
+    uploaded_by: str
+    uploaded_at: datetime
+    geojson_url: str
+    unmatched: list[str]
+    missing: list[str]
+    warnings: list[str]
+    replaced: bool = False
+
+
+def _map_out(report) -> dict:
+    dm = report.district_map
+    return {
+        "id": dm.pk,
+        "office_id": dm.owner_id,
+        "office": dm.owner.name,
+        "filename": dm.filename,
+        "name_property": dm.name_property,
+        "feature_count": len(dm.names),
+        "names": dm.names,
+        "uploaded_by": dm.uploaded_by.display_name,
+        "uploaded_at": dm.uploaded_at,
+        "geojson_url": services.district_map_url(dm),
+        "unmatched": report.comparison.unmatched,
+        "missing": report.comparison.missing,
+        "warnings": report.messages,
+        "replaced": report.replaced,
+    }
+
+
+def _readable_map(user, office_id) -> DistrictMap:
+    qs = DistrictMap.objects.filter(owner_id=office_id).select_related("owner", "uploaded_by")
+    dm = access.visible(qs, user).first()
+    if dm is None:
+        raise Http404
+    return dm
+
+
+@router.get(
+    "/district-maps/{office_id}",
+    response=DistrictMapOut,
+    summary="本机构的区县地图：名称属性、区县名称，以及与被巡察单位“所在区县”的对照",
+)
+def district_map_get(request, office_id: int):
+    return _map_out(services.district_map_report(_readable_map(request.user, office_id)))
+
+
+@router.get(
+    "/district-maps/{office_id}/geojson",
+    summary="区县地图的 GeoJSON（经过校验与清理：每个要素只保留几何图形与 name 属性）",
+    openapi_extra=file_response("区县地图 GeoJSON", "application/geo+json"),
+)
+def district_map_geojson(request, office_id: int):
+    dm = _readable_map(request.user, office_id)
+    response = HttpResponse(dm.geojson, content_type="application/geo+json")
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@router.post(
+    "/district-maps/{office_id}",
+    response={201: DistrictMapOut},
+    summary="上传或更换区县地图（GeoJSON，不超过 5 MB；巡察机构管理员）",
+)
+def district_map_upload(request, office_id: int, file: File[UploadedFile]):
+    office = map_admin_office(request.user, office_id)
+    report = services.district_map_upload(office=office, uploaded=file, actor=request.user)
+    return Status(201, _map_out(report))
+
+
+@router.delete(
+    "/district-maps/{office_id}",
+    response={204: None},
+    summary="删除区县地图（工作台改回排名柱状图；巡察机构管理员）",
+)
+def district_map_delete(request, office_id: int):
+    office = map_admin_office(request.user, office_id)
+    services.district_map_remove(office=office, actor=request.user)
+    return Status(204, None)

@@ -9,8 +9,11 @@ each bar or slice the link to its own records (the list filtered, through the sa
 `xuncha.core.cache`): a fixed number of queries when cold, none when warm; the cache is
 dropped whenever an audited write commits, so a change shows up on the next page load.
 
-A chart is a dict: {"id", "title", "type" (bar, hbar, pie, treemap, line, gauge),
-"rows": [{"name", "value", "url"?, "color"?, "children"?}], "link", "unit", "note"?}.
+A chart is a dict: {"id", "title", "type" (bar, hbar, pie, treemap, line, gauge, map),
+"rows": [{"name", "value", "url"?, "color"?, "children"?}], "link", "unit", "note"?}; a
+map chart also carries "map": {"name", "url", "max"}: the office's district GeoJSON (fetched
+from the API through the access door, registered with ECharts under that name) and the top
+of its colour scale.
 """
 
 from datetime import date, timedelta
@@ -343,27 +346,63 @@ def awaiting_items(user) -> dict:
     return _chart("awaiting", "待办事项", "hbar", rows, "", "项")
 
 
+def _district_map(user):
+    """(office, its district map) for the office whose statistics the user reads; the map
+    is None when the office has not uploaded one (or the user may not read it)."""
+    from xuncha.stats import indicators
+    from xuncha.stats.models import DistrictMap
+
+    root = indicators.default_root(user)
+    if root is None:
+        return None, None
+    qs = DistrictMap.objects.filter(owner=root).only("pk", "owner_id", "names", "sha256")
+    return root, access.visible(qs, user).first()
+
+
 def problems_by_district(user) -> dict:
-    """Approved problems per district of the unit concerned, ranked."""
+    """Approved problems per district of the unit concerned: a choropleth on the office's
+    district map when it uploaded one (every district of the map, none left out), else
+    the 15 highest as a ranked bar."""
     from xuncha.inspections.models import Problem
 
-    rows = [
-        {
-            "name": d or "未填区县",
-            "value": n,
-            "url": _url("stats:index", district=d) if d else "",
-        }
-        for d, n in access.visible(Problem.objects.all(), user)
+    counts = list(
+        access.visible(Problem.objects.all(), user)
         .filter(state=Problem.State.APPROVED)
         .values("unit__district")
         .order_by()
         .annotate(n=Count("pk"))
         .order_by("-n", "unit__district")
-        .values_list("unit__district", "n")[:15]
-    ]
-    return _chart(
-        "districts", "各区县发现问题数（排名）", "hbar", rows, reverse("stats:index"), "个"
+        .values_list("unit__district", "n")
     )
+    link = reverse("stats:index")
+
+    def row(d, n):
+        url = _url("stats:index", district=d) if d else ""
+        return {"name": d or "未填区县", "value": n, "url": url}
+
+    root, dm = _district_map(user)
+    if dm is None:
+        rows = [row(d, n) for d, n in counts[:15]]
+        chart = _chart("districts", "各区县发现问题数（排名）", "hbar", rows, link, "个")
+    else:
+        shapes = set(dm.names)
+        counted = {d for d, _n in counts}
+        rows = [row(d, n) for d, n in counts] + [row(n, 0) for n in sorted(shapes - counted)]
+        off_map = [r["name"] for r in rows if r["name"] not in shapes]
+        note = f"地图上没有的区县（见表格）：{'、'.join(off_map)}" if off_map else ""
+        chart = _chart("districts", "各区县发现问题数（地图）", "map", rows, link, "个", note)
+        from xuncha.stats.services import district_map_url
+
+        chart["map"] = {
+            "name": f"xc-districts-{dm.owner_id}-{dm.version}",
+            "url": district_map_url(dm),
+            # the colour scale spans the districts drawn (the city's own units, off the
+            # map, would otherwise pale every district)
+            "max": max([r["value"] for r in rows if r["name"] in shapes] + [1]),
+        }
+    if root is not None and root in access.user_offices(user, {Role.OFFICE_ADMIN}):
+        chart["settings_url"] = _url("stats:district_map", office=root.pk)
+    return chart
 
 
 def _table(user):

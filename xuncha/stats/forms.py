@@ -191,3 +191,18 @@ class CounterpartForm(forms.Form):
             near = near | Office.objects.filter(pk=owner.parent_id)
         self.fields["office"].queryset = near.order_by("path")
         _style(self)
+
+
+class DistrictMapForm(forms.Form):
+    file = forms.FileField(
+        label="GeoJSON 文件",
+        help_text="标准 GeoJSON（FeatureCollection），每个区县一个面要素，名称写在属性 name 中。",
+        error_messages={"required": "请选择要上传的 GeoJSON 文件。"},
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".geojson,.json,application/geo+json,application/json"}
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _style(self)

@@ -249,3 +249,36 @@ class WeeklySummary(models.Model):
 
     def __str__(self):
         return f"{self.owner_id} {self.week_start:%Y-%m-%d}"
+
+
+class DistrictMap(models.Model):
+    """区县地图: the GeoJSON of the districts an office's units lie in, for the dashboard's
+    per-district choropleth. One per office; a new upload replaces it. Checked and cleaned
+    by `stats.geo.parse` (every feature keeps its shape and its name only)."""
+
+    owner = models.OneToOneField(
+        Office, verbose_name=_("巡察机构"), on_delete=models.CASCADE, related_name="district_map"
+    )
+    filename = models.CharField(_("文件名"), max_length=160)
+    name_property = models.CharField(_("名称属性"), max_length=20)
+    names = models.JSONField(_("区县名称"), default=list)
+    geojson = models.TextField(_("GeoJSON"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("区县地图")
+        verbose_name_plural = _("区县地图")
+
+    def __str__(self):
+        return f"{self.owner} 区县地图"
+
+    @property
+    def version(self) -> str:
+        """Changes with the content: the dashboard's map name and the file's URL carry it."""
+        return self.sha256[:12]

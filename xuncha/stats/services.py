@@ -6,12 +6,14 @@ import re
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from xuncha.audit.models import Action
 from xuncha.audit.services import record
 from xuncha.core.errors import DomainError
-from xuncha.stats import indicators, packages
-from xuncha.stats.models import Counterpart, ExportedPackage, PlanFigure
+from xuncha.core.uploads import check_upload, safe_name
+from xuncha.stats import geo, indicators, packages
+from xuncha.stats.models import Counterpart, DistrictMap, ExportedPackage, PlanFigure
 
 _HEX = re.compile(r"^[0-9a-f]+$")
 
@@ -114,6 +116,124 @@ def plan_figure_record(*, plan, rules_made, actor) -> PlanFigure:
             changes={"rules_made": [before, rules_made]},
         )
     return figure
+
+
+# --------------------------------------------------------------------------- district map
+
+
+@dataclass(frozen=True)
+class DistrictMapReport:
+    """What an uploaded (or stored) map says against the office's units."""
+
+    district_map: DistrictMap
+    replaced: bool
+    comparison: geo.Comparison
+
+    @property
+    def messages(self) -> list[str]:
+        """The warnings, in Chinese: names matching no unit, districts with no shape."""
+        out = []
+        if self.comparison.unmatched:
+            out.append(
+                "以下地图区县没有对应的被巡察单位（单位的“所在区县”中没有这些名称）："
+                + "、".join(self.comparison.unmatched)
+            )
+        if self.comparison.missing:
+            out.append(
+                "以下区县有被巡察单位但地图上没有对应的区域，在图上不显示（表格中仍列出）："
+                + "、".join(self.comparison.missing)
+            )
+        return out
+
+
+def office_districts(office) -> list[str]:
+    """The districts (所在区县) of the units managed by the office and the offices below it."""
+    from xuncha.org.models import Unit
+
+    return sorted(
+        Unit.objects.filter(office__path__startswith=office.path)
+        .exclude(district="")
+        .values_list("district", flat=True)
+        .distinct()
+        .order_by()
+    )
+
+
+def district_map_url(district_map) -> str:
+    """The map's GeoJSON (API, through the access door); the version in the query changes
+    with the content, so a browser may keep the file until the map is replaced."""
+    from django.urls import reverse
+
+    url = reverse("api:district_map_geojson", kwargs={"office_id": district_map.owner_id})
+    return f"{url}?v={district_map.version}"
+
+
+def district_map_report(district_map, *, replaced=False) -> DistrictMapReport:
+    return DistrictMapReport(
+        district_map=district_map,
+        replaced=replaced,
+        comparison=geo.compare(district_map.names, office_districts(district_map.owner)),
+    )
+
+
+def district_map_upload(*, office, uploaded, actor) -> DistrictMapReport:
+    """上传区县地图: check the GeoJSON (size, type by content, then `geo.parse`) and store it
+    as the office's map, replacing any earlier one. A refused file changes nothing."""
+    checked = check_upload(
+        uploaded,
+        max_bytes=geo.MAX_BYTES,
+        allowed={"txt": "application/geo+json"},
+        kinds_label="GeoJSON 文本文件（.geojson 或 .json）",
+    )
+    uploaded.seek(0)
+    parsed = geo.parse(uploaded.read(geo.MAX_BYTES + 1))
+    stem = re.sub(r"\.(geo)?json$", "", str(uploaded.name), flags=re.IGNORECASE)
+    filename = safe_name(stem, "geojson")
+    sha = hashlib.sha256(parsed.text.encode()).hexdigest()
+    with transaction.atomic():
+        current = DistrictMap.objects.select_for_update().filter(owner=office).first()
+        replaced = current is not None
+        dm = current or DistrictMap(owner=office)
+        before = {"filename": dm.filename, "features": len(dm.names)} if replaced else None
+        dm.filename = filename
+        dm.name_property = parsed.name_property
+        dm.names = parsed.names
+        dm.geojson = parsed.text
+        dm.sha256 = sha
+        dm.uploaded_by = actor
+        dm.uploaded_at = timezone.now()
+        dm.save()
+        record(
+            actor=actor,
+            action=Action.UPDATE if replaced else Action.CREATE,
+            obj=dm,
+            summary=f"{'更换' if replaced else '上传'}区县地图（{parsed.feature_count} 个区县）",
+            changes={
+                "before": before,
+                "filename": filename,
+                "size": checked.size,
+                "sha256": sha,
+                "name_property": parsed.name_property,
+                "names": parsed.names,
+            },
+        )
+    return district_map_report(dm, replaced=replaced)
+
+
+def district_map_remove(*, office, actor) -> None:
+    """删除区县地图: the dashboard goes back to the ranked bar chart."""
+    with transaction.atomic():
+        dm = DistrictMap.objects.select_for_update().filter(owner=office).first()
+        if dm is None:
+            raise DomainError("本机构尚未上传区县地图。")
+        record(
+            actor=actor,
+            action=Action.DELETE,
+            obj=dm,
+            summary="删除区县地图",
+            changes={"filename": dm.filename, "sha256": dm.sha256, "names": dm.names},
+        )
+        dm.delete()
 
 
 # --------------------------------------------------------------------------- roll-up

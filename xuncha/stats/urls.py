@@ -15,4 +15,6 @@ urlpatterns = [
     path("rules/", views.rules, name="rules"),
     path("rules/export/", views.rules_export, name="rules_export"),
     path("rules-made/", views.rules_made, name="rules_made"),
+    path("district-map/", views.district_map, name="district_map"),
+    path("district-map/remove/", views.district_map_remove, name="district_map_remove"),
 ]

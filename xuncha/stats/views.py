@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -14,11 +15,12 @@ from xuncha.org import access
 from xuncha.org.models import Role
 from xuncha.rectification.models import RectificationPlan
 from xuncha.reports.watermark import watermark_text
-from xuncha.stats import exports, forms, indicators, packages, services
+from xuncha.stats import exports, forms, geo, indicators, packages, services
 from xuncha.stats.models import (
     READ_ROLES,
     WORK_ROLES,
     Counterpart,
+    DistrictMap,
     ExportedPackage,
     PlanFigure,
     RulesPackage,
@@ -314,3 +316,70 @@ def rules_made(request):
     )
     rows = [(p, figures.get(p.pk)) for p in plans]
     return render(request, "stats/rules_made.html", {"rows": rows})
+
+
+# --------------------------------------------------------------------------- district map
+
+
+def map_admin_office(user, office_id=None):
+    """The office whose district map `user` administers (`office_id` picks one); else 403."""
+    offices = access.user_offices(user, {Role.OFFICE_ADMIN})
+    if office_id not in (None, ""):
+        offices = [o for o in offices if str(o.pk) == str(office_id)]
+    if not offices:
+        raise PermissionDenied("只有本机构的巡察机构管理员可以上传、更换或删除区县地图。")
+    return offices[0]
+
+
+@login_required
+def district_map(request):
+    """区县地图: the office admin uploads, replaces or removes the districts' GeoJSON."""
+    office = map_admin_office(request.user, request.GET.get("office") or request.POST.get("office"))
+    posted = request.method == "POST"
+    form = forms.DistrictMapForm(
+        request.POST if posted else None, request.FILES if posted else None
+    )
+    if posted and form.is_valid():
+        try:
+            report = services.district_map_upload(
+                office=office, uploaded=form.cleaned_data["file"], actor=request.user
+            )
+        except DomainError as e:
+            form.add_error("file", e.message)
+        else:
+            dm = report.district_map
+            messages.success(
+                request,
+                f"已{'更换' if report.replaced else '上传'}区县地图：{len(dm.names)} 个区县，"
+                f"区县名称取自属性“{dm.name_property}”。",
+            )
+            for text in report.messages:
+                messages.warning(request, text)
+            return redirect(f"{reverse('stats:district_map')}?office={office.pk}")
+    current = DistrictMap.objects.filter(owner=office).select_related("uploaded_by").first()
+    return render(
+        request,
+        "stats/district_map.html",
+        {
+            "office": office,
+            "form": form,
+            "current": current,
+            "report": services.district_map_report(current) if current else None,
+            "max_mb": geo.MAX_BYTES // 1048576,
+            "name_properties": geo.NAME_PROPERTIES,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def district_map_remove(request):
+    office = map_admin_office(request.user, request.POST.get("office"))
+    try:
+        services.district_map_remove(office=office, actor=request.user)
+    except DomainError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(request, "已删除区县地图，工作台改为显示各区县排名柱状图。")
+    return redirect(f"{reverse('stats:district_map')}?office={office.pk}")

@@ -1,5 +1,7 @@
 // The home dashboard's charts; figures from the page's JSON block. A click on a bar,
-// slice or tile opens its records (the list page, filtered through the access door).
+// slice, tile or district opens its records (the list page, filtered through the access
+// door). A map chart first fetches its GeoJSON (c.map.url, the API under the same access
+// rules) and registers it as c.map.name; if that fails it is drawn as the ranked bar.
 document.addEventListener("DOMContentLoaded", function () {
   const block = document.getElementById("dashboard-data");
   if (!block || typeof echarts === "undefined") return;
@@ -44,6 +46,20 @@ document.addEventListener("DOMContentLoaded", function () {
       yAxis: { type: "value", minInterval: 1 },
       series: [{ type: "line", areaStyle: { opacity: 0.15 }, data: c.rows.map((r) => ({ value: r.value, url: r.url })) }],
     }),
+    map: (c) => {
+      const max = c.map.max ?? Math.max(1, ...c.rows.map((r) => r.value || 0)); // districts on the map
+      const value = (p) => (Number.isFinite(p.value) ? p.value : 0);
+      return {
+        tooltip: { trigger: "item", formatter: (p) => `${p.name}：${value(p)} ${c.unit || ""}` },
+        visualMap: { type: "continuous", min: 0, max, left: 0, bottom: 0, text: [`${max}`, "0"], calculable: false,
+          itemHeight: 90, inRange: { color: ["#e3f2fd", "#1565c0"] }, textStyle: small },
+        series: [{ type: "map", map: c.map.name, roam: false, selectedMode: false, left: 40, right: 10, top: 10, bottom: 10,
+          // dark text in a white outline: readable on the lightest and the darkest fill
+          label: { show: true, formatter: (p) => `${p.name}\n${value(p)}`, color: "#1b1b1b", textBorderColor: "#fff", textBorderWidth: 2, ...small },
+          emphasis: { label: { show: true }, itemStyle: { areaColor: "#ffb300" } },
+          data: c.rows.map((r) => ({ name: r.name, value: r.value, url: r.url })) }],
+      };
+    },
     gauge: (c) => ({
       series: [{ type: "gauge", min: 0, max: 100, progress: { show: true, width: 14 }, axisLine: { lineStyle: { width: 14 } },
         axisLabel: { show: false }, splitLine: { show: false }, axisTick: { show: false }, pointer: { show: false },
@@ -53,20 +69,30 @@ document.addEventListener("DOMContentLoaded", function () {
     }),
   };
   const made = [];
-  for (const c of charts) {
-    const el = document.getElementById("chart-" + c.id);
-    if (!el || !option[c.type]) continue;
-    const chart = echarts.init(el, null, { renderer: "canvas" });
-    const opt = option[c.type](c);
+  const draw = (c, el, type) => {
+    const chart = echarts.getInstanceByDom(el) || echarts.init(el, null, { renderer: "canvas" });
+    const opt = option[type](type === "hbar" && c.type === "map" ? { ...c, rows: c.rows.slice(0, 15) } : c);
     // No animation: the figures are read, not watched (and screenshots show them whole).
     opt.animation = false;
-    if (c.type !== "gauge" && !c.rows.some((r) => r.value)) {
+    if (type !== "gauge" && type !== "map" && !c.rows.some((r) => r.value)) {
       opt.graphic = { type: "text", left: "center", top: "middle", style: { text: "暂无数据", fill: "#888", fontSize: 14 } };
     }
     chart.setOption(opt);
     chart.on("click", (p) => { const url = p.data && p.data.url; if (url) window.location.href = url; });
     el.dataset.ready = "1";
     made.push(chart);
+  };
+  for (const c of charts) {
+    const el = document.getElementById("chart-" + c.id);
+    if (!el || !option[c.type]) continue;
+    if (c.type === "map") {
+      fetch(c.map.url, { credentials: "same-origin", headers: { Accept: "application/geo+json" } })
+        .then((r) => { if (!r.ok) throw new Error(`HTTP ${r.status}`); return r.json(); })
+        .then((geo) => { echarts.registerMap(c.map.name, geo); draw(c, el, "map"); })
+        .catch(() => { el.dataset.fallback = "1"; draw(c, el, "hbar"); });
+    } else {
+      draw(c, el, c.type);
+    }
   }
   window.addEventListener("resize", () => made.forEach((ch) => ch.resize()));
 });

@@ -174,7 +174,7 @@ def test_page_header_renders_title_sub_and_actions():
 
 
 def test_page_header_without_sub_or_actions_leaves_them_out():
-    html = _header('{% page_header "巡察机构" %}\n  {% endpage_header %}')
+    html = _header('{% page_header "巡察机构" missing %}\n  {% endpage_header %}', missing=None)
     assert "<h1>巡察机构</h1>" in html
     assert "xc-sub" not in html and "xc-actions" not in html
 

@@ -73,15 +73,15 @@ def action_class(target):
 def page_header(content, *title, sub="", status=""):
     """The page header (core/ui/page_header.html): every page's one <h1>.
 
-    title: one or more parts, joined (each escaped unless already safe), e.g.
-      {% page_header plan.unit.name " · 巡察整改方案" %};
+    title: one or more parts, joined (each escaped unless already safe; None left out),
+      e.g. {% page_header plan.unit.name " · 巡察整改方案" %};
     sub: the description line under the title; status: markup shown in the h1 after the
     title (a state badge: status=plan|status); the block's content: the actions, links or
     small forms of the page, wrapping on narrow screens."""
     return render_to_string(
         "core/ui/page_header.html",
         {
-            "title": mark_safe("".join(conditional_escape(part) for part in title)),
+            "title": mark_safe("".join(conditional_escape(p) for p in title if p is not None)),
             "sub": sub,
             "status": status,
             "actions": mark_safe(content.strip()),

@@ -1,6 +1,7 @@
 """Every page a role can reach from its menu, at desktop (1366 px) and phone (390 px)
 width: no serious or critical axe-core violation (WCAG 2.1 A/AA), no console error or
-uncaught script error, no request to a host other than the test server, and on the phone
+uncaught script error, no request to a host other than the test server, at most one
+primary action (btn-primary) in the page header, and on the phone
 no table squeezed into one-character columns and no page wider than the screen; every
 link a role is shown opens for it (no 403, 404 or 500).
 
@@ -108,6 +109,8 @@ PHONE_CHECK = (
           overflow: document.documentElement.scrollWidth - window.innerWidth};
 }"""
 )
+# The one-primary-action rule: a page header offers at most one solid blue button.
+HEADER_PRIMARIES = "() => document.querySelectorAll('.xc-page-header .btn-primary').length"
 TITLE = """() => {
   const h = document.querySelector('main h1') || document.querySelector('h1');
   // Row numbers (审计记录 #9) differ between databases; the index stays the same.
@@ -303,6 +306,8 @@ def test_every_reachable_page_is_accessible_and_fits_a_phone(live_server, cast):
             for v in tab.evaluate(AXE_RESULT):
                 counts["axe"] += 1
                 problems.append(f"{where} ({width}): {v['impact']} {v['id']} {v['nodes']}")
+            if width == "desktop" and (n := tab.evaluate(HEADER_PRIMARIES)) > 1:
+                problems.append(f"{where}: {n} primary actions in the page header")
             if width == "phone":
                 fit = tab.evaluate(PHONE_CHECK)
                 if fit["narrow"]:

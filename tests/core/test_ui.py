@@ -96,3 +96,113 @@ UI_PAGE = case("system-ui", "get", lambda c: "/system/ui/", allowed=EVERYONE)
 @pytest.mark.django_db
 def test_style_page_matrix(cast):
     check_all(UI_PAGE, cast)
+
+
+# Templates that may write their own <h1>, and why. Every other page takes its title from
+# the page header component ({% page_header %}, core/ui/page_header.html).
+OWN_H1 = {
+    # the component itself
+    "core/templates/core/ui/page_header.html": "the page header's markup",
+    # a centred card, not a platform page: no actions, nothing but the form / the message
+    "org/templates/org/login.html": "login card, shown before any platform page",
+    "core/templates/core/error.html": "error card (403/404/500) under the big status code",
+    # a printed A4 poster: its own stylesheet, no platform chrome
+    "petitions/templates/petitions/poster.html": "printed announcement poster",
+    # the public channel (petitions/public/base.html): no Bootstrap or xuncha.css, a plain
+    # notice-style site for the public, where the h1 is the notice's own title
+    "petitions/templates/petitions/public/list.html": "public site",
+    "petitions/templates/petitions/public/detail.html": "public site",
+    "petitions/templates/petitions/public/submit.html": "public site",
+    "petitions/templates/petitions/public/receipt.html": "public site",
+    "petitions/templates/petitions/public/followup.html": "public site",
+    "petitions/templates/petitions/public/status.html": "public site",
+    "petitions/templates/petitions/public/closed.html": "public site",
+    "petitions/templates/petitions/public/missing.html": "public site",
+    "petitions/templates/petitions/public/disclosures.html": "public site",
+    "rectification/templates/rectification/public_list.html": "public site",
+    "rectification/templates/rectification/public_detail.html": "public site",
+}
+
+
+def _templates():
+    return sorted(TEMPLATES.rglob("templates/**/*.html"))
+
+
+def test_every_page_takes_its_h1_from_the_page_header():
+    """A page writes {% page_header "标题" sub=… %}…actions…{% endpage_header %}, not its
+    own <h1> and header row: one header, one look, one place to change it."""
+    own = [
+        str(p.relative_to(TEMPLATES))
+        for p in _templates()
+        if re.search(r"<h1[\s>]", p.read_text(), re.IGNORECASE)
+    ]
+    offending = sorted(set(own) - set(OWN_H1))
+    assert not offending, f"use {{% page_header %}} instead of <h1> in {offending}"
+    stale = sorted(set(OWN_H1) - set(own))
+    assert not stale, f"allow-listed but without an <h1> (remove from OWN_H1): {stale}"
+
+
+def test_public_site_allow_list_is_the_public_base():
+    """The public-site entries are exactly the templates on the public base."""
+    public = {k for k, why in OWN_H1.items() if why == "public site"}
+    on_public_base = {
+        str(p.relative_to(TEMPLATES))
+        for p in _templates()
+        if '{% extends "petitions/public/base.html" %}' in p.read_text()
+        and re.search(r"<h1[\s>]", p.read_text(), re.IGNORECASE)
+    }
+    assert public == on_public_base
+
+
+def _header(source, **context):
+    return Template(source).render(Context(context))
+
+
+def test_page_header_renders_title_sub_and_actions():
+    html = _header(
+        '{% page_header "整改任务" sub="本机构下发的整改任务" %}'
+        '<a class="btn btn-sm btn-primary" href="/x/">下发整改任务</a>{% endpage_header %}'
+    )
+    assert '<div class="xc-page-header">' in html
+    assert "<h1>整改任务</h1>" in html
+    assert '<p class="xc-sub">本机构下发的整改任务</p>' in html
+    assert (
+        '<div class="xc-actions"><a class="btn btn-sm btn-primary" href="/x/">下发整改任务</a></div>'
+        in html
+    )
+    assert html.count("<h1") == 1
+
+
+def test_page_header_without_sub_or_actions_leaves_them_out():
+    html = _header('{% page_header "巡察机构" missing %}\n  {% endpage_header %}', missing=None)
+    assert "<h1>巡察机构</h1>" in html
+    assert "xc-sub" not in html and "xc-actions" not in html
+
+
+def test_page_header_escapes_the_title_and_sub_but_keeps_badges():
+    class Plan:
+        state = "approved"
+
+        def get_state_display(self):
+            return "已批准"
+
+    html = _header(
+        '{% page_header name " · " unit sub=sub status=plan|status %}{% endpage_header %}',
+        name="<script>alert(1)</script>",
+        unit="市财政局 & 下属",
+        sub="<b>说明</b>",
+        plan=Plan(),
+    )
+    assert "<script>" not in html and "<b>" not in html
+    assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt; · 市财政局 &amp; 下属 <span" in html
+    assert "&lt;b&gt;说明&lt;/b&gt;" in html
+    assert 'class="xc-status xc-status-done"' in html and ">已批准</span></h1>" in html
+
+
+def test_fragment_composes_a_status_with_its_id():
+    html = _header(
+        '{% fragment as state %}<span id="plan-state">{{ label }}</span>{% endfragment %}'
+        '{% page_header "计划" status=state %}{% endpage_header %}',
+        label="<已报审>",
+    )
+    assert '<h1>计划 <span id="plan-state">&lt;已报审&gt;</span></h1>' in html

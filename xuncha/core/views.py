@@ -143,10 +143,6 @@ def ui_view(request):
         "core/ui.html",
         {
             "tones": [(t, label, in_use.get(t, [])) for t, label in ui.TONE_LABELS.items()],
-            "actions": [
-                {"label": "下发整改任务", "url": "#", "primary": True},
-                {"label": "导出 Excel", "url": "#"},
-            ],
             "buttons": [("accepted", "受理"), ("rejected", "不予受理"), ("withdrawn", "撤回")],
             "dashboard": ui.SAMPLE_DASHBOARD,
         },

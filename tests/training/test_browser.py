@@ -14,6 +14,9 @@ from xuncha.training.models import Appraisal, TrainingRecord
 
 
 def _fill_scores(page, values):
+    # count() does not wait: right after the click the form may not have loaded yet (under
+    # load it had not, no score was typed and the submit was refused).
+    page.wait_for_selector("#appraisal-form input[type=number]")
     inputs = page.locator("#appraisal-form input[type=number]")
     for n in range(inputs.count()):
         inputs.nth(n).fill(str(values[n % len(values)]))
